@@ -1,0 +1,157 @@
+import KafkaWire
+
+extension ConsumerGroup {
+    /// A JoinGroup request. Returns an immediate answer, or nil when the request is parked
+    /// until the join phase completes (then an `.answerJoin` action carries its answer), plus
+    /// actions answering other parked requests.
+    public mutating func join(
+        _ request: JoinRequest, requestID: RequestID, now: Int64
+    ) -> (answer: JoinResponse?, actions: [GroupAction]) {
+        guard state != .dead else { return (.failure(.coordinatorNotAvailable), []) }
+        guard request.sessionTimeoutMs >= configuration.minSessionTimeoutMs,
+              request.sessionTimeoutMs <= configuration.maxSessionTimeoutMs
+        else { return (.failure(.invalidSessionTimeout, memberID: request.memberID), []) }
+        guard !request.protocols.isEmpty, !request.protocolType.isEmpty,
+              members.isEmpty || (request.protocolType == protocolType && !candidateProtocols(adding: request).isEmpty)
+        else { return (.failure(.inconsistentGroupProtocol, memberID: request.memberID), []) }
+
+        var memberID = request.memberID
+        if memberID.isEmpty {
+            guard members.count + pendingMembers.count < configuration.maxGroupSize else {
+                return (.failure(.groupMaxSizeReached), [])
+            }
+            memberID = memberIDGenerator(request.clientID)
+            if request.requireKnownMemberID {
+                pendingMembers[memberID] = now + Int64(request.sessionTimeoutMs)
+                return (.failure(.memberIdRequired, memberID: memberID), [])
+            }
+        } else if members[memberID] == nil {
+            guard pendingMembers.removeValue(forKey: memberID) != nil else {
+                return (.failure(.unknownMemberId, memberID: memberID), [])
+            }
+        }
+
+        var actions: [GroupAction] = []
+        let rebalanceTimeout = request.rebalanceTimeoutMs > 0 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs
+        if var member = members[memberID] {
+            // A known member rejoining. A follower whose protocols did not change gets the
+            // current generation back while the group is stable: nothing to rebalance.
+            let unchanged = member.protocols == request.protocols
+            if let parked = member.pendingJoin {
+                actions.append(.answerJoin(parked, .failure(.unknownMemberId, memberID: memberID)))
+            }
+            member.protocols = request.protocols
+            member.sessionTimeoutMs = request.sessionTimeoutMs
+            member.rebalanceTimeoutMs = rebalanceTimeout
+            member.sessionDeadline = now + Int64(request.sessionTimeoutMs)
+            if state == .stable && unchanged && memberID != leader {
+                members[memberID] = member
+                return (joinAnswer(for: memberID), actions)
+            }
+            member.pendingJoin = requestID
+            members[memberID] = member
+        } else {
+            if members.isEmpty { protocolType = request.protocolType }
+            members[memberID] = GroupMember(
+                id: memberID, clientID: request.clientID, clientHost: request.clientHost,
+                sessionTimeoutMs: request.sessionTimeoutMs, rebalanceTimeoutMs: rebalanceTimeout,
+                protocols: request.protocols, pendingJoin: requestID,
+                sessionDeadline: now + Int64(request.sessionTimeoutMs)
+            )
+            joinOrder.append(memberID)
+        }
+        if state != .preparingRebalance { actions += prepareRebalance(now: now) }
+        actions += completeJoinIfReady(now: now, deadlinePassed: false)
+        return (nil, actions)
+    }
+
+    /// Protocol names every member (and the joining request) supports.
+    func candidateProtocols(adding request: JoinRequest? = nil) -> [String] {
+        var sets = members.values.filter { $0.id != request?.memberID }.map { Set($0.protocols.map(\.name)) }
+        if let request { sets.append(Set(request.protocols.map(\.name))) }
+        guard var common = sets.first else { return [] }
+        for set in sets.dropFirst() { common.formIntersection(set) }
+        return common.sorted()
+    }
+
+    /// Enters PreparingRebalance: every member must rejoin before the join deadline. Parked
+    /// syncs of the previous round are told REBALANCE_IN_PROGRESS.
+    mutating func prepareRebalance(now: Int64) -> [GroupAction] {
+        var actions: [GroupAction] = []
+        for (id, member) in members {
+            if let parked = member.pendingSync {
+                actions.append(.answerSync(parked, .failure(.rebalanceInProgress)))
+                members[id]?.pendingSync = nil
+            }
+        }
+        let longest = Int64(members.values.map(\.rebalanceTimeoutMs).max() ?? 0)
+        joinDeadline = state == .empty && configuration.initialRebalanceDelayMs > 0
+            ? now + min(configuration.initialRebalanceDelayMs, max(longest, 1))
+            : now + longest
+        state = .preparingRebalance
+        return actions
+    }
+
+    /// Ends the join phase when every member has rejoined (and no initial delay is running), or
+    /// when the deadline passed, dropping members that did not rejoin.
+    mutating func completeJoinIfReady(now: Int64, deadlinePassed: Bool) -> [GroupAction] {
+        guard state == .preparingRebalance else { return [] }
+        let allJoined = members.values.allSatisfy { $0.pendingJoin != nil }
+        let waitingForInitialDelay = generation == GenerationID(0) && now < joinDeadline && configuration.initialRebalanceDelayMs > 0
+        guard deadlinePassed || (allJoined && !waitingForInitialDelay) else { return [] }
+        for (id, member) in members where member.pendingJoin == nil { removeMember(id) }
+
+        generation = generation.next
+        rebalanceCount += 1
+        guard !members.isEmpty else {
+            state = .empty
+            protocolName = ""
+            leader = .none
+            return []
+        }
+        protocolName = selectProtocol()
+        if !isMember(leader) { leader = joinOrder.first { members[$0] != nil } ?? members.keys.min()! }
+        state = .completingRebalance
+        syncDeadline = now + Int64(members.values.map(\.rebalanceTimeoutMs).max() ?? 0)
+        var actions: [GroupAction] = []
+        for id in members.keys.sorted() {
+            guard var member = members[id], let parked = member.pendingJoin else { continue }
+            member.pendingJoin = nil
+            member.assignment = []
+            member.sessionDeadline = now + Int64(member.sessionTimeoutMs)
+            members[id] = member
+            actions.append(.answerJoin(parked, joinAnswer(for: id)))
+        }
+        return actions
+    }
+
+    /// The JoinGroup answer for a member of the current generation.
+    func joinAnswer(for id: MemberID) -> JoinResponse {
+        let everyone = id == leader
+            ? members.keys.sorted().map { JoinedMember(memberID: $0, metadata: members[$0]!.metadata(for: protocolName)) }
+            : []
+        return JoinResponse(
+            error: .none, generation: generation, protocolType: protocolType, protocolName: protocolName,
+            leader: leader, memberID: id, members: everyone
+        )
+    }
+
+    /// The protocol every member supports that most members list first; ties go to the name
+    /// that sorts first, so every coordinator picks the same.
+    func selectProtocol() -> String {
+        let candidates = Set(candidateProtocols())
+        var votes: [String: Int] = [:]
+        for member in members.values {
+            if let choice = member.protocols.first(where: { candidates.contains($0.name) }) {
+                votes[choice.name, default: 0] += 1
+            }
+        }
+        return votes.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? candidates.sorted().first ?? ""
+    }
+
+    mutating func removeMember(_ id: MemberID) {
+        members[id] = nil
+        joinOrder.removeAll { $0 == id }
+        if leader == id { leader = .none }
+    }
+}

@@ -1,0 +1,103 @@
+import KafkaWire
+
+/// The classic group protocol for one group, as a value-type state machine.
+///
+/// States: Empty → PreparingRebalance → CompletingRebalance → Stable, and back to
+/// PreparingRebalance whenever a member joins, leaves or times out. Each call takes the current
+/// time in milliseconds (an injected clock: tests drive it by hand) and returns the answers
+/// to give now plus `GroupAction`s that answer requests parked earlier. Nothing here sleeps,
+/// does I/O or knows about connections; the network server and the in-process consumers
+/// share it through an owner that maps `RequestID`s to waiting callers.
+///
+/// Invariants: a member has at most one parked join and one parked sync; the generation grows
+/// by one per completed join phase; the leader is a current member whenever there is one.
+public struct ConsumerGroup: Sendable {
+    public let groupID: String
+    public let configuration: GroupConfiguration
+    public internal(set) var state: GroupState = .empty
+    public internal(set) var generation: GenerationID = GenerationID(0)
+    public internal(set) var protocolType: String = ""
+    public internal(set) var protocolName: String = ""
+    public internal(set) var leader: MemberID = .none
+
+    var members: [MemberID: GroupMember] = [:]
+    /// Order in which members joined; the first current one leads when the leader is gone.
+    var joinOrder: [MemberID] = []
+    /// New members told MEMBER_ID_REQUIRED, with the time their offer expires.
+    var pendingMembers: [MemberID: Int64] = [:]
+    /// When the join phase ends even if some members have not rejoined.
+    var joinDeadline: Int64 = 0
+    /// When the sync phase gives up on members that have not synced.
+    var syncDeadline: Int64 = 0
+    /// Rebalances completed, for reports.
+    public internal(set) var rebalanceCount = 0
+    var memberIDGenerator: @Sendable (String) -> MemberID
+
+    /// - Parameter memberIDGenerator: makes a new member id from a client id; the default
+    ///   appends 16 random hex digits. Tests pass a deterministic one.
+    public init(
+        groupID: String, configuration: GroupConfiguration = GroupConfiguration(),
+        memberIDGenerator: @escaping @Sendable (String) -> MemberID = ConsumerGroup.randomMemberID
+    ) {
+        self.groupID = groupID
+        self.configuration = configuration
+        self.memberIDGenerator = memberIDGenerator
+    }
+
+    public static let randomMemberID: @Sendable (String) -> MemberID = { clientID in
+        let suffix = String(UInt64.random(in: 0 ... .max), radix: 16)
+        return MemberID("\(clientID.isEmpty ? "member" : clientID)-\(String(repeating: "0", count: 16 - suffix.count))\(suffix)")
+    }
+
+    public var memberIDs: [MemberID] { members.keys.sorted() }
+    public var isEmpty: Bool { members.isEmpty }
+
+    public func isMember(_ id: MemberID) -> Bool { members[id] != nil }
+
+    /// The current assignment bytes of a member.
+    public func assignment(of id: MemberID) -> [UInt8]? { members[id]?.assignment }
+
+    public func describe() -> GroupDescription {
+        GroupDescription(
+            groupID: groupID, state: state, protocolType: protocolType,
+            protocolName: state == .stable || state == .completingRebalance ? protocolName : "",
+            generation: generation, leader: leader,
+            members: members.values.sorted { $0.id < $1.id }.map {
+                MemberDescription(
+                    memberID: $0.id, clientID: $0.clientID, clientHost: $0.clientHost,
+                    metadata: $0.metadata(for: protocolName), assignment: $0.assignment
+                )
+            }
+        )
+    }
+
+    // MARK: - Heartbeat and commit checks
+
+    /// A Heartbeat: keeps the member's session alive and tells it whether to rejoin.
+    public mutating func heartbeat(memberID: MemberID, generation: GenerationID, now: Int64) -> ErrorCode {
+        guard state != .dead else { return .coordinatorNotAvailable }
+        guard var member = members[memberID] else { return .unknownMemberId }
+        member.sessionDeadline = now + Int64(member.sessionTimeoutMs)
+        members[memberID] = member
+        guard generation == self.generation else { return .illegalGeneration }
+        return state == .preparingRebalance ? .rebalanceInProgress : .none
+    }
+
+    /// Whether an OffsetCommit from this member and generation may be stored.
+    ///
+    /// A commit with no member and generation -1 (a standalone consumer) is accepted only while
+    /// the group has no members. A member's commit needs the current generation and is
+    /// accepted during PreparingRebalance (so consumers can commit before they rejoin) but not
+    /// during CompletingRebalance.
+    public mutating func validateCommit(memberID: MemberID, generation: GenerationID, now: Int64) -> ErrorCode {
+        if memberID.isEmpty && generation == .none {
+            return members.isEmpty ? .none : .unknownMemberId
+        }
+        guard var member = members[memberID] else { return .unknownMemberId }
+        guard generation == self.generation else { return .illegalGeneration }
+        if state == .completingRebalance { return .rebalanceInProgress }
+        member.sessionDeadline = now + Int64(member.sessionTimeoutMs)
+        members[memberID] = member
+        return .none
+    }
+}

@@ -1,0 +1,21 @@
+/// One member of a group as the coordinator tracks it.
+struct GroupMember: Hashable, Sendable {
+    var id: MemberID
+    var clientID: String
+    var clientHost: String
+    var sessionTimeoutMs: Int32
+    var rebalanceTimeoutMs: Int32
+    var protocols: [GroupProtocol]
+    /// The bytes the leader assigned this member in the current generation.
+    var assignment: [UInt8] = []
+    /// Its JoinGroup request parked until the join phase completes.
+    var pendingJoin: RequestID?
+    /// Its SyncGroup request parked until the leader's assignment arrives.
+    var pendingSync: RequestID?
+    /// When the member is removed unless it joins, syncs or heartbeats again (ms).
+    var sessionDeadline: Int64
+
+    func metadata(for protocolName: String) -> [UInt8] {
+        protocols.first { $0.name == protocolName }?.metadata ?? []
+    }
+}

@@ -1,0 +1,112 @@
+/// Reads big-endian integers, Kafka strings and zigzag varints from raw bytes.
+///
+/// Works over an `UnsafeRawBufferPointer` valid for the reader's lifetime (use it inside
+/// `withUnsafeBytes`). Every read checks bounds and throws `WireError.truncated` rather than
+/// trapping, because the bytes come from files and sockets.
+public struct ByteReader {
+    public let buffer: UnsafeRawBufferPointer
+    public var position: Int
+
+    public init(_ buffer: UnsafeRawBufferPointer, position: Int = 0) {
+        self.buffer = buffer
+        self.position = position
+    }
+
+    public var remaining: Int { buffer.count - position }
+    public var isAtEnd: Bool { position >= buffer.count }
+
+
+    mutating func need(_ count: Int, _ what: StaticString) throws(WireError) {
+        if count < 0 || buffer.count - position < count {
+            throw WireError(.truncated, "\(what) needs \(count) bytes, \(buffer.count - position) left", at: position)
+        }
+    }
+
+
+    mutating func readBigEndian(width: Int, _ what: StaticString) throws(WireError) -> UInt64 {
+        try need(width, what)
+        var value: UInt64 = 0
+        for index in position ..< position + width {
+            value = value << 8 | UInt64(buffer[index])
+        }
+        position += width
+        return value
+    }
+
+    public mutating func readInt8() throws(WireError) -> Int8 {
+        try need(1, "int8")
+        defer { position += 1 }
+        return Int8(bitPattern: buffer[position])
+    }
+
+    public mutating func readInt16() throws(WireError) -> Int16 {
+        Int16(bitPattern: UInt16(truncatingIfNeeded: try readBigEndian(width: 2, "int16")))
+    }
+
+    public mutating func readInt32() throws(WireError) -> Int32 {
+        Int32(bitPattern: UInt32(truncatingIfNeeded: try readBigEndian(width: 4, "int32")))
+    }
+
+    public mutating func readUInt32() throws(WireError) -> UInt32 {
+        UInt32(truncatingIfNeeded: try readBigEndian(width: 4, "uint32"))
+    }
+
+    public mutating func readInt64() throws(WireError) -> Int64 {
+        Int64(bitPattern: try readBigEndian(width: 8, "int64"))
+    }
+
+    /// Skips `count` bytes, returning the range they occupy.
+    public mutating func skip(_ count: Int) throws(WireError) -> Range<Int> {
+        try need(count, "bytes")
+        defer { position += count }
+        return position ..< position + count
+    }
+
+    public mutating func readBytes(_ count: Int) throws(WireError) -> [UInt8] {
+        let range = try skip(count)
+        return Array(buffer[range])
+    }
+
+    /// A Kafka `STRING` (int16 length); a negative length is malformed.
+    public mutating func readString() throws(WireError) -> String {
+        guard let string = try readNullableString() else {
+            throw WireError(.malformed, "null where a string is required", at: position - 2)
+        }
+        return string
+    }
+
+    /// A Kafka `NULLABLE_STRING` (int16 length, -1 for nil).
+    public mutating func readNullableString() throws(WireError) -> String? {
+        let length = Int(try readInt16())
+        if length < 0 { return nil }
+        let range = try skip(length)
+        return String(decoding: buffer[range], as: UTF8.self)
+    }
+
+    /// Kafka `NULLABLE_BYTES` (int32 length, -1 for nil).
+    public mutating func readNullableBytes() throws(WireError) -> [UInt8]? {
+        let length = Int(try readInt32())
+        if length < 0 { return nil }
+        return try readBytes(length)
+    }
+
+    /// A zigzag-encoded signed varint of at most 10 bytes.
+
+    public mutating func readVarint() throws(WireError) -> Int64 {
+        var raw: UInt64 = 0
+        var shift: UInt64 = 0
+        let start = position
+        while true {
+            guard position < buffer.count else {
+                throw WireError(.truncated, "varint runs past the end", at: start)
+            }
+            let byte = buffer[position]
+            position += 1
+            raw |= UInt64(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+            if shift > 63 { throw WireError(.malformed, "varint longer than 10 bytes", at: start) }
+        }
+        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+    }
+}

@@ -1,0 +1,153 @@
+import KafkaWire
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open file, read and written by position (`pread` / `pwrite`), closed on deinit.
+///
+/// Short reads and writes and `EINTR` are retried; every failure becomes a `LogError.io`
+/// naming the path and the system's reason, so a full disk reads "No space left on device".
+final class FileDescriptor: @unchecked Sendable {
+    let path: String
+    private let fd: Int32
+
+    /// Opens `path` for reading and writing, creating it if asked.
+    init(path: String, create: Bool) throws(LogError) {
+        self.path = path
+        let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)
+        let result = open(path, flags, 0o644)
+        guard result >= 0 else { throw Self.error("cannot open", path: path) }
+        fd = result
+    }
+
+    deinit { close(fd) }
+
+    static func error(_ what: String, path: String, code: Int32 = errno) -> LogError {
+        LogError(.io, "\(what): \(String(cString: strerror(code)))", path: path, errno: code)
+    }
+
+    func size() throws(LogError) -> Int {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Self.error("cannot stat", path: path) }
+        return Int(info.st_size)
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(LogError) {
+        var done = 0
+        while done < bytes.count {
+            let written = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Self.error("cannot write", path: path)
+            }
+            done += written
+        }
+    }
+
+    func write(_ bytes: [UInt8], at offset: Int) throws(LogError) {
+        try bytes.withRawBytes { (raw) throws(LogError) in try write(raw, at: offset) }
+    }
+
+    /// Reads up to `count` bytes at `offset` into `buffer`; fewer only at the end of the file.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(LogError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let got = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw Self.error("cannot read", path: path)
+            }
+            if got == 0 { break }
+            done += got
+        }
+        return done
+    }
+
+    /// Reads up to `count` bytes at `offset` into a new array.
+    func read(count: Int, at offset: Int) throws(LogError) -> [UInt8] {
+        guard count > 0 else { return [] }
+        var failure: LogError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(LogError) {
+                initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    func truncate(to size: Int) throws(LogError) {
+        guard ftruncate(fd, off_t(size)) == 0 else { throw Self.error("cannot truncate", path: path) }
+    }
+
+    /// Forces written data to the disk (`fdatasync`).
+    func sync() throws(LogError) {
+        guard fdatasync(fd) == 0 else { throw Self.error("cannot sync", path: path) }
+    }
+}
+
+/// Small file-system helpers with `LogError`s that name the path.
+enum FileSystem {
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func createDirectory(_ path: String) throws(LogError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
+                throw FileDescriptor.error("cannot create directory", path: prefix)
+            }
+        }
+    }
+
+    static func list(_ path: String) throws(LogError) -> [String] {
+        guard let dir = opendir(path) else { throw FileDescriptor.error("cannot list directory", path: path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func remove(_ path: String) throws(LogError) {
+        if unlink(path) != 0, errno != ENOENT { throw FileDescriptor.error("cannot delete", path: path) }
+    }
+
+    static func removeTree(_ path: String) throws(LogError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in try list(path) { try removeTree(path + "/" + name) }
+            if rmdir(path) != 0 { throw FileDescriptor.error("cannot delete directory", path: path) }
+        } else {
+            try remove(path)
+        }
+    }
+
+    /// Writes `bytes` to `path` through a temporary file and a rename, so readers see the old
+    /// or the new contents, never a mix.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, sync: Bool = true) throws(LogError) {
+        let temporary = path + ".tmp"
+        let file = try FileDescriptor(path: temporary, create: true)
+        try file.truncate(to: 0)
+        try file.write(bytes, at: 0)
+        if sync { try file.sync() }
+        guard rename(temporary, path) == 0 else { throw FileDescriptor.error("cannot rename into place", path: path) }
+    }
+
+    static func readAll(_ path: String) throws(LogError) -> [UInt8] {
+        let file = try FileDescriptor(path: path, create: false)
+        return try file.read(count: try file.size(), at: 0)
+    }
+}

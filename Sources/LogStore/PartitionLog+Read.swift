@@ -1,0 +1,54 @@
+import KafkaWire
+import Logging
+
+extension PartitionLog {
+    /// Whole batches starting with the one that contains `offset`, up to `maxBytes` (always at
+    /// least one batch when there is one, even if it is larger). Batches come from one segment;
+    /// read again from the returned end for more.
+    ///
+    /// - Throws: `LogError.offsetOutOfRange` outside `[logStartOffset, logEndOffset]`.
+    public func read(from offset: Offset, maxBytes: Int) throws(LogError) -> LogReadResult {
+        try lock.withLock { () throws(LogError) in
+            guard !isClosed else { throw LogError(.closed, "log is closed", path: directory) }
+            let start = segments.first!.baseOffset
+            let end = segments.last!.nextOffset
+            guard offset >= start, offset <= end else {
+                throw LogError(
+                    .offsetOutOfRange, "offset \(offset) is outside the log's range \(start) ... \(end)", path: directory
+                )
+            }
+            var index = segmentIndex(containing: offset)
+            while index < segments.count {
+                let segment = segments[index]
+                if let position = try segment.position(ofBatchContaining: offset) {
+                    let bytes = try segment.read(from: position, maxBytes: maxBytes)
+                    return LogReadResult(bytes: bytes, logStartOffset: start, logEndOffset: end)
+                }
+                index += 1
+            }
+            return LogReadResult(bytes: [], logStartOffset: start, logEndOffset: end)
+        }
+    }
+
+    /// The offset of the first record whose timestamp is at least `timestamp` (milliseconds),
+    /// or nil when every record is older (Kafka answers the log end then).
+    public func offset(atOrAfterTimestamp timestamp: Int64) throws(LogError) -> Offset? {
+        try lock.withLock { () throws(LogError) in
+            for segment in segments where segment.maxTimestamp >= timestamp {
+                if let offset = try segment.firstOffset(atOrAfter: timestamp) { return offset }
+            }
+            return nil
+        }
+    }
+
+    /// The index of the last segment whose base offset is at most `offset`.
+    func segmentIndex(containing offset: Offset) -> Int {
+        var low = 0
+        var high = segments.count
+        while low < high {
+            let mid = (low + high) / 2
+            if segments[mid].baseOffset <= offset { low = mid + 1 } else { high = mid }
+        }
+        return max(0, low - 1)
+    }
+}

@@ -1,0 +1,216 @@
+import KafkaWire
+import Logging
+
+/// What an append stored.
+public struct AppendResult: Hashable, Sendable {
+    public var baseOffset: Offset
+    public var lastOffset: Offset
+    public var recordCount: Int
+}
+
+/// Whole batches read from a log, with the log's bounds at the time of the read.
+public struct LogReadResult: Sendable {
+    /// Back-to-back RecordBatch v2 bytes; empty when the read offset was the log end.
+    public var bytes: [UInt8]
+    public var logStartOffset: Offset
+    /// The high watermark: the offset the next appended record gets.
+    public var logEndOffset: Offset
+}
+
+/// The durable log of one topic partition: a directory of segments.
+///
+/// Layout of the directory:
+/// - `<20-digit base offset>.log|.index|.timeindex` per segment (see `Segment`);
+/// - `.clean-shutdown`, written by `close()` after everything is synced and removed on open.
+///   Without it the log was not closed cleanly and `init` runs recovery.
+///
+/// Invariants: segments are contiguous (each starts at the previous one's end); only the last
+/// (active) segment is written; a segment is fsynced before a newer one is created, so after
+/// a crash only the active segment can hold a torn or corrupt tail. Recovery validates the
+/// active segment's CRCs and cuts its tail at the first bad batch; damage in a sealed segment
+/// is reported as `LogError.corruptSegment`, never dropped.
+///
+/// Thread-safe: all state is behind one lock; `append` with `FlushPolicy.everyAppend` syncs
+/// outside it so that concurrent appenders share fsyncs (group commit).
+public final class PartitionLog: @unchecked Sendable {
+    public let directory: String
+    public let configuration: LogConfiguration
+    /// What opening the log found and did.
+    public let recovery: RecoveryReport
+
+    let clock: any WallClock
+    let logger: Logger
+    let lock = Lock()
+    private let syncLock = Lock()
+    var segments: [Segment]
+    var isClosed = false
+    private var unflushedRecords = 0
+    private var lastFlush: Int64
+    /// Everything below this offset is known to be on the disk.
+    private var durableOffset: Offset
+
+    static let cleanShutdownMarker = ".clean-shutdown"
+
+    /// Opens the log in `directory`, creating it when absent and recovering it when it was not
+    /// closed cleanly.
+    public init(
+        directory: String,
+        configuration: LogConfiguration = LogConfiguration(),
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger = Logger(label: "ridestream.log")
+    ) throws(LogError) {
+        try configuration.validate()
+        self.directory = directory
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        try FileSystem.createDirectory(directory)
+        let opened = try Self.openSegments(directory: directory, configuration: configuration, logger: logger)
+        segments = opened.segments
+        recovery = opened.report
+        durableOffset = segments.last!.nextOffset
+        lastFlush = clock.milliseconds()
+        try FileSystem.remove(directory + "/" + Self.cleanShutdownMarker)
+    }
+
+    deinit {
+        if !isClosed { try? close() }
+    }
+
+    // MARK: - Bounds
+
+    public var logStartOffset: Offset { lock.withLock { segments.first!.baseOffset } }
+    public var logEndOffset: Offset { lock.withLock { segments.last!.nextOffset } }
+    public var sizeInBytes: Int { lock.withLock { segments.reduce(0) { $0 + $1.size } } }
+    public var segmentBaseOffsets: [Offset] { lock.withLock { segments.map(\.baseOffset) } }
+
+    // MARK: - Append
+
+    /// Appends one RecordBatch v2, assigning it the next offsets.
+    ///
+    /// The bytes must be exactly one batch with a valid CRC, no larger than
+    /// `configuration.maxBatchBytes`; its base offset field is overwritten. Rolls the active
+    /// segment first when the batch would overflow it or it is older than `segmentMilliseconds`.
+    public func append(_ batch: consuming [UInt8]) throws(LogError) -> AppendResult {
+        var bytes = batch
+        guard bytes.count <= configuration.maxBatchBytes else {
+            throw LogError(
+                .batchTooLarge, "batch of \(bytes.count) bytes exceeds the maximum of \(configuration.maxBatchBytes)",
+                path: directory
+            )
+        }
+        var header: RecordBatchHeader
+        do {
+            header = try bytes.withRawBytes { (raw) throws(WireError) in try RecordBatch.validate(raw) }
+        } catch {
+            throw LogError(.invalidBatch, "rejected batch: \(error)", path: directory)
+        }
+        guard header.totalSize == bytes.count else {
+            throw LogError(
+                .invalidBatch, "expected exactly one batch of \(header.totalSize) bytes, got \(bytes.count) bytes",
+                path: directory
+            )
+        }
+        let result: AppendResult = try lock.withLock { () throws(LogError) in
+            guard !isClosed else { throw LogError(.closed, "log is closed", path: directory) }
+            let now = clock.milliseconds()
+            var active = segments.last!
+            if !active.isEmpty,
+               active.size + bytes.count > configuration.segmentBytes
+                || now - (active.rollClockStart ?? now) >= configuration.segmentMilliseconds {
+                active = try rollLocked()
+            }
+            header.baseOffset = active.nextOffset
+            RecordBatch.setBaseOffset(header.baseOffset, in: &bytes)
+            try active.append(bytes, header: header)
+            if active.rollClockStart == nil { active.rollClockStart = now }
+            unflushedRecords += Int(header.recordsCount)
+            if case let .interval(records, milliseconds) = configuration.flush,
+               unflushedRecords >= (records ?? .max) || now - lastFlush >= (milliseconds ?? .max) {
+                try flushLocked(now: now)
+            }
+            return AppendResult(baseOffset: header.baseOffset, lastOffset: header.lastOffset, recordCount: Int(header.recordsCount))
+        }
+        if configuration.flush == .everyAppend { try syncCovering(result.lastOffset + 1) }
+        return result
+    }
+
+    /// Group commit: makes everything below `target` durable, unless another caller's sync
+    /// already did. One fsync of the active segment covers every append made before it.
+    private func syncCovering(_ target: Offset) throws(LogError) {
+        try syncLock.withLock { () throws(LogError) in
+            let (done, active, end) = lock.withLock { (durableOffset >= target, segments.last!, segments.last!.nextOffset) }
+            if done { return }
+            try active.sync()
+            lock.withLock { if end > durableOffset { durableOffset = end } }
+        }
+    }
+
+    /// Seals the active segment (sync, indexes) and starts a new one at the log end.
+    @discardableResult
+    func rollLocked() throws(LogError) -> Segment {
+        let old = segments.last!
+        try old.sync()
+        try old.writeIndexes()
+        let segment = try Segment(
+            directory: directory, baseOffset: old.nextOffset, indexIntervalBytes: configuration.indexIntervalBytes, create: true
+        )
+        segments.append(segment)
+        logger.debug("rolled segment", metadata: ["log": "\(directory)", "base": "\(segment.baseOffset)"])
+        return segment
+    }
+
+    /// Starts a new segment now if the active one holds data.
+    public func roll() throws(LogError) {
+        try lock.withLock { () throws(LogError) in
+            if !segments.last!.isEmpty { try rollLocked() }
+        }
+    }
+
+    // MARK: - Flush and close
+
+    private func flushLocked(now: Int64) throws(LogError) {
+        let active = segments.last!
+        try active.sync()
+        durableOffset = active.nextOffset
+        unflushedRecords = 0
+        lastFlush = now
+    }
+
+    /// Forces every appended record to the disk.
+    public func flush() throws(LogError) {
+        try lock.withLock { () throws(LogError) in
+            guard !isClosed else { return }
+            try flushLocked(now: clock.milliseconds())
+        }
+    }
+
+    /// Flushes when an `.interval` policy's time has run out with no append to notice it.
+    public func flushIfDue() throws(LogError) {
+        guard case let .interval(_, milliseconds?) = configuration.flush else { return }
+        try lock.withLock { () throws(LogError) in
+            let now = clock.milliseconds()
+            if !isClosed, unflushedRecords > 0, now - lastFlush >= milliseconds { try flushLocked(now: now) }
+        }
+    }
+
+    /// Syncs the data, writes the indexes and the clean-shutdown marker. Later calls fail with
+    /// `LogError.closed`; closing twice is harmless.
+    public func close() throws(LogError) {
+        try lock.withLock { () throws(LogError) in
+            guard !isClosed else { return }
+            try flushLocked(now: clock.milliseconds())
+            for segment in segments { try segment.writeIndexes() }
+            try FileSystem.writeAtomically([], to: directory + "/" + Self.cleanShutdownMarker)
+            isClosed = true
+        }
+    }
+
+    /// Closes the log and removes its directory.
+    public func delete() throws(LogError) {
+        try lock.withLock { () throws(LogError) in
+            isClosed = true
+        }
+        try FileSystem.removeTree(directory)
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `ridestream` command: the root that lists the subcommands.
+@main
+struct RideStream: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ridestream",
+        abstract: "A single-binary event-streaming pipeline: built-in Kafka-style broker, simulator and SQLite sinks.",
+        subcommands: []
+    )
+}
