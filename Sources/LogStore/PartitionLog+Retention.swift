@@ -42,3 +42,18 @@ extension PartitionLog {
         }
     }
 }
+
+extension PartitionLog {
+    /// Deletes every sealed segment that lies wholly below `offset` (used to drop history that
+    /// a newer snapshot in the same log replaces). Returns the new log start offset.
+    @discardableResult
+    public func deleteSegments(below offset: Offset) throws(LogError) -> Offset {
+        try lock.withLock { () throws(LogError) in
+            while segments.count > 1, segments[0].nextOffset <= offset, segments[1].baseOffset <= offset {
+                try segments[0].deleteFiles()
+                segments.removeFirst()
+            }
+            return segments[0].baseOffset
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import KafkaWire
+import LogStore
+
+/// Which offset `listOffset` looks up (Kafka ListOffsets: -2 earliest, -1 latest, else a time).
+public enum OffsetSpec: Hashable, Sendable {
+    case earliest
+    case latest
+    /// The first offset whose record timestamp is at least this (ms); the log end if none.
+    case timestamp(Int64)
+}
+
+extension Broker {
+    /// Appends one RecordBatch v2 to a partition and returns the offsets it got. Creates the
+    /// topic first when it is unknown and auto-creation is on.
+    public func append(_ batch: consuming [UInt8], to id: TopicPartition) throws(BrokerError) -> AppendResult {
+        try topicCreatingIfAllowed(id.topic).partition(id.partition).append(batch)
+    }
+
+    /// Reads whole batches from one partition without waiting.
+    public func read(_ id: TopicPartition, from offset: Offset, maxBytes: Int) throws(BrokerError) -> LogReadResult {
+        let partition = try partition(id)
+        do {
+            return try partition.log.read(from: offset, maxBytes: maxBytes)
+        } catch {
+            throw BrokerError(error, topicPartition: id)
+        }
+    }
+
+    /// Resolves an `OffsetSpec` for a partition.
+    public func listOffset(_ id: TopicPartition, _ spec: OffsetSpec) throws(BrokerError) -> Offset {
+        let log = try partition(id).log
+        switch spec {
+        case .earliest: return log.logStartOffset
+        case .latest: return log.logEndOffset
+        case let .timestamp(time):
+            do {
+                return try log.offset(atOrAfterTimestamp: time) ?? log.logEndOffset
+            } catch {
+                throw BrokerError(error, topicPartition: id)
+            }
+        }
+    }
+
+    /// The log start and end offsets of a partition.
+    public func bounds(_ id: TopicPartition) throws(BrokerError) -> (start: Offset, end: Offset) {
+        let log = try partition(id).log
+        return (log.logStartOffset, log.logEndOffset)
+    }
+}

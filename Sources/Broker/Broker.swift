@@ -1,0 +1,253 @@
+import Foundation
+import Groups
+import KafkaWire
+import LogStore
+import Logging
+
+/// The built-in broker: durable partitioned topics, produce and fetch, and the group
+/// coordinator with committed offsets, all in one process.
+///
+/// On-disk layout under `BrokerConfiguration.dataDirectory`:
+/// - `topics/<topic>/topic.json`: the topic's `TopicConfiguration`, written last when a topic is
+///   created, so a directory without it is an unfinished creation and is removed on start;
+/// - `topics/<topic>/<partition>/`: one `PartitionLog` per partition;
+/// - `internal/consumer-offsets/`: the committed-offsets log (see `OffsetStore`).
+///
+/// Thread-safe. Produce and fetch are synchronous calls guarded by per-partition locks, so the
+/// in-process producer appends without an actor hop; long-polling fetches are `async`.
+public final class Broker: @unchecked Sendable {
+    public let configuration: BrokerConfiguration
+    public let coordinator: GroupCoordinator
+    public let offsets: OffsetStore
+    let clock: any WallClock
+    let logger: Logger
+    private let lock = Lock()
+    private var topics: [String: Topic] = [:]
+    private var closed = false
+
+    /// Opens (or creates) the broker's data directory, recovering every partition log.
+    public init(
+        configuration: BrokerConfiguration,
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger = Logger(label: "ridestream.broker")
+    ) throws(BrokerError) {
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        do {
+            try FileManager.default.createDirectory(atPath: configuration.topicsDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw BrokerError(.unknownServerError, "cannot create data directory \(configuration.topicsDirectory): \(error.localizedDescription)")
+        }
+        offsets = try OffsetStore(directory: configuration.offsetsDirectory, log: configuration.log, clock: clock, logger: logger)
+        coordinator = GroupCoordinator(configuration: configuration.groups, clock: clock, offsets: offsets)
+        try loadTopics()
+    }
+
+    deinit { try? close() }
+
+    // MARK: - Topics
+
+    private func loadTopics() throws(BrokerError) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: configuration.topicsDirectory)) ?? []).sorted()
+        for name in names {
+            let directory = configuration.topicsDirectory + "/" + name
+            let metadata = directory + "/topic.json"
+            guard TopicName(rawValue: name) != nil, FileManager.default.fileExists(atPath: metadata) else {
+                logger.warning("removing unfinished or deleted topic directory", metadata: ["path": "\(directory)"])
+                try? FileManager.default.removeItem(atPath: directory)
+                continue
+            }
+            let topicConfiguration: TopicConfiguration
+            do {
+                topicConfiguration = try JSONDecoder().decode(TopicConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: metadata)))
+            } catch {
+                throw BrokerError(.unknownServerError, "\(metadata): cannot read topic configuration: \(error)")
+            }
+            let partitions = try (0 ..< topicConfiguration.partitions).map { (index) throws(BrokerError) in
+                try openPartition(topic: name, index: index, configuration: topicConfiguration)
+            }
+            topics[name] = Topic(name: name, directory: directory, configuration: topicConfiguration, partitions: partitions)
+        }
+    }
+
+    private func openPartition(topic: String, index: Int, configuration topicConfiguration: TopicConfiguration) throws(BrokerError) -> Partition {
+        let id = TopicPartition(topic, PartitionID(index))
+        do {
+            let log = try PartitionLog(
+                directory: "\(configuration.topicsDirectory)/\(topic)/\(index)",
+                configuration: topicConfiguration.logConfiguration(defaults: configuration.log),
+                clock: clock, logger: logger
+            )
+            if !log.recovery.cleanShutdown && log.recovery.truncatedBytes > 0 {
+                logger.warning("recovered partition", metadata: ["partition": "\(id)", "cut_bytes": "\(log.recovery.truncatedBytes)"])
+            }
+            return Partition(id: id, log: log)
+        } catch {
+            throw BrokerError(error, topicPartition: id)
+        }
+    }
+
+    private func writeTopicConfiguration(_ topicConfiguration: TopicConfiguration, directory: String) throws(BrokerError) {
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(topicConfiguration).write(to: URL(fileURLWithPath: directory + "/topic.json"), options: .atomic)
+        } catch {
+            throw BrokerError(.unknownServerError, "\(directory)/topic.json: cannot write topic configuration: \(error.localizedDescription)")
+        }
+    }
+
+    /// Creates a topic with its partitions on disk.
+    @discardableResult
+    public func createTopic(_ name: String, configuration topicConfiguration: TopicConfiguration) throws(BrokerError) -> TopicDescription {
+        try TopicName.validate(name)
+        try topicConfiguration.validate(defaults: configuration.log)
+        return try lock.withLock { () throws(BrokerError) in
+            guard !closed else { throw BrokerError(.unknownServerError, "broker is closed") }
+            guard topics[name] == nil else { throw BrokerError(.topicAlreadyExists, "topic '\(name)' already exists") }
+            let directory = configuration.topicsDirectory + "/" + name
+            try? FileManager.default.removeItem(atPath: directory)
+            let partitions = try (0 ..< topicConfiguration.partitions).map { (index) throws(BrokerError) in
+                try openPartition(topic: name, index: index, configuration: topicConfiguration)
+            }
+            try writeTopicConfiguration(topicConfiguration, directory: directory)
+            let topic = Topic(name: name, directory: directory, configuration: topicConfiguration, partitions: partitions)
+            topics[name] = topic
+            logger.info("created topic", metadata: ["topic": "\(name)", "partitions": "\(topicConfiguration.partitions)"])
+            return describe(topic)
+        }
+    }
+
+    /// Deletes a topic and its data. Committed offsets of groups for it are kept, as in Kafka
+    /// until they expire.
+    public func deleteTopic(_ name: String) throws(BrokerError) {
+        let topic: Topic = try lock.withLock { () throws(BrokerError) in
+            guard let topic = topics.removeValue(forKey: name) else { throw BrokerError.unknownTopic(name) }
+            return topic
+        }
+        let trash = topic.directory + ".deleted"
+        try? FileManager.default.removeItem(atPath: trash)
+        try? FileManager.default.moveItem(atPath: topic.directory, toPath: trash)
+        for partition in topic.partitions { try? partition.log.close() }
+        try? FileManager.default.removeItem(atPath: trash)
+        logger.info("deleted topic", metadata: ["topic": "\(name)"])
+    }
+
+    /// Grows a topic to `totalCount` partitions (Kafka never shrinks a topic).
+    public func addPartitions(_ name: String, totalCount: Int) throws(BrokerError) {
+        let topic = try self.topic(name)
+        let current = topic.configuration
+        guard totalCount > current.partitions else {
+            throw BrokerError(
+                .invalidPartitions, "topic '\(name)' has \(current.partitions) partitions; the new count \(totalCount) must be larger"
+            )
+        }
+        var updated = current
+        updated.partitions = totalCount
+        try updated.validate(defaults: configuration.log)
+        let added = try (current.partitions ..< totalCount).map { (index) throws(BrokerError) in
+            try openPartition(topic: name, index: index, configuration: updated)
+        }
+        try writeTopicConfiguration(updated, directory: topic.directory)
+        topic.addPartitions(added, configuration: updated)
+    }
+
+    /// Every topic's name, internal ones included, sorted.
+    public func topicNames() -> [String] { lock.withLock { topics.keys.sorted() } }
+
+    public func describeTopic(_ name: String) throws(BrokerError) -> TopicDescription { describe(try topic(name)) }
+
+    public func partitionCount(_ name: String) throws(BrokerError) -> Int { try topic(name).partitionCount }
+
+    func topic(_ name: String) throws(BrokerError) -> Topic {
+        try lock.withLock { () throws(BrokerError) in
+            guard let topic = topics[name] else { throw BrokerError.unknownTopic(name) }
+            return topic
+        }
+    }
+
+    /// The topic, created with the default partition count when absent and auto-creation is on.
+    func topicCreatingIfAllowed(_ name: String) throws(BrokerError) -> Topic {
+        if let topic = lock.withLock({ topics[name] }) { return topic }
+        guard configuration.autoCreateTopics else { throw BrokerError.unknownTopic(name) }
+        do {
+            try createTopic(name, configuration: TopicConfiguration(partitions: configuration.defaultPartitions))
+        } catch where error.code == .topicAlreadyExists {}
+        return try topic(name)
+    }
+
+    func partition(_ id: TopicPartition) throws(BrokerError) -> Partition {
+        try topic(id.topic).partition(id.partition)
+    }
+
+    private func describe(_ topic: Topic) -> TopicDescription {
+        TopicDescription(
+            name: topic.name, configuration: topic.configuration,
+            partitions: topic.partitions.map { partition in
+                PartitionDescription(
+                    partition: partition.id.partition, logStartOffset: partition.log.logStartOffset,
+                    logEndOffset: partition.log.logEndOffset, sizeInBytes: partition.log.sizeInBytes,
+                    segments: partition.log.segmentBaseOffsets.count
+                )
+            }
+        )
+    }
+
+    // MARK: - Maintenance
+
+    /// Runs retention on every partition; returns the segments deleted.
+    @discardableResult
+    public func enforceRetention() throws(BrokerError) -> Int {
+        var deleted = 0
+        for topic in lock.withLock({ Array(topics.values) }) {
+            for partition in topic.partitions {
+                do {
+                    deleted += try partition.log.enforceRetention().deletedSegments
+                } catch {
+                    throw BrokerError(error, topicPartition: partition.id)
+                }
+            }
+        }
+        return deleted
+    }
+
+    /// Flushes partitions whose interval flush policy is due.
+    public func flushDueLogs() throws(BrokerError) {
+        for topic in lock.withLock({ Array(topics.values) }) {
+            for partition in topic.partitions {
+                do { try partition.log.flushIfDue() } catch { throw BrokerError(error, topicPartition: partition.id) }
+            }
+        }
+    }
+
+    /// Closes every log cleanly (sync, indexes, clean-shutdown markers).
+    public func close() throws(BrokerError) {
+        let all: [Topic] = lock.withLock {
+            if closed { return [] }
+            closed = true
+            return Array(topics.values)
+        }
+        for topic in all {
+            for partition in topic.partitions {
+                do { try partition.log.close() } catch { throw BrokerError(error, topicPartition: partition.id) }
+            }
+        }
+        try offsets.close()
+    }
+}
+
+/// A topic as `describeTopic` reports it.
+public struct TopicDescription: Hashable, Sendable {
+    public var name: String
+    public var configuration: TopicConfiguration
+    public var partitions: [PartitionDescription]
+}
+
+public struct PartitionDescription: Hashable, Sendable {
+    public var partition: PartitionID
+    public var logStartOffset: Offset
+    public var logEndOffset: Offset
+    public var sizeInBytes: Int
+    public var segments: Int
+}

@@ -1,0 +1,28 @@
+import Groups
+import LogStore
+
+/// Settings of the built-in broker.
+public struct BrokerConfiguration: Sendable {
+    /// Where topics and committed offsets live: `<dataDirectory>/topics/<topic>/<partition>/`
+    /// and `<dataDirectory>/internal/consumer-offsets/`.
+    public var dataDirectory: String
+    /// Log settings every topic starts from (segment size, retention, flush policy...).
+    public var log = LogConfiguration()
+    /// Whether producing to or fetching from an unknown topic creates it (Kafka
+    /// `auto.create.topics.enable`, true).
+    public var autoCreateTopics = true
+    /// Partitions of an auto-created topic (Kafka `num.partitions`, 1).
+    public var defaultPartitions = 1
+    /// Group coordinator settings.
+    public var groups = GroupConfiguration()
+    /// How often retention runs over every partition (Kafka `log.retention.check.interval.ms`,
+    /// 5 minutes).
+    public var retentionCheckIntervalMs: Int64 = 300_000
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+
+    var topicsDirectory: String { dataDirectory + "/topics" }
+    var offsetsDirectory: String { dataDirectory + "/internal/consumer-offsets" }
+}

@@ -1,0 +1,85 @@
+import Groups
+import KafkaWire
+import LogStore
+
+extension Consumer {
+    /// Joins (or rejoins) the group, runs the assignor when leader, syncs, and sets the
+    /// positions of the new assignment. Retries the protocol's transient answers.
+    func joinGroup() async throws {
+        if !assignment.isEmpty {
+            await listener.onRevoked(assignment)
+        }
+        let owned = assignment
+        assignment = []
+        positions = [:]
+        while true {
+            guard !closed else { throw CancellationError() }
+            try Task.checkCancellation()
+            let subscription = ConsumerSubscription(topics: configuration.topics, ownedPartitions: owned).encode()
+            let request = JoinRequest(
+                memberID: memberID, clientID: configuration.clientID, clientHost: "in-process",
+                sessionTimeoutMs: configuration.sessionTimeoutMs, rebalanceTimeoutMs: configuration.rebalanceTimeoutMs,
+                protocolType: "consumer",
+                protocols: configuration.assignors.map { GroupProtocol(name: $0, metadata: subscription) }
+            )
+            let joined = await broker.coordinator.join(groupID: configuration.groupID, request)
+            switch joined.error {
+            case .none: break
+            case .memberIdRequired:
+                memberID = joined.memberID
+                continue
+            case .unknownMemberId:
+                memberID = .none
+                continue
+            case .rebalanceInProgress, .illegalGeneration:
+                continue
+            default:
+                throw BrokerError(joined.error, "joining group '\(configuration.groupID)' failed: \(joined.error)")
+            }
+            memberID = joined.memberID
+            generation = joined.generation
+            isLeader = joined.isLeader
+            let assignments = joined.isLeader ? try computeAssignments(joined) : [:]
+            let synced = await broker.coordinator.sync(
+                groupID: configuration.groupID, memberID: memberID, generation: generation, assignments: assignments
+            )
+            switch synced.error {
+            case .none: break
+            case .unknownMemberId:
+                memberID = .none
+                continue
+            case .rebalanceInProgress, .illegalGeneration:
+                continue
+            default:
+                throw BrokerError(synced.error, "syncing group '\(configuration.groupID)' failed: \(synced.error)")
+            }
+            assignment = try ConsumerAssignment.decode(synced.assignment).partitions.sorted()
+            break
+        }
+        let chosen = await listener.onAssigned(assignment)
+        let committed = await broker.coordinator.fetchOffsets(groupID: configuration.groupID, partitions: assignment)
+        for id in assignment {
+            positions[id] = try chosen[id] ?? committed[id]?.offset ?? resetPosition(id)
+        }
+        rebalances += 1
+        needsJoin = false
+        nextHeartbeat = clock.milliseconds() + configuration.heartbeatIntervalMs
+    }
+
+    /// The leader's job: decode every member's subscription and run the chosen assignor.
+    private func computeAssignments(_ joined: JoinResponse) throws -> [MemberID: [UInt8]] {
+        guard let name = joined.protocolName, let assignor = Assignors.named(name) else {
+            throw BrokerError(.inconsistentGroupProtocol, "group '\(configuration.groupID)' chose unknown assignor '\(joined.protocolName ?? "")'")
+        }
+        var subscriptions: [MemberID: ConsumerSubscription] = [:]
+        for member in joined.members {
+            subscriptions[member.memberID] = try ConsumerSubscription.decode(member.metadata)
+        }
+        var counts: [String: Int] = [:]
+        for topic in Set(subscriptions.values.flatMap(\.topics)) {
+            if let count = try? broker.partitionCount(topic) { counts[topic] = count }
+        }
+        let result = assignor.assign(subscriptions: subscriptions, partitionCounts: counts)
+        return result.mapValues { ConsumerAssignment(partitions: $0).encode() }
+    }
+}

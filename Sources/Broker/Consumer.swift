@@ -1,0 +1,190 @@
+import Groups
+import KafkaWire
+import LogStore
+
+/// A group member that reads its assigned partitions, shaped like Kafka's consumer.
+///
+/// `poll()` does everything a Kafka consumer's poll does: (re)joins the group when needed —
+/// the leader runs the assignor —, heartbeats, and long-polls its partitions. Iterate
+/// `batches` for an `AsyncSequence` of record batches; cancelling the iterating task leaves
+/// the group cleanly. Offsets are committed explicitly (`commit`), or kept elsewhere with a
+/// `RebalanceListener` that seeks on assignment.
+///
+/// A member given no partitions (more members than partitions) stays in the group, idle, and
+/// takes over partitions at the next rebalance.
+public actor Consumer {
+    public let configuration: ConsumerConfiguration
+    let broker: Broker
+    let listener: RebalanceListener
+    var clock: any WallClock { broker.clock }
+
+    public internal(set) var memberID: MemberID = .none
+    public internal(set) var generation: GenerationID = .none
+    /// The partitions this member owns in the current generation.
+    public internal(set) var assignment: [TopicPartition] = []
+    /// Whether this member led the last rebalance it took part in.
+    public internal(set) var isLeader = false
+    /// Rebalances this member has completed.
+    public internal(set) var rebalances = 0
+    var positions: [TopicPartition: Offset] = [:]
+    var paused: Set<TopicPartition> = []
+    var needsJoin = true
+    var nextHeartbeat: Int64 = 0
+    var closed = false
+
+    public init(broker: Broker, configuration: ConsumerConfiguration, listener: RebalanceListener = RebalanceListener()) {
+        self.broker = broker
+        self.configuration = configuration
+        self.listener = listener
+    }
+
+    public var isIdle: Bool { !needsJoin && assignment.isEmpty }
+
+    /// One round: keep the membership, heartbeat, fetch. Returns the records that arrived
+    /// within `fetchMaxWaitMs` (possibly none).
+    public func poll() async throws -> [ConsumerBatch] {
+        guard !closed else { throw BrokerError(.unknownServerError, "consumer of group '\(configuration.groupID)' is closed") }
+        try Task.checkCancellation()
+        if needsJoin { try await joinGroup() }
+        if clock.milliseconds() >= nextHeartbeat {
+            let code = await broker.coordinator.heartbeat(groupID: configuration.groupID, memberID: memberID, generation: generation)
+            nextHeartbeat = clock.milliseconds() + configuration.heartbeatIntervalMs
+            switch code {
+            case .none: break
+            case .unknownMemberId:
+                memberID = .none
+                needsJoin = true
+                return []
+            default:
+                needsJoin = true
+                return []
+            }
+        }
+        let fetchable = assignment.filter { !paused.contains($0) && positions[$0] != nil }
+        let wait = max(1, min(configuration.fetchMaxWaitMs, nextHeartbeat - clock.milliseconds()))
+        if fetchable.isEmpty {
+            try? await Task.sleep(for: .milliseconds(wait))
+            return []
+        }
+        let requests = fetchable.map {
+            FetchRequest($0, offset: positions[$0]!, maxBytes: configuration.maxPartitionFetchBytes)
+        }
+        let fetchedGeneration = generation
+        let results = await broker.fetch(requests, maxWaitMs: wait, minBytes: 1, maxBytes: configuration.fetchMaxBytes)
+        guard fetchedGeneration == generation, !needsJoin, !closed else { return [] }
+        return try collect(results)
+    }
+
+    /// Turns fetched bytes into batches, skipping records before the position, and advances
+    /// the positions. An out-of-range position is reset by `autoOffsetReset`.
+    private func collect(_ results: [FetchResult]) throws -> [ConsumerBatch] {
+        var batches: [ConsumerBatch] = []
+        for result in results {
+            let id = result.topicPartition
+            guard let position = positions[id], assignment.contains(id) else { continue }
+            if let error = result.error {
+                if error.code == .offsetOutOfRange {
+                    positions[id] = try resetPosition(id)
+                    continue
+                }
+                throw error
+            }
+            guard !result.bytes.isEmpty else { continue }
+            var records: [BatchRecord] = []
+            var next = position
+            var offset = 0
+            let bytes = result.bytes
+            while offset < bytes.count {
+                let header = try bytes.withRawBytes { (raw) throws(WireError) in try RecordBatchHeader.parse(raw, at: offset) }
+                if !header.isControl {
+                    try RecordBatch.forEachRecord(in: bytes, at: offset) { record in
+                        if record.offset >= position { records.append(record) }
+                    }
+                }
+                next = max(next, header.nextOffset)
+                offset += header.totalSize
+            }
+            positions[id] = next
+            if !records.isEmpty {
+                batches.append(ConsumerBatch(topicPartition: id, records: records, highWatermark: result.highWatermark, nextOffset: next))
+            }
+        }
+        return batches
+    }
+
+    func resetPosition(_ id: TopicPartition) throws(BrokerError) -> Offset {
+        try broker.listOffset(id, configuration.autoOffsetReset == .earliest ? .earliest : .latest)
+    }
+
+    // MARK: - Positions and offsets
+
+    /// The next offset this consumer reads from a partition it owns.
+    public func position(_ id: TopicPartition) -> Offset? { positions[id] }
+
+    /// Moves the read position of an owned partition.
+    public func seek(_ id: TopicPartition, to offset: Offset) { if assignment.contains(id) { positions[id] = offset } }
+
+    public func pause(_ partitions: [TopicPartition]) { paused.formUnion(partitions) }
+    public func resume(_ partitions: [TopicPartition]) { paused.subtract(partitions) }
+
+    /// Commits offsets (the next offset to read, per partition) for this member's generation.
+    public func commit(_ offsets: [TopicPartition: Offset], metadata: String = "") async throws(BrokerError) {
+        let commits = offsets.mapValues { CommittedOffset(offset: $0, metadata: metadata) }
+        let results = await broker.coordinator.commitOffsets(
+            groupID: configuration.groupID, memberID: memberID, generation: generation, offsets: commits
+        )
+        if let failed = results.first(where: { $0.value != .none }) {
+            if failed.value == .rebalanceInProgress || failed.value == .illegalGeneration { needsJoin = true }
+            throw BrokerError(failed.value, "commit for \(failed.key) in group '\(configuration.groupID)' refused: \(failed.value)")
+        }
+    }
+
+    /// Commits the current position of every owned partition.
+    public func commitPositions(metadata: String = "") async throws(BrokerError) {
+        try await commit(positions.filter { assignment.contains($0.key) }, metadata: metadata)
+    }
+
+    /// Gives up the partitions and leaves the group. Later polls fail.
+    public func close() async {
+        guard !closed else { return }
+        closed = true
+        if !assignment.isEmpty { await listener.onRevoked(assignment) }
+        assignment = []
+        if !memberID.isEmpty {
+            _ = await broker.coordinator.leave(groupID: configuration.groupID, memberIDs: [memberID])
+        }
+    }
+
+    /// Record batches as they arrive, until the consumer is closed or the task cancelled.
+    public nonisolated var batches: ConsumerBatches { ConsumerBatches(consumer: self) }
+}
+
+/// The `AsyncSequence` of a consumer's record batches. Ends (after leaving the group) when the
+/// iterating task is cancelled.
+public struct ConsumerBatches: AsyncSequence, Sendable {
+    public typealias Element = ConsumerBatch
+    let consumer: Consumer
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let consumer: Consumer
+        var buffered: [ConsumerBatch] = []
+
+        public mutating func next() async throws -> ConsumerBatch? {
+            while buffered.isEmpty {
+                if Task.isCancelled {
+                    await consumer.close()
+                    return nil
+                }
+                do {
+                    buffered = try await consumer.poll()
+                } catch is CancellationError {
+                    await consumer.close()
+                    return nil
+                }
+            }
+            return buffered.removeFirst()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer) }
+}

@@ -1,0 +1,182 @@
+import Groups
+import KafkaWire
+import LogStore
+
+/// Owns every consumer group's state machine and answers requests that must wait.
+///
+/// Join and sync requests that the protocol parks are suspended here until the state machine
+/// emits the action that answers them. Time comes from the injected clock: `tick()` applies
+/// session and rebalance timeouts, and `run()` calls it periodically. Tests on a manual clock
+/// call `tick()` themselves.
+public actor GroupCoordinator {
+    public let configuration: GroupConfiguration
+    private let clock: any WallClock
+    private let offsets: OffsetStore
+    private var groups: [String: ConsumerGroup] = [:]
+    private var joinWaiters: [RequestID: CheckedContinuation<JoinResponse, Never>] = [:]
+    private var syncWaiters: [RequestID: CheckedContinuation<SyncResponse, Never>] = [:]
+    private var nextRequest: UInt64 = 0
+    /// Deterministic member ids for tests, or nil for random ones.
+    private let memberIDGenerator: (@Sendable (String) -> MemberID)?
+
+    init(
+        configuration: GroupConfiguration, clock: any WallClock, offsets: OffsetStore,
+        memberIDGenerator: (@Sendable (String) -> MemberID)? = nil
+    ) {
+        self.configuration = configuration
+        self.clock = clock
+        self.offsets = offsets
+        self.memberIDGenerator = memberIDGenerator
+    }
+
+    private func group(_ id: String) -> ConsumerGroup {
+        if let group = groups[id] { return group }
+        if let memberIDGenerator {
+            return ConsumerGroup(groupID: id, configuration: configuration, memberIDGenerator: memberIDGenerator)
+        }
+        return ConsumerGroup(groupID: id, configuration: configuration)
+    }
+
+    private func newRequestID() -> RequestID {
+        nextRequest += 1
+        return RequestID(rawValue: nextRequest)
+    }
+
+    private func perform(_ actions: [GroupAction]) {
+        for action in actions {
+            switch action {
+            case let .answerJoin(id, response): joinWaiters.removeValue(forKey: id)?.resume(returning: response)
+            case let .answerSync(id, response): syncWaiters.removeValue(forKey: id)?.resume(returning: response)
+            }
+        }
+    }
+
+    // MARK: - Group protocol
+
+    /// JoinGroup: returns when the join phase completes (or at once for errors).
+    public func join(groupID: String, _ request: JoinRequest) async -> JoinResponse {
+        guard !groupID.isEmpty else { return .failure(.invalidGroupId) }
+        let requestID = newRequestID()
+        var state = group(groupID)
+        let (answer, actions) = state.join(request, requestID: requestID, now: clock.milliseconds())
+        groups[groupID] = state
+        if let answer {
+            perform(actions)
+            return answer
+        }
+        return await withCheckedContinuation { continuation in
+            joinWaiters[requestID] = continuation
+            perform(actions)
+        }
+    }
+
+    /// SyncGroup: the leader passes every member's assignment; followers wait for theirs.
+    public func sync(
+        groupID: String, memberID: MemberID, generation: GenerationID, assignments: [MemberID: [UInt8]]
+    ) async -> SyncResponse {
+        guard var state = groups[groupID] else { return .failure(.unknownMemberId) }
+        let requestID = newRequestID()
+        let (answer, actions) = state.sync(
+            memberID: memberID, generation: generation, assignments: assignments, requestID: requestID, now: clock.milliseconds()
+        )
+        groups[groupID] = state
+        if let answer {
+            perform(actions)
+            return answer
+        }
+        return await withCheckedContinuation { continuation in
+            syncWaiters[requestID] = continuation
+            perform(actions)
+        }
+    }
+
+    public func heartbeat(groupID: String, memberID: MemberID, generation: GenerationID) -> ErrorCode {
+        guard var state = groups[groupID] else { return .unknownMemberId }
+        let code = state.heartbeat(memberID: memberID, generation: generation, now: clock.milliseconds())
+        groups[groupID] = state
+        return code
+    }
+
+    public func leave(groupID: String, memberIDs: [MemberID]) -> [ErrorCode] {
+        guard var state = groups[groupID] else { return memberIDs.map { _ in .unknownMemberId } }
+        let (results, actions) = state.leave(memberIDs: memberIDs, now: clock.milliseconds())
+        groups[groupID] = state
+        perform(actions)
+        return results
+    }
+
+    /// Applies timeouts to every group at the clock's current time.
+    public func tick() {
+        let now = clock.milliseconds()
+        for id in groups.keys {
+            var state = groups[id]!
+            let actions = state.tick(now: now)
+            groups[id] = state
+            perform(actions)
+        }
+    }
+
+    /// Calls `tick()` every `intervalMs` until the task is cancelled.
+    public func run(intervalMs: Int = 100) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(intervalMs))
+            tick()
+        }
+    }
+
+    // MARK: - Offsets
+
+    /// OffsetCommit: validates membership and generation, then stores durably. Returns a code
+    /// per partition.
+    public func commitOffsets(
+        groupID: String, memberID: MemberID = .none, generation: GenerationID = .none,
+        offsets commits: [TopicPartition: CommittedOffset]
+    ) -> [TopicPartition: ErrorCode] {
+        var state = group(groupID)
+        let check = state.validateCommit(memberID: memberID, generation: generation, now: clock.milliseconds())
+        if groups[groupID] != nil || check == .none { groups[groupID] = state }
+        guard check == .none else { return commits.mapValues { _ in check } }
+        var results: [TopicPartition: ErrorCode] = [:]
+        var accepted: [TopicPartition: CommittedOffset] = [:]
+        let now = clock.milliseconds()
+        for (partition, var committed) in commits {
+            if committed.metadata.utf8.count > CommittedOffset.maxMetadataBytes {
+                results[partition] = .offsetMetadataTooLarge
+                continue
+            }
+            if committed.commitTimestamp <= 0 { committed.commitTimestamp = now }
+            accepted[partition] = committed
+        }
+        do throws(BrokerError) {
+            try offsets.commit(group: groupID, offsets: accepted)
+            for partition in accepted.keys { results[partition] = .none }
+        } catch {
+            for partition in accepted.keys { results[partition] = error.code }
+        }
+        return results
+    }
+
+    /// OffsetFetch: the committed offsets of a group, for the given partitions or all.
+    public func fetchOffsets(groupID: String, partitions: [TopicPartition]? = nil) -> [TopicPartition: CommittedOffset] {
+        let all = offsets.committed(group: groupID)
+        guard let partitions else { return all }
+        return all.filter { partitions.contains($0.key) }
+    }
+
+    // MARK: - Inspection
+
+    public func describe(groupID: String) -> GroupDescription? {
+        if let state = groups[groupID] { return state.describe() }
+        guard offsets.groups().contains(groupID) else { return nil }
+        return group(groupID).describe()
+    }
+
+    /// Every group known to the coordinator or with committed offsets, with its state.
+    public func listGroups() -> [(groupID: String, protocolType: String, state: GroupState)] {
+        let ids = Set(groups.keys).union(offsets.groups())
+        return ids.sorted().map { id in
+            let state = groups[id]
+            return (id, state?.protocolType ?? "consumer", state?.state ?? .empty)
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Groups
+import KafkaWire
+import Testing
+
+@Suite struct ConsumerGroupTests {
+    /// Joins one member and completes the rebalance: returns its id and generation.
+    static func stableSingleMember(_ driver: inout GroupDriver) -> (MemberID, GenerationID) {
+        let joinID = driver.join(GroupDriver.request(client: "a"))
+        let joined = driver.joinAnswers[joinID]!
+        #expect(joined.error == .none)
+        let syncID = driver.sync(joined.memberID, joined.generation, [joined.memberID: [1]])
+        #expect(driver.syncAnswers[syncID]?.assignment == [1])
+        return (joined.memberID, joined.generation)
+    }
+
+    @Test func firstMemberLeadsGenerationOne() {
+        var driver = GroupDriver()
+        let (member, generation) = Self.stableSingleMember(&driver)
+        #expect(generation == GenerationID(1))
+        #expect(driver.group.leader == member)
+        #expect(driver.group.state == .stable)
+        #expect(driver.group.protocolName == "range")
+    }
+
+    @Test func secondMemberTriggersRebalanceAndBothGetAssignments() {
+        var driver = GroupDriver()
+        let (a, _) = Self.stableSingleMember(&driver)
+        let bJoin = driver.join(GroupDriver.request(client: "b"))
+        #expect(driver.joinAnswers[bJoin] == nil, "parked until a rejoins")
+        #expect(driver.group.state == .preparingRebalance)
+        #expect(driver.group.heartbeat(memberID: a, generation: GenerationID(1), now: driver.now) == .rebalanceInProgress)
+
+        let aJoin = driver.join(GroupDriver.request(a, client: "a"))
+        let aAnswer = driver.joinAnswers[aJoin]!
+        let bAnswer = driver.joinAnswers[bJoin]!
+        #expect(aAnswer.generation == GenerationID(2) && bAnswer.generation == GenerationID(2))
+        #expect(aAnswer.isLeader, "the previous leader stays leader")
+        #expect(aAnswer.members.count == 2)
+        #expect(bAnswer.members.isEmpty, "followers get no member list")
+
+        let bSync = driver.sync(bAnswer.memberID, bAnswer.generation)
+        #expect(driver.syncAnswers[bSync] == nil, "follower waits for the leader")
+        let aSync = driver.sync(a, aAnswer.generation, [a: [0], bAnswer.memberID: [1]])
+        #expect(driver.syncAnswers[aSync]?.assignment == [0])
+        #expect(driver.syncAnswers[bSync]?.assignment == [1])
+        #expect(driver.group.state == .stable)
+    }
+
+    @Test func leaveRebalancesTheRest() {
+        var driver = GroupDriver()
+        let (a, _) = Self.stableSingleMember(&driver)
+        let bJoin = driver.join(GroupDriver.request(client: "b"))
+        _ = driver.join(GroupDriver.request(a, client: "a"))
+        let b = driver.joinAnswers[bJoin]!.memberID
+        _ = driver.sync(a, GenerationID(2), [a: [0], b: [1]])
+        _ = driver.sync(b, GenerationID(2))
+
+        #expect(driver.leave([a]) == [.none])
+        #expect(driver.group.state == .preparingRebalance)
+        let rejoin = driver.join(GroupDriver.request(b, client: "b"))
+        #expect(driver.joinAnswers[rejoin]?.generation == GenerationID(3))
+        #expect(driver.joinAnswers[rejoin]?.isLeader == true, "the remaining member leads")
+        #expect(driver.leave([a]) == [.unknownMemberId])
+    }
+
+    @Test func lastMemberLeavingEmptiesTheGroup() {
+        var driver = GroupDriver()
+        let (a, _) = Self.stableSingleMember(&driver)
+        #expect(driver.leave([a]) == [.none])
+        #expect(driver.group.state == .empty)
+        #expect(driver.group.isEmpty)
+        #expect(driver.group.generation == GenerationID(2))
+    }
+
+    @Test func sessionTimeoutRemovesASilentMember() {
+        var driver = GroupDriver()
+        let (a, _) = Self.stableSingleMember(&driver)
+        let bJoin = driver.join(GroupDriver.request(client: "b", session: 6_000))
+        _ = driver.join(GroupDriver.request(a, client: "a"))
+        let b = driver.joinAnswers[bJoin]!.memberID
+        _ = driver.sync(a, GenerationID(2), [a: [0], b: [1]])
+        _ = driver.sync(b, GenerationID(2))
+
+        // a keeps heartbeating, b goes silent (crashed without leaving).
+        for _ in 0 ..< 5 {
+            driver.advance(1_000)
+            #expect(driver.group.heartbeat(memberID: a, generation: GenerationID(2), now: driver.now) == .none)
+        }
+        driver.advance(1_001)
+        #expect(!driver.group.isMember(b))
+        #expect(driver.group.heartbeat(memberID: a, generation: GenerationID(2), now: driver.now) == .rebalanceInProgress)
+        let rejoin = driver.join(GroupDriver.request(a, client: "a"))
+        #expect(driver.joinAnswers[rejoin]?.generation == GenerationID(3))
+        #expect(driver.joinAnswers[rejoin]?.members.map(\.memberID) == [a])
+    }
+
+    @Test func joinPhaseEndsAtTheRebalanceTimeoutDroppingLaggards() {
+        var driver = GroupDriver()
+        let (a, _) = Self.stableSingleMember(&driver)
+        let bJoin = driver.join(GroupDriver.request(client: "b"))
+        // a never rejoins; after its rebalance timeout (5 s) the phase completes without it.
+        driver.advance(4_999)
+        #expect(driver.joinAnswers[bJoin] == nil)
+        driver.advance(1)
+        #expect(driver.joinAnswers[bJoin]?.error == ErrorCode.none)
+        #expect(driver.joinAnswers[bJoin]?.isLeader == true)
+        #expect(!driver.group.isMember(a))
+    }
+
+    @Test func memberIDRequiredDance() {
+        var driver = GroupDriver()
+        var request = GroupDriver.request(client: "kafka-python")
+        request.requireKnownMemberID = true
+        let first = driver.join(request)
+        let answer = driver.joinAnswers[first]!
+        #expect(answer.error == .memberIdRequired)
+        #expect(answer.memberID.rawValue.hasPrefix("kafka-python-"))
+        #expect(driver.group.isEmpty)
+        request.memberID = answer.memberID
+        let second = driver.join(request)
+        #expect(driver.joinAnswers[second]?.error == ErrorCode.none)
+        #expect(driver.joinAnswers[second]?.memberID == answer.memberID)
+    }
+
+    @Test func unknownMembersAndStaleGenerationsAreRefused() {
+        var driver = GroupDriver()
+        let (a, generation) = Self.stableSingleMember(&driver)
+        #expect(driver.group.heartbeat(memberID: MemberID("ghost"), generation: generation, now: 0) == .unknownMemberId)
+        #expect(driver.group.heartbeat(memberID: a, generation: GenerationID(7), now: 0) == .illegalGeneration)
+        let ghostJoin = driver.join(GroupDriver.request(MemberID("ghost")))
+        #expect(driver.joinAnswers[ghostJoin]?.error == .unknownMemberId)
+        let stale = driver.sync(a, GenerationID(0))
+        #expect(driver.syncAnswers[stale]?.error == .illegalGeneration)
+    }
+
+    @Test func sessionTimeoutOutsideTheAllowedRangeIsRefused() {
+        var driver = GroupDriver()
+        let low = driver.join(GroupDriver.request(session: 5_999))
+        let high = driver.join(GroupDriver.request(session: 1_800_001))
+        #expect(driver.joinAnswers[low]?.error == .invalidSessionTimeout)
+        #expect(driver.joinAnswers[high]?.error == .invalidSessionTimeout)
+    }
+
+    @Test func protocolIsTheMostPreferredCommonOne() {
+        var driver = GroupDriver()
+        let a = driver.join(GroupDriver.request(client: "a", protocols: ["sticky", "range"]))
+        let b = driver.join(GroupDriver.request(client: "b", protocols: ["range", "roundrobin"]))
+        #expect(driver.joinAnswers[b]?.error == ErrorCode.none || driver.joinAnswers[b] == nil)
+        let aID = driver.joinAnswers[a]!.memberID
+        let rejoin = driver.join(GroupDriver.request(aID, client: "a", protocols: ["sticky", "range"]))
+        #expect(driver.joinAnswers[rejoin]?.protocolName == "range")
+        let c = driver.join(GroupDriver.request(client: "c", protocols: ["roundrobin"]))
+        #expect(driver.joinAnswers[c]?.error == .inconsistentGroupProtocol)
+    }
+
+    @Test func commitRules() {
+        var driver = GroupDriver()
+        #expect(driver.group.validateCommit(memberID: .none, generation: .none, now: 0) == .none, "standalone commit on an empty group")
+        let (a, generation) = Self.stableSingleMember(&driver)
+        #expect(driver.group.validateCommit(memberID: .none, generation: .none, now: 0) == .unknownMemberId)
+        #expect(driver.group.validateCommit(memberID: a, generation: generation, now: 0) == .none)
+        #expect(driver.group.validateCommit(memberID: a, generation: GenerationID(0), now: 0) == .illegalGeneration)
+        _ = driver.join(GroupDriver.request(client: "b"))
+        #expect(driver.group.state == .preparingRebalance)
+        #expect(driver.group.validateCommit(memberID: a, generation: generation, now: 0) == .none, "allowed while preparing")
+    }
+
+    @Test func initialDelayHoldsTheFirstRebalance() {
+        var driver = GroupDriver(initialDelayMs: 3_000)
+        let a = driver.join(GroupDriver.request(client: "a"))
+        #expect(driver.joinAnswers[a] == nil)
+        let b = driver.join(GroupDriver.request(client: "b"))
+        driver.advance(3_000)
+        #expect(driver.joinAnswers[a]?.generation == GenerationID(1))
+        #expect(driver.joinAnswers[b]?.generation == GenerationID(1))
+    }
+}
