@@ -24,7 +24,7 @@ extension Consumer {
             )
             let joined = await broker.coordinator.join(groupID: configuration.groupID, request)
             switch joined.error {
-            case .none: break
+            case .noError: break
             case .memberIdRequired:
                 memberID = joined.memberID
                 continue
@@ -44,7 +44,7 @@ extension Consumer {
                 groupID: configuration.groupID, memberID: memberID, generation: generation, assignments: assignments
             )
             switch synced.error {
-            case .none: break
+            case .noError: break
             case .unknownMemberId:
                 memberID = .none
                 continue

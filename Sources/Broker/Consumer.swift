@@ -50,7 +50,7 @@ public actor Consumer {
             let code = await broker.coordinator.heartbeat(groupID: configuration.groupID, memberID: memberID, generation: generation)
             nextHeartbeat = clock.milliseconds() + configuration.heartbeatIntervalMs
             switch code {
-            case .none: break
+            case .noError: break
             case .unknownMemberId:
                 memberID = .none
                 needsJoin = true
@@ -133,7 +133,7 @@ public actor Consumer {
         let results = await broker.coordinator.commitOffsets(
             groupID: configuration.groupID, memberID: memberID, generation: generation, offsets: commits
         )
-        if let failed = results.first(where: { $0.value != .none }) {
+        if let failed = results.first(where: { $0.value != .noError }) {
             if failed.value == .rebalanceInProgress || failed.value == .illegalGeneration { needsJoin = true }
             throw BrokerError(failed.value, "commit for \(failed.key) in group '\(configuration.groupID)' refused: \(failed.value)")
         }

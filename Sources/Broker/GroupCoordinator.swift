@@ -134,8 +134,8 @@ public actor GroupCoordinator {
     ) -> [TopicPartition: ErrorCode] {
         var state = group(groupID)
         let check = state.validateCommit(memberID: memberID, generation: generation, now: clock.milliseconds())
-        if groups[groupID] != nil || check == .none { groups[groupID] = state }
-        guard check == .none else { return commits.mapValues { _ in check } }
+        if groups[groupID] != nil || check == .noError { groups[groupID] = state }
+        guard check == .noError else { return commits.mapValues { _ in check } }
         var results: [TopicPartition: ErrorCode] = [:]
         var accepted: [TopicPartition: CommittedOffset] = [:]
         let now = clock.milliseconds()
@@ -149,7 +149,7 @@ public actor GroupCoordinator {
         }
         do throws(BrokerError) {
             try offsets.commit(group: groupID, offsets: accepted)
-            for partition in accepted.keys { results[partition] = .none }
+            for partition in accepted.keys { results[partition] = .noError }
         } catch {
             for partition in accepted.keys { results[partition] = error.code }
         }

@@ -131,7 +131,7 @@ extension ConsumerGroup {
             ? members.keys.sorted().map { JoinedMember(memberID: $0, metadata: members[$0]!.metadata(for: protocolName)) }
             : []
         return JoinResponse(
-            error: .none, generation: generation, protocolType: protocolType, protocolName: protocolName,
+            error: .noError, generation: generation, protocolType: protocolType, protocolName: protocolName,
             leader: leader, memberID: id, members: everyone
         )
     }

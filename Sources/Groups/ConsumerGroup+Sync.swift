@@ -41,7 +41,7 @@ extension ConsumerGroup {
     }
 
     func syncAnswer(for id: MemberID) -> SyncResponse {
-        SyncResponse(error: .none, protocolType: protocolType, protocolName: protocolName, assignment: members[id]?.assignment ?? [])
+        SyncResponse(error: .noError, protocolType: protocolType, protocolName: protocolName, assignment: members[id]?.assignment ?? [])
     }
 
     /// A LeaveGroup for some members. Returns a code per member and actions; the rest of the
@@ -52,7 +52,7 @@ extension ConsumerGroup {
         var removed = false
         for id in memberIDs {
             if pendingMembers.removeValue(forKey: id) != nil {
-                results.append(.none)
+                results.append(.noError)
                 continue
             }
             guard let member = members[id] else {
@@ -63,7 +63,7 @@ extension ConsumerGroup {
             if let parked = member.pendingSync { actions.append(.answerSync(parked, .failure(.unknownMemberId))) }
             removeMember(id)
             removed = true
-            results.append(.none)
+            results.append(.noError)
         }
         if removed { actions += rebalanceAfterDeparture(now: now) }
         return (results, actions)

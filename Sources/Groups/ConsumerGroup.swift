@@ -80,7 +80,7 @@ public struct ConsumerGroup: Sendable {
         member.sessionDeadline = now + Int64(member.sessionTimeoutMs)
         members[memberID] = member
         guard generation == self.generation else { return .illegalGeneration }
-        return state == .preparingRebalance ? .rebalanceInProgress : .none
+        return state == .preparingRebalance ? .rebalanceInProgress : .noError
     }
 
     /// Whether an OffsetCommit from this member and generation may be stored.
@@ -91,13 +91,13 @@ public struct ConsumerGroup: Sendable {
     /// during CompletingRebalance.
     public mutating func validateCommit(memberID: MemberID, generation: GenerationID, now: Int64) -> ErrorCode {
         if memberID.isEmpty && generation == .none {
-            return members.isEmpty ? .none : .unknownMemberId
+            return members.isEmpty ? .noError : .unknownMemberId
         }
         guard var member = members[memberID] else { return .unknownMemberId }
         guard generation == self.generation else { return .illegalGeneration }
         if state == .completingRebalance { return .rebalanceInProgress }
         member.sessionDeadline = now + Int64(member.sessionTimeoutMs)
         members[memberID] = member
-        return .none
+        return .noError
     }
 }

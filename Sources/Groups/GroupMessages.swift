@@ -63,7 +63,7 @@ public struct JoinResponse: Hashable, Sendable {
         JoinResponse(error: error, generation: .none, protocolType: nil, protocolName: nil, leader: .none, memberID: memberID, members: [])
     }
 
-    public var isLeader: Bool { error == .none && leader == memberID }
+    public var isLeader: Bool { error == .noError && leader == memberID }
 }
 
 /// A SyncGroup answer.

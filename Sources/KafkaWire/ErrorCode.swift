@@ -6,7 +6,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public var rawValue: Int16
     public init(rawValue: Int16) { self.rawValue = rawValue }
 
-    public static let none = ErrorCode(rawValue: 0)
+    /// Success. Named `noError` rather than `none` so that it never reads as `Optional.none`.
+    public static let noError = ErrorCode(rawValue: 0)
     public static let unknownServerError = ErrorCode(rawValue: -1)
     public static let offsetOutOfRange = ErrorCode(rawValue: 1)
     public static let corruptMessage = ErrorCode(rawValue: 2)

@@ -7,7 +7,7 @@ import Testing
     static func stableSingleMember(_ driver: inout GroupDriver) -> (MemberID, GenerationID) {
         let joinID = driver.join(GroupDriver.request(client: "a"))
         let joined = driver.joinAnswers[joinID]!
-        #expect(joined.error == .none)
+        #expect(joined.error == .noError)
         let syncID = driver.sync(joined.memberID, joined.generation, [joined.memberID: [1]])
         #expect(driver.syncAnswers[syncID]?.assignment == [1])
         return (joined.memberID, joined.generation)
@@ -55,7 +55,7 @@ import Testing
         _ = driver.sync(a, GenerationID(2), [a: [0], b: [1]])
         _ = driver.sync(b, GenerationID(2))
 
-        #expect(driver.leave([a]) == [.none])
+        #expect(driver.leave([a]) == [.noError])
         #expect(driver.group.state == .preparingRebalance)
         let rejoin = driver.join(GroupDriver.request(b, client: "b"))
         #expect(driver.joinAnswers[rejoin]?.generation == GenerationID(3))
@@ -66,7 +66,7 @@ import Testing
     @Test func lastMemberLeavingEmptiesTheGroup() {
         var driver = GroupDriver()
         let (a, _) = Self.stableSingleMember(&driver)
-        #expect(driver.leave([a]) == [.none])
+        #expect(driver.leave([a]) == [.noError])
         #expect(driver.group.state == .empty)
         #expect(driver.group.isEmpty)
         #expect(driver.group.generation == GenerationID(2))
@@ -84,7 +84,7 @@ import Testing
         // a keeps heartbeating, b goes silent (crashed without leaving).
         for _ in 0 ..< 5 {
             driver.advance(1_000)
-            #expect(driver.group.heartbeat(memberID: a, generation: GenerationID(2), now: driver.now) == .none)
+            #expect(driver.group.heartbeat(memberID: a, generation: GenerationID(2), now: driver.now) == .noError)
         }
         driver.advance(1_001)
         #expect(!driver.group.isMember(b))
@@ -102,7 +102,7 @@ import Testing
         driver.advance(4_999)
         #expect(driver.joinAnswers[bJoin] == nil)
         driver.advance(1)
-        #expect(driver.joinAnswers[bJoin]?.error == ErrorCode.none)
+        #expect(driver.joinAnswers[bJoin]?.error == ErrorCode.noError)
         #expect(driver.joinAnswers[bJoin]?.isLeader == true)
         #expect(!driver.group.isMember(a))
     }
@@ -118,7 +118,7 @@ import Testing
         #expect(driver.group.isEmpty)
         request.memberID = answer.memberID
         let second = driver.join(request)
-        #expect(driver.joinAnswers[second]?.error == ErrorCode.none)
+        #expect(driver.joinAnswers[second]?.error == ErrorCode.noError)
         #expect(driver.joinAnswers[second]?.memberID == answer.memberID)
     }
 
@@ -145,7 +145,7 @@ import Testing
         var driver = GroupDriver()
         let a = driver.join(GroupDriver.request(client: "a", protocols: ["sticky", "range"]))
         let b = driver.join(GroupDriver.request(client: "b", protocols: ["range", "roundrobin"]))
-        #expect(driver.joinAnswers[b]?.error == ErrorCode.none || driver.joinAnswers[b] == nil)
+        #expect(driver.joinAnswers[b]?.error == ErrorCode.noError || driver.joinAnswers[b] == nil)
         let aID = driver.joinAnswers[a]!.memberID
         let rejoin = driver.join(GroupDriver.request(aID, client: "a", protocols: ["sticky", "range"]))
         #expect(driver.joinAnswers[rejoin]?.protocolName == "range")
@@ -155,14 +155,14 @@ import Testing
 
     @Test func commitRules() {
         var driver = GroupDriver()
-        #expect(driver.group.validateCommit(memberID: .none, generation: .none, now: 0) == .none, "standalone commit on an empty group")
+        #expect(driver.group.validateCommit(memberID: .none, generation: .none, now: 0) == .noError, "standalone commit on an empty group")
         let (a, generation) = Self.stableSingleMember(&driver)
         #expect(driver.group.validateCommit(memberID: .none, generation: .none, now: 0) == .unknownMemberId)
-        #expect(driver.group.validateCommit(memberID: a, generation: generation, now: 0) == .none)
+        #expect(driver.group.validateCommit(memberID: a, generation: generation, now: 0) == .noError)
         #expect(driver.group.validateCommit(memberID: a, generation: GenerationID(0), now: 0) == .illegalGeneration)
         _ = driver.join(GroupDriver.request(client: "b"))
         #expect(driver.group.state == .preparingRebalance)
-        #expect(driver.group.validateCommit(memberID: a, generation: generation, now: 0) == .none, "allowed while preparing")
+        #expect(driver.group.validateCommit(memberID: a, generation: generation, now: 0) == .noError, "allowed while preparing")
     }
 
     @Test func initialDelayHoldsTheFirstRebalance() {

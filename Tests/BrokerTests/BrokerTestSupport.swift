@@ -1,0 +1,53 @@
+import Broker
+import Groups
+import KafkaWire
+import LogStore
+import TestSupport
+
+/// A broker in a temporary directory, reopened on the same directory by `restart()`.
+final class TestBroker: @unchecked Sendable {
+    let dir = TemporaryDirectory("broker")
+    let clock: ManualClock?
+    var configuration: BrokerConfiguration
+    var broker: Broker
+
+    init(clock: ManualClock? = nil, configure: (inout BrokerConfiguration) -> Void = { _ in }) throws {
+        self.clock = clock
+        configuration = BrokerConfiguration(dataDirectory: dir.path)
+        configuration.groups.initialRebalanceDelayMs = 0
+        configure(&configuration)
+        broker = try Self.open(configuration, clock)
+    }
+
+    static func open(_ configuration: BrokerConfiguration, _ clock: ManualClock?) throws -> Broker {
+        if let clock { return try Broker(configuration: configuration, clock: clock) }
+        return try Broker(configuration: configuration)
+    }
+
+    /// Closes cleanly and opens again.
+    func restart() throws {
+        try broker.close()
+        broker = try Self.open(configuration, clock)
+    }
+
+    deinit {
+        try? broker.close()
+        dir.remove()
+    }
+}
+
+extension Broker {
+    /// Every value in a partition from `from`, as strings.
+    func values(_ id: TopicPartition, from: Offset = .zero) throws -> [String] {
+        var result: [String] = []
+        var next = from
+        while next < (try bounds(id).end) {
+            let read = try read(id, from: next, maxBytes: 1 << 20)
+            for header in try RecordBatch.validateAll(read.bytes) { next = header.nextOffset }
+            result += try TestBatches.values(read.bytes)
+        }
+        return result
+    }
+}
+
+func bytes(_ string: String) -> [UInt8] { Array(string.utf8) }

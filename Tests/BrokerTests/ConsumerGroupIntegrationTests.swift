@@ -1,0 +1,206 @@
+import Broker
+import Groups
+import KafkaWire
+import LogStore
+import TestSupport
+import Testing
+
+/// In-process consumers in groups against a real broker. Waits are for events (`eventually`),
+/// with short session and heartbeat settings so rebalances happen quickly.
+@Suite struct ConsumerGroupIntegrationTests {
+    static func harness() throws -> TestBroker {
+        try TestBroker { configuration in
+            configuration.groups.minSessionTimeoutMs = 100
+        }
+    }
+
+    static func configuration(_ group: String, assignor: String = "range") -> ConsumerConfiguration {
+        var configuration = ConsumerConfiguration(groupID: group, topics: ["t"])
+        configuration.sessionTimeoutMs = 400
+        configuration.rebalanceTimeoutMs = 2_000
+        configuration.heartbeatIntervalMs = 20
+        configuration.fetchMaxWaitMs = 20
+        configuration.assignors = [assignor]
+        return configuration
+    }
+
+    /// Runs a consumer's poll loop, collecting every record value, until cancelled.
+    final class Member: @unchecked Sendable {
+        let consumer: Consumer
+        private let box = NSLockBox()
+        private var seen: [String] = []
+        private var task: Task<Void, Never>?
+
+        init(_ consumer: Consumer) {
+            self.consumer = consumer
+            task = Task {
+                while !Task.isCancelled {
+                    guard let batches = try? await consumer.poll() else { return }
+                    for batch in batches {
+                        let values = batch.records.map { String(decoding: $0.value ?? [], as: UTF8.self) }
+                        self.box.run { self.seen += values }
+                        try? await consumer.commit([batch.topicPartition: batch.nextOffset])
+                    }
+                }
+            }
+        }
+
+        var values: [String] { box.run { seen } }
+        /// Stops polling without leaving: the member goes silent, like a crashed process.
+        func crash() { task?.cancel() }
+        func stop() async {
+            task?.cancel()
+            await task?.value
+            await consumer.close()
+        }
+    }
+
+    static func produce(_ broker: Broker, count: Int, prefix: String = "e") throws {
+        let producer = Producer(broker: broker)
+        for index in 0 ..< count {
+            try producer.send(ProducerRecord(topic: "t", key: bytes("\(prefix)\(index)"), value: bytes("\(prefix)\(index)")))
+        }
+        try producer.close()
+    }
+
+    /// Waits until every live member has the same generation and together they own all
+    /// partitions exactly once.
+    static func settled(_ members: [Member], partitions: Int) async -> Bool {
+        await eventually {
+            var all: [TopicPartition] = []
+            var generations = Set<GenerationID>()
+            for member in members {
+                all += await member.consumer.assignment
+                generations.insert(await member.consumer.generation)
+            }
+            return generations.count == 1 && all.count == partitions && Set(all).count == partitions
+        }
+    }
+
+    @Test func threeConsumersOverSixPartitionsShareWithoutOverlap() async throws {
+        let harness = try Self.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 6))
+        let maintenance = Task { await harness.broker.runMaintenance(tickMs: 10) }
+        defer { maintenance.cancel() }
+        let members = (0 ..< 3).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("g"))) }
+        #expect(await Self.settled(members, partitions: 6))
+        for member in members { #expect(await member.consumer.assignment.count == 2) }
+
+        try Self.produce(harness.broker, count: 600)
+        #expect(await eventually { members.reduce(0) { $0 + $1.values.count } >= 600 })
+        let all = members.flatMap(\.values)
+        #expect(all.count == 600, "no record twice")
+        #expect(Set(all).count == 600, "every record once")
+        for member in members { await member.stop() }
+    }
+
+    @Test func extraConsumersAreIdle() async throws {
+        let harness = try Self.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
+        let maintenance = Task { await harness.broker.runMaintenance(tickMs: 10) }
+        defer { maintenance.cancel() }
+        let members = (0 ..< 4).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("g"))) }
+        #expect(await Self.settled(members, partitions: 2))
+        var idle = 0
+        for member in members where await member.consumer.isIdle { idle += 1 }
+        #expect(idle == 2)
+        let description = await harness.broker.coordinator.describe(groupID: "g")
+        #expect(description?.members.count == 4)
+        #expect(description?.state == .stable)
+        for member in members { await member.stop() }
+    }
+
+    @Test func everyGroupGetsEveryRecord() async throws {
+        let harness = try Self.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 3))
+        let maintenance = Task { await harness.broker.runMaintenance(tickMs: 10) }
+        defer { maintenance.cancel() }
+        try Self.produce(harness.broker, count: 300)
+        let fare = [Member(Consumer(broker: harness.broker, configuration: Self.configuration("fare")))]
+        let analytics = (0 ..< 2).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("analytics"))) }
+        #expect(await eventually { fare.flatMap(\.values).count >= 300 && analytics.flatMap(\.values).count >= 300 })
+        #expect(Set(fare.flatMap(\.values)).count == 300)
+        #expect(Set(analytics.flatMap(\.values)).count == 300)
+        for member in fare + analytics { await member.stop() }
+    }
+
+    @Test func leavingAndCrashedMembersTriggerRebalances() async throws {
+        let harness = try Self.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 4))
+        let maintenance = Task { await harness.broker.runMaintenance(tickMs: 10) }
+        defer { maintenance.cancel() }
+        let members = (0 ..< 3).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("g", assignor: "sticky"))) }
+        #expect(await Self.settled(members, partitions: 4))
+        let before = await members[0].consumer.generation
+
+        await members[2].stop()  // clean leave
+        #expect(await Self.settled(Array(members[0 ..< 2]), partitions: 4))
+        #expect(await members[0].consumer.generation > before)
+
+        let afterLeave = await members[0].consumer.generation
+        members[1].crash()  // silent: only the session timeout removes it
+        #expect(await eventually { await members[0].consumer.assignment.count == 4 })
+        #expect(await members[0].consumer.generation > afterLeave)
+        let description = await harness.broker.coordinator.describe(groupID: "g")
+        #expect(description?.members.count == 1)
+        await members[0].stop()
+    }
+
+    @Test func committedOffsetsSurviveARestart() async throws {
+        let harness = try Self.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
+        try Self.produce(harness.broker, count: 100, prefix: "a")
+        do {
+            let member = Member(Consumer(broker: harness.broker, configuration: Self.configuration("g")))
+            #expect(await eventually { member.values.count >= 100 })
+            #expect(await eventually {
+                let committed = await harness.broker.coordinator.fetchOffsets(groupID: "g")
+                return committed.values.reduce(0) { $0 + $1.offset.rawValue } == 100
+            })
+            await member.stop()
+        }
+        try harness.restart()
+        try Self.produce(harness.broker, count: 50, prefix: "b")
+        let member = Member(Consumer(broker: harness.broker, configuration: Self.configuration("g")))
+        #expect(await eventually { member.values.count >= 50 })
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(Set(member.values) == Set((0 ..< 50).map { "b\($0)" }), "resumes after the committed offsets")
+        await member.stop()
+    }
+
+    @Test func commitMetadataRoundTripsAndLagIsReported() async throws {
+        let harness = try Self.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration())
+        let id = TopicPartition("t", PartitionID(0))
+        let results = await harness.broker.coordinator.commitOffsets(
+            groupID: "standalone", offsets: [id: CommittedOffset(offset: Offset(0), metadata: "sqlite batch 17")]
+        )
+        #expect(results[id] == ErrorCode.noError)
+        try harness.restart()
+        let fetched = await harness.broker.coordinator.fetchOffsets(groupID: "standalone")
+        #expect(fetched[id]?.metadata == "sqlite batch 17")
+        try Self.produce(harness.broker, count: 10)
+        let lag = try await harness.broker.lag(groupID: "standalone")
+        #expect(lag[id]?.lag == 10)
+        let tooLong = await harness.broker.coordinator.commitOffsets(
+            groupID: "standalone", offsets: [id: CommittedOffset(offset: Offset(1), metadata: String(repeating: "m", count: 5000))]
+        )
+        #expect(tooLong[id] == .offsetMetadataTooLarge)
+    }
+
+    @Test func rebalanceListenerSeeksToCallerOwnedOffsets() async throws {
+        let harness = try Self.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration())
+        try Self.produce(harness.broker, count: 20)
+        let id = TopicPartition("t", PartitionID(0))
+        let listener = RebalanceListener(onAssigned: { partitions in
+            Dictionary(uniqueKeysWithValues: partitions.map { ($0, Offset(15)) })
+        })
+        let member = Member(Consumer(broker: harness.broker, configuration: Self.configuration("own"), listener: listener))
+        #expect(await eventually { member.values.count >= 5 })
+        try await Task.sleep(for: .milliseconds(30))
+        #expect(member.values.count == 5)
+        #expect(await member.consumer.position(id) == Offset(20))
+        await member.stop()
+    }
+}

@@ -1,0 +1,108 @@
+import Broker
+import KafkaWire
+import LogStore
+import Testing
+
+@Suite struct TopicTests {
+    @Test func createDescribeListAndReloadAfterRestart() throws {
+        let harness = try TestBroker()
+        let created = try harness.broker.createTopic(
+            "driver-locations", configuration: TopicConfiguration(partitions: 6, retentionBytes: 1 << 30, segmentBytes: 1 << 20)
+        )
+        #expect(created.partitions.count == 6)
+        #expect(harness.broker.topicNames() == ["driver-locations"])
+        try harness.restart()
+        let reloaded = try harness.broker.describeTopic("driver-locations")
+        #expect(reloaded.configuration.partitions == 6)
+        #expect(reloaded.configuration.retentionBytes == 1 << 30)
+        #expect(reloaded.configuration.segmentBytes == 1 << 20)
+    }
+
+    @Test(arguments: ["", ".", "..", "has space", "slash/name", "ünïcode", String(repeating: "x", count: 250)])
+    func invalidNamesAreRefused(name: String) throws {
+        let harness = try TestBroker()
+        let error = #expect(throws: BrokerError.self) { try harness.broker.createTopic(name, configuration: TopicConfiguration()) }
+        #expect(error?.code == .invalidTopicException)
+        #expect(harness.broker.topicNames().isEmpty)
+    }
+
+    @Test func legalNameEdgeCases() throws {
+        let harness = try TestBroker()
+        for name in ["a", "A.b_c-9", String(repeating: "x", count: 249)] {
+            try harness.broker.createTopic(name, configuration: TopicConfiguration())
+        }
+        #expect(harness.broker.topicNames().count == 3)
+    }
+
+    @Test func duplicateAndBadPartitionCounts() throws {
+        let harness = try TestBroker()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
+        #expect(#expect(throws: BrokerError.self) { try harness.broker.createTopic("t", configuration: TopicConfiguration()) }?.code == .topicAlreadyExists)
+        #expect(#expect(throws: BrokerError.self) { try harness.broker.createTopic("u", configuration: TopicConfiguration(partitions: 0)) }?.code == .invalidPartitions)
+        #expect(#expect(throws: BrokerError.self) { try harness.broker.addPartitions("t", totalCount: 2) }?.code == .invalidPartitions)
+    }
+
+    @Test func addPartitionsKeepsDataAndPersists() throws {
+        let harness = try TestBroker()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
+        let producer = Producer(broker: harness.broker)
+        try producer.send(ProducerRecord(topic: "t", partition: PartitionID(1), value: bytes("kept")))
+        try producer.close()
+        try harness.broker.addPartitions("t", totalCount: 5)
+        try harness.restart()
+        #expect(try harness.broker.partitionCount("t") == 5)
+        #expect(try harness.broker.values(TopicPartition("t", PartitionID(1))) == ["kept"])
+        #expect(try harness.broker.bounds(TopicPartition("t", PartitionID(4))).end == .zero)
+    }
+
+    @Test func deleteRemovesTopicAndData() throws {
+        let harness = try TestBroker()
+        try harness.broker.createTopic("gone", configuration: TopicConfiguration(partitions: 3))
+        try harness.broker.deleteTopic("gone")
+        #expect(harness.broker.topicNames().isEmpty)
+        try harness.restart()
+        #expect(harness.broker.topicNames().isEmpty)
+        #expect(#expect(throws: BrokerError.self) { try harness.broker.deleteTopic("gone") }?.code == .unknownTopicOrPartition)
+        // The name can be used again, starting from offset 0.
+        try harness.broker.createTopic("gone", configuration: TopicConfiguration())
+        #expect(try harness.broker.bounds(TopicPartition("gone", PartitionID(0))).end == .zero)
+    }
+
+    @Test func unknownTopicsAndPartitionsAreTypedErrors() throws {
+        let harness = try TestBroker { $0.autoCreateTopics = false }
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
+        let unknownTopic = #expect(throws: BrokerError.self) { try harness.broker.read(TopicPartition("nope", PartitionID(0)), from: .zero, maxBytes: 10) }
+        #expect(unknownTopic?.code == .unknownTopicOrPartition)
+        #expect(unknownTopic?.message.contains("nope") == true)
+        let unknownPartition = #expect(throws: BrokerError.self) { try harness.broker.read(TopicPartition("t", PartitionID(2)), from: .zero, maxBytes: 10) }
+        #expect(unknownPartition?.message.contains("no partition 2") == true)
+        let producer = Producer(broker: harness.broker)
+        #expect(throws: BrokerError.self) { try producer.send(ProducerRecord(topic: "nope", value: bytes("x"))) }
+        #expect(throws: BrokerError.self) { try producer.send(ProducerRecord(topic: "t", partition: PartitionID(9), value: bytes("x"))) }
+        let outOfRange = #expect(throws: BrokerError.self) { try harness.broker.read(TopicPartition("t", PartitionID(0)), from: Offset(5), maxBytes: 10) }
+        #expect(outOfRange?.code == .offsetOutOfRange)
+    }
+
+    @Test func autoCreationUsesTheDefaultPartitionCount() throws {
+        let harness = try TestBroker { $0.defaultPartitions = 3 }
+        let producer = Producer(broker: harness.broker)
+        try producer.send(ProducerRecord(topic: "fresh", key: bytes("k"), value: bytes("v")))
+        try producer.close()
+        #expect(try harness.broker.partitionCount("fresh") == 3)
+    }
+
+    @Test func oversizedBatchIsRefusedAndNothingIsLost() throws {
+        let harness = try TestBroker()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(maxMessageBytes: 4096))
+        var configuration = ProducerConfiguration()
+        configuration.batchBytes = 64 << 10
+        let producer = Producer(broker: harness.broker, configuration: configuration)
+        try producer.send(ProducerRecord(topic: "t", value: bytes("small")))
+        try producer.flush()
+        try producer.send(ProducerRecord(topic: "t", value: [UInt8](repeating: 1, count: 10_000)))
+        let error = #expect(throws: BrokerError.self) { try producer.flush() }
+        #expect(error?.code == .messageTooLarge)
+        #expect(error?.message.contains("exceeds the maximum of 4096") == true)
+        #expect(try harness.broker.values(TopicPartition("t", PartitionID(0))) == ["small"])
+    }
+}
