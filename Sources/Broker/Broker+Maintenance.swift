@@ -2,14 +2,13 @@ import LogStore
 import Logging
 
 extension Broker {
-    /// Runs the broker's timers until the task is cancelled: group timeouts every
-    /// `tickMs`, due interval flushes, and retention every `retentionCheckIntervalMs`.
-    /// Tests on a manual clock call `coordinator.tick()` and `enforceRetention()` instead.
+    /// Runs the broker's periodic work until the task is cancelled: due interval flushes every
+    /// `tickMs`, and retention every `retentionCheckIntervalMs`. (Group timeouts arm their own
+    /// timers.) Tests on a manual clock call `enforceRetention()` instead.
     public func runMaintenance(tickMs: Int = 100) async {
         var lastRetention = clock.milliseconds()
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(tickMs))
-            await coordinator.tick()
             do {
                 try flushDueLogs()
                 if clock.milliseconds() - lastRetention >= configuration.retentionCheckIntervalMs {

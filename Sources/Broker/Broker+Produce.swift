@@ -16,6 +16,11 @@ extension Broker {
         try topicCreatingIfAllowed(id.topic).partition(id.partition).append(batch)
     }
 
+    /// Appends a batch the in-process producer has just built, without checking its CRC again.
+    func appendBuilt(_ batch: consuming [UInt8], to id: TopicPartition) throws(BrokerError) -> AppendResult {
+        try topicCreatingIfAllowed(id.topic).partition(id.partition).append(batch, verifyChecksum: false)
+    }
+
     /// Reads whole batches from one partition without waiting.
     public func read(_ id: TopicPartition, from offset: Offset, maxBytes: Int) throws(BrokerError) -> LogReadResult {
         let partition = try partition(id)

@@ -13,8 +13,13 @@ public struct BrokerConfiguration: Sendable {
     public var autoCreateTopics = true
     /// Partitions of an auto-created topic (Kafka `num.partitions`, 1).
     public var defaultPartitions = 1
-    /// Group coordinator settings.
-    public var groups = GroupConfiguration()
+    /// Group coordinator settings. The initial rebalance delay is 0 here, because in-process
+    /// consumers of one process start together; a Kafka-protocol server uses Kafka's 3000 ms.
+    public var groups: GroupConfiguration = {
+        var groups = GroupConfiguration()
+        groups.initialRebalanceDelayMs = 0
+        return groups
+    }()
     /// How often retention runs over every partition (Kafka `log.retention.check.interval.ms`,
     /// 5 minutes).
     public var retentionCheckIntervalMs: Int64 = 300_000

@@ -90,23 +90,10 @@ public actor Consumer {
                 throw error
             }
             guard !result.bytes.isEmpty else { continue }
-            var records: [BatchRecord] = []
-            var next = position
-            var offset = 0
-            let bytes = result.bytes
-            while offset < bytes.count {
-                let header = try bytes.withRawBytes { (raw) throws(WireError) in try RecordBatchHeader.parse(raw, at: offset) }
-                if !header.isControl {
-                    try RecordBatch.forEachRecord(in: bytes, at: offset) { record in
-                        if record.offset >= position { records.append(record) }
-                    }
-                }
-                next = max(next, header.nextOffset)
-                offset += header.totalSize
-            }
-            positions[id] = next
+            let records = try RecordSet.decode(result.bytes, from: position)
+            positions[id] = max(position, records.nextOffset)
             if !records.isEmpty {
-                batches.append(ConsumerBatch(topicPartition: id, records: records, highWatermark: result.highWatermark, nextOffset: next))
+                batches.append(ConsumerBatch(topicPartition: id, records: records, highWatermark: result.highWatermark, nextOffset: positions[id]!))
             }
         }
         return batches

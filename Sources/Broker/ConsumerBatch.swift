@@ -3,7 +3,8 @@ import KafkaWire
 /// Records of one partition returned by one poll, in offset order.
 public struct ConsumerBatch: Sendable {
     public var topicPartition: TopicPartition
-    public var records: [BatchRecord]
+    /// The records, decoded lazily over the fetched bytes.
+    public var records: RecordSet
     /// The partition's log end when the records were read.
     public var highWatermark: Offset
     /// The offset after the last record: what to commit once these records are processed.

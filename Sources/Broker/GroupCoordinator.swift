@@ -16,6 +16,8 @@ public actor GroupCoordinator {
     private var joinWaiters: [RequestID: CheckedContinuation<JoinResponse, Never>] = [:]
     private var syncWaiters: [RequestID: CheckedContinuation<SyncResponse, Never>] = [:]
     private var nextRequest: UInt64 = 0
+    private var timer: Task<Void, Never>?
+    private var timerDeadline: Int64?
     /// Deterministic member ids for tests, or nil for random ones.
     private let memberIDGenerator: (@Sendable (String) -> MemberID)?
 
@@ -43,6 +45,7 @@ public actor GroupCoordinator {
     }
 
     private func perform(_ actions: [GroupAction]) {
+        defer { armTimer() }
         for action in actions {
             switch action {
             case let .answerJoin(id, response): joinWaiters.removeValue(forKey: id)?.resume(returning: response)
@@ -94,6 +97,7 @@ public actor GroupCoordinator {
         guard var state = groups[groupID] else { return .unknownMemberId }
         let code = state.heartbeat(memberID: memberID, generation: generation, now: clock.milliseconds())
         groups[groupID] = state
+        armTimer()
         return code
     }
 
@@ -114,14 +118,35 @@ public actor GroupCoordinator {
             groups[id] = state
             perform(actions)
         }
+        armTimer()
     }
 
-    /// Calls `tick()` every `intervalMs` until the task is cancelled.
-    public func run(intervalMs: Int = 100) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(intervalMs))
-            tick()
+    /// Keeps one timer task armed for the earliest group deadline, so that session timeouts,
+    /// join deadlines and the initial rebalance delay take effect without anyone polling.
+    /// The wait is real time; the deadline check in `tick()` reads the injected clock.
+    private func armTimer() {
+        let now = clock.milliseconds()
+        guard let deadline = groups.values.compactMap(\.nextDeadline).min() else {
+            timer?.cancel()
+            timer = nil
+            timerDeadline = nil
+            return
         }
+        if let timerDeadline, timerDeadline <= deadline, timer != nil { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        let delay = max(1, min(deadline - now, 60_000))
+        timer = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(delay))
+            guard !Task.isCancelled else { return }
+            await self?.timerFired()
+        }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDeadline = nil
+        tick()
     }
 
     // MARK: - Offsets

@@ -13,10 +13,10 @@ final class Partition: @unchecked Sendable {
         self.log = log
     }
 
-    func append(_ batch: consuming [UInt8]) throws(BrokerError) -> AppendResult {
+    func append(_ batch: consuming [UInt8], verifyChecksum: Bool = true) throws(BrokerError) -> AppendResult {
         let result: AppendResult
         do {
-            result = try log.append(batch)
+            result = try log.append(batch, verifyChecksum: verifyChecksum)
         } catch {
             throw BrokerError(error, topicPartition: id)
         }

@@ -59,13 +59,28 @@ public final class Producer: @unchecked Sendable {
         var createdAt: Int64
     }
 
+    /// One topic's open batches, indexed by partition. A class so that the hot path mutates
+    /// batches in place after one lookup (or none, when the topic repeats).
+    private final class TopicBatches {
+        let topic: String
+        let partitionCount: Int
+        var batches: [OpenBatch?]
+        var openCount = 0
+
+        init(topic: String, partitionCount: Int) {
+            self.topic = topic
+            self.partitionCount = partitionCount
+            batches = Array(repeating: nil, count: partitionCount)
+        }
+    }
+
     public let configuration: ProducerConfiguration
     private let broker: Broker
     private let clock: any WallClock
     private let lock = Lock()
     private var partitioner: Partitioner
-    private var open: [TopicPartition: OpenBatch] = [:]
-    private var partitionCounts: [String: Int] = [:]
+    private var topics: [String: TopicBatches] = [:]
+    private var lastTopic: TopicBatches?
     private var lingerTask: Task<Void, Never>?
     private var closed = false
 
@@ -92,52 +107,64 @@ public final class Producer: @unchecked Sendable {
     /// call sent the batch.
     public func send(_ record: ProducerRecord) throws(BrokerError) {
         var reports: [DeliveryReport] = []
-        defer { deliver(reports) }
         try lock.withLock { () throws(BrokerError) in
             guard !closed else { throw BrokerError(.unknownServerError, "producer is closed") }
-            let count = try partitionCountLocked(record.topic)
+            let state = try batchesLocked(record.topic)
             let partition = record.partition ?? partitioner.partition(
-                topic: record.topic, key: record.key, headers: record.headers, partitionCount: count
+                topic: record.topic, key: record.key, headers: record.headers, partitionCount: state.partitionCount
             )
-            guard partition.rawValue >= 0, Int(partition.rawValue) < count else {
-                throw BrokerError.unknownPartition(TopicPartition(record.topic, partition), count: count)
+            guard partition.rawValue >= 0, Int(partition.rawValue) < state.partitionCount else {
+                throw BrokerError.unknownPartition(TopicPartition(record.topic, partition), count: state.partitionCount)
             }
-            let id = TopicPartition(record.topic, partition)
+            let index = Int(partition.rawValue)
+            let size = (record.key?.count ?? 0) + (record.value?.count ?? 0) + 24
+                + record.headers.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 4 }
+            if let current = state.batches[index], current.builder.sizeInBytes + size > configuration.batchBytes {
+                reports.append(sendLocked(state, index))
+            }
             let timestamp = record.timestamp ?? clock.milliseconds()
-            let size = (record.key?.count ?? 0) + (record.value?.count ?? 0) + record.headers.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 4 } + 24
-            if let current = open[id], !current.builder.isEmpty, current.builder.sizeInBytes + size > configuration.batchBytes {
-                reports.append(sendLocked(id))
-            }
-            if open[id] == nil {
-                open[id] = OpenBatch(
+            if state.batches[index] == nil {
+                state.batches[index] = OpenBatch(
                     builder: RecordBatchBuilder(baseTimestamp: timestamp, capacity: configuration.batchBytes + 512),
                     createdAt: clock.milliseconds()
                 )
+                state.openCount += 1
             }
-            open[id]!.builder.append(key: record.key, value: record.value, headers: record.headers, timestamp: timestamp)
-            if open[id]!.builder.sizeInBytes >= configuration.batchBytes {
-                reports.append(sendLocked(id))
+            state.batches[index]!.builder.append(key: record.key, value: record.value, headers: record.headers, timestamp: timestamp)
+            if state.batches[index]!.builder.sizeInBytes >= configuration.batchBytes {
+                reports.append(sendLocked(state, index))
             }
         }
+        guard !reports.isEmpty else { return }
+        deliver(reports)
         if let failed = reports.first(where: { $0.error != nil })?.error { throw failed }
     }
 
-    private func partitionCountLocked(_ topic: String) throws(BrokerError) -> Int {
-        if let count = partitionCounts[topic] { return count }
-        let count = try broker.topicCreatingIfAllowed(topic).partitionCount
-        partitionCounts[topic] = count
-        return count
+    /// The open batches of a topic, learning its partition count on first use.
+    private func batchesLocked(_ topic: String) throws(BrokerError) -> TopicBatches {
+        if let last = lastTopic, last.topic == topic { return last }
+        if let known = topics[topic] {
+            lastTopic = known
+            return known
+        }
+        let state = TopicBatches(topic: topic, partitionCount: try broker.topicCreatingIfAllowed(topic).partitionCount)
+        topics[topic] = state
+        lastTopic = state
+        return state
     }
 
-    /// Appends the open batch of `id` to the broker.
-    private func sendLocked(_ id: TopicPartition) -> DeliveryReport {
-        guard let batch = open.removeValue(forKey: id) else {
+    /// Appends the open batch of one partition to the broker.
+    private func sendLocked(_ state: TopicBatches, _ index: Int) -> DeliveryReport {
+        let id = TopicPartition(state.topic, PartitionID(index))
+        guard let batch = state.batches[index] else {
             return DeliveryReport(topicPartition: id, baseOffset: nil, recordCount: 0, error: nil)
         }
+        state.batches[index] = nil
+        state.openCount -= 1
         let count = Int(batch.builder.recordCount)
-        partitioner.batchCompleted(topic: id.topic, partition: id.partition, partitionCount: partitionCounts[id.topic] ?? 1)
+        partitioner.batchCompleted(topic: state.topic, partition: id.partition, partitionCount: state.partitionCount)
         do {
-            let result = try broker.append(batch.builder.build(), to: id)
+            let result = try broker.appendBuilt(batch.builder.build(), to: id)
             return DeliveryReport(topicPartition: id, baseOffset: result.baseOffset, recordCount: count, error: nil)
         } catch {
             return DeliveryReport(topicPartition: id, baseOffset: nil, recordCount: count, error: error)
@@ -149,17 +176,26 @@ public final class Producer: @unchecked Sendable {
         for report in reports where report.recordCount > 0 { onDelivery(report) }
     }
 
+    /// Sends the open batches chosen by `include` (given each batch's creation time).
+    private func sendLocked(where include: (Int64) -> Bool) -> [DeliveryReport] {
+        var reports: [DeliveryReport] = []
+        for state in topics.values.sorted(by: { $0.topic < $1.topic }) where state.openCount > 0 {
+            for index in state.batches.indices {
+                if let batch = state.batches[index], include(batch.createdAt) { reports.append(sendLocked(state, index)) }
+            }
+        }
+        return reports
+    }
+
     private func sendExpired() {
         let now = clock.milliseconds()
-        let reports: [DeliveryReport] = lock.withLock {
-            open.filter { now - $0.value.createdAt >= configuration.lingerMs }.keys.sorted().map { sendLocked($0) }
-        }
+        let reports = lock.withLock { sendLocked { now - $0 >= configuration.lingerMs } }
         deliver(reports)
     }
 
     /// Appends every open batch now. Throws the first storage error, after trying them all.
     public func flush() throws(BrokerError) {
-        let reports: [DeliveryReport] = lock.withLock { open.keys.sorted().map { sendLocked($0) } }
+        let reports = lock.withLock { sendLocked { _ in true } }
         deliver(reports)
         if let failed = reports.first(where: { $0.error != nil })?.error { throw failed }
     }

@@ -4,7 +4,9 @@
 /// it is written), then `build()` fills in the header and the CRC-32C. The base offset is 0;
 /// the log assigns the real one on append.
 public struct RecordBatchBuilder: Sendable {
-    private var writer: ByteWriter
+    /// Zero-filled storage, grown geometrically; `used` bytes of it are the batch so far.
+    private var storage: [UInt8]
+    private var used = RecordBatchHeader.size
     private let baseTimestamp: Int64
     private var maxTimestamp: Int64
     public private(set) var recordCount: Int32 = 0
@@ -24,52 +26,58 @@ public struct RecordBatchBuilder: Sendable {
         self.producerId = producerId
         self.producerEpoch = producerEpoch
         self.baseSequence = baseSequence
-        writer = ByteWriter(capacity: max(capacity, RecordBatchHeader.size))
-        writer.write(contentsOf: repeatElement(0, count: RecordBatchHeader.size))
+        storage = [UInt8](repeating: 0, count: max(capacity, RecordBatchHeader.size))
     }
 
     /// Bytes the batch takes so far, header included.
-    public var sizeInBytes: Int { writer.count }
+    public var sizeInBytes: Int { used }
     public var isEmpty: Bool { recordCount == 0 }
 
     public mutating func append(key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader] = [], timestamp: Int64) {
         let timestampDelta = timestamp - baseTimestamp
         let offsetDelta = Int64(recordCount)
         var bodySize = 1 + zigzagVarintSize(timestampDelta) + zigzagVarintSize(offsetDelta)
-        bodySize += fieldSize(key?.count) + fieldSize(value?.count)
+        bodySize += Self.fieldSize(key?.count) + Self.fieldSize(value?.count)
         bodySize += zigzagVarintSize(Int64(headers.count))
         for header in headers {
-            bodySize += fieldSize(header.key.utf8.count) + fieldSize(header.value?.count)
+            bodySize += Self.fieldSize(header.key.utf8.count) + Self.fieldSize(header.value?.count)
         }
-        writer.writeVarint(Int64(bodySize))
-        writer.write(Int8(0))
-        writer.writeVarint(timestampDelta)
-        writer.writeVarint(offsetDelta)
-        writeField(key)
-        writeField(value)
-        writer.writeVarint(Int64(headers.count))
-        for header in headers {
-            writeField(Array(header.key.utf8))
-            writeField(header.value)
+        let total = zigzagVarintSize(Int64(bodySize)) + bodySize
+        // Grow once, then write through a raw pointer: no per-byte capacity checks.
+        if used + total > storage.count {
+            storage.append(contentsOf: [UInt8](repeating: 0, count: Swift.max(storage.count, total)))
         }
+        let start = used
+        storage.withUnsafeMutableBytes { raw in
+            var cursor = RawCursor(UnsafeMutableRawBufferPointer(rebasing: raw[start ..< start + total]))
+            cursor.varint(Int64(bodySize))
+            cursor.byte(0)
+            cursor.varint(timestampDelta)
+            cursor.varint(offsetDelta)
+            cursor.field(key)
+            cursor.field(value)
+            cursor.varint(Int64(headers.count))
+            for header in headers {
+                cursor.field(Array(header.key.utf8))
+                cursor.field(header.value)
+            }
+            assert(cursor.position == total)
+        }
+        used += total
         recordCount += 1
         if timestamp > maxTimestamp { maxTimestamp = timestamp }
     }
 
-    private func fieldSize(_ count: Int?) -> Int {
+    private static func fieldSize(_ count: Int?) -> Int {
         guard let count else { return 1 }
         return zigzagVarintSize(Int64(count)) + count
     }
 
-    private mutating func writeField(_ data: [UInt8]?) {
-        guard let data else { return writer.writeVarint(-1) }
-        writer.writeVarint(Int64(data.count))
-        writer.write(contentsOf: data)
-    }
-
     /// Finishes the batch: header fields, then the CRC over bytes 21 ..< end.
     public consuming func build() -> [UInt8] {
-        var bytes = writer.take()
+        var bytes: [UInt8] = []
+        swap(&bytes, &storage)
+        bytes.removeSubrange(used...)
         var header = ByteWriter(capacity: RecordBatchHeader.size)
         header.write(Int64(0))
         header.write(Int32(bytes.count - RecordBatchHeader.logOverhead))
@@ -92,5 +100,38 @@ public struct RecordBatchBuilder: Sendable {
         crcWriter.write(crc)
         bytes.replaceSubrange(17 ..< 21, with: crcWriter.bytes)
         return bytes
+    }
+}
+
+/// Writes varints and byte fields into memory already sized for them.
+struct RawCursor {
+    let base: UnsafeMutableRawBufferPointer
+    var position = 0
+
+    init(_ base: UnsafeMutableRawBufferPointer) { self.base = base }
+
+    mutating func byte(_ value: UInt8) {
+        base[position] = value
+        position += 1
+    }
+
+    mutating func varint(_ value: Int64) {
+        var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        while zigzag >= 0x80 {
+            byte(UInt8(truncatingIfNeeded: zigzag) | 0x80)
+            zigzag >>= 7
+        }
+        byte(UInt8(zigzag))
+    }
+
+    mutating func field(_ data: [UInt8]?) {
+        guard let data else { return varint(-1) }
+        varint(Int64(data.count))
+        data.withUnsafeBytes { source in
+            if let address = source.baseAddress, source.count > 0 {
+                (base.baseAddress! + position).copyMemory(from: address, byteCount: source.count)
+            }
+        }
+        position += data.count
     }
 }

@@ -91,7 +91,11 @@ public final class PartitionLog: @unchecked Sendable {
     /// The bytes must be exactly one batch with a valid CRC, no larger than
     /// `configuration.maxBatchBytes`; its base offset field is overwritten. Rolls the active
     /// segment first when the batch would overflow it or it is older than `segmentMilliseconds`.
-    public func append(_ batch: consuming [UInt8]) throws(LogError) -> AppendResult {
+    ///
+    /// - Parameter verifyChecksum: false only for batches this process built itself (the
+    ///   in-process producer), whose CRC was computed a moment ago; bytes from files or
+    ///   sockets are always verified.
+    public func append(_ batch: consuming [UInt8], verifyChecksum: Bool = true) throws(LogError) -> AppendResult {
         var bytes = batch
         guard bytes.count <= configuration.maxBatchBytes else {
             throw LogError(
@@ -101,7 +105,9 @@ public final class PartitionLog: @unchecked Sendable {
         }
         var header: RecordBatchHeader
         do {
-            header = try bytes.withRawBytes { (raw) throws(WireError) in try RecordBatch.validate(raw) }
+            header = try bytes.withRawBytes { (raw) throws(WireError) in
+                verifyChecksum ? try RecordBatch.validate(raw) : try RecordBatchHeader.parse(raw)
+            }
         } catch {
             throw LogError(.invalidBatch, "rejected batch: \(error)", path: directory)
         }

@@ -80,8 +80,6 @@ import Testing
     @Test func threeConsumersOverSixPartitionsShareWithoutOverlap() async throws {
         let harness = try Self.harness()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 6))
-        let maintenance = Task { await harness.broker.runMaintenance(tickMs: 10) }
-        defer { maintenance.cancel() }
         let members = (0 ..< 3).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("g"))) }
         #expect(await Self.settled(members, partitions: 6))
         for member in members { #expect(await member.consumer.assignment.count == 2) }
@@ -97,8 +95,6 @@ import Testing
     @Test func extraConsumersAreIdle() async throws {
         let harness = try Self.harness()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
-        let maintenance = Task { await harness.broker.runMaintenance(tickMs: 10) }
-        defer { maintenance.cancel() }
         let members = (0 ..< 4).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("g"))) }
         #expect(await Self.settled(members, partitions: 2))
         var idle = 0
@@ -113,8 +109,6 @@ import Testing
     @Test func everyGroupGetsEveryRecord() async throws {
         let harness = try Self.harness()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 3))
-        let maintenance = Task { await harness.broker.runMaintenance(tickMs: 10) }
-        defer { maintenance.cancel() }
         try Self.produce(harness.broker, count: 300)
         let fare = [Member(Consumer(broker: harness.broker, configuration: Self.configuration("fare")))]
         let analytics = (0 ..< 2).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("analytics"))) }
@@ -127,8 +121,6 @@ import Testing
     @Test func leavingAndCrashedMembersTriggerRebalances() async throws {
         let harness = try Self.harness()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 4))
-        let maintenance = Task { await harness.broker.runMaintenance(tickMs: 10) }
-        defer { maintenance.cancel() }
         let members = (0 ..< 3).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("g", assignor: "sticky"))) }
         #expect(await Self.settled(members, partitions: 4))
         let before = await members[0].consumer.generation
