@@ -41,7 +41,11 @@ public struct ProducerConfiguration: Sendable {
     /// Send a partly filled batch once it is this old (Kafka `linger.ms`, 5).
     public var lingerMs: Int64 = 5
     public var partitioner: PartitionStrategy = .murmur2()
-    /// Called once per batch, outside the producer's lock, from the thread that sent it.
+    /// Most bytes of closed batches waiting for the sender thread; `send` blocks beyond it
+    /// (Kafka `buffer.memory`, 32 MiB).
+    public var maxQueuedBytes = 32 << 20
+    /// Called once per batch, on the producer's sender thread, after the batch was stored or
+    /// refused.
     public var onDelivery: (@Sendable (DeliveryReport) -> Void)?
 
     public init() {}
@@ -49,10 +53,12 @@ public struct ProducerConfiguration: Sendable {
 
 /// Batches records per partition and appends them to the broker, like Kafka's producer.
 ///
-/// `send` is synchronous and cheap: it adds the record to its partition's open batch and
-/// appends the batch to the log when it is full; a background task appends batches older than
-/// `lingerMs`. Delivery (offsets or error) is reported per batch through `onDelivery`.
-/// Records of one partition are appended in `send` order. Thread-safe.
+/// `send` is synchronous and cheap: it adds the record to its partition's open batch. A full
+/// batch, or one older than `lingerMs`, goes to the sender thread (`BatchSender`), which
+/// appends it to the log while callers keep batching. Delivery (offsets or error) is reported
+/// per batch through `onDelivery`; `flush()` waits for every batch sent so far and throws the
+/// first storage error among them. Records of one partition are stored in `send` order.
+/// Thread-safe.
 public final class Producer: @unchecked Sendable {
     private struct OpenBatch {
         var builder: RecordBatchBuilder
@@ -82,6 +88,7 @@ public final class Producer: @unchecked Sendable {
     private var topics: [String: TopicBatches] = [:]
     private var lastTopic: TopicBatches?
     private var lingerTask: Task<Void, Never>?
+    private let sender: BatchSender
     private var closed = false
 
     public init(broker: Broker, configuration: ProducerConfiguration = ProducerConfiguration()) {
@@ -89,6 +96,7 @@ public final class Producer: @unchecked Sendable {
         self.configuration = configuration
         self.clock = broker.clock
         partitioner = Partitioner(strategy: configuration.partitioner)
+        sender = BatchSender(broker: broker, maxQueuedBytes: configuration.maxQueuedBytes, onDelivery: configuration.onDelivery)
         let linger = max(1, configuration.lingerMs)
         lingerTask = Task { [weak self] in
             while !Task.isCancelled {
@@ -99,14 +107,15 @@ public final class Producer: @unchecked Sendable {
         }
     }
 
-    deinit { lingerTask?.cancel() }
+    deinit {
+        lingerTask?.cancel()
+        _ = sender.stop()
+    }
 
     /// Adds a record to its partition's batch. Throws for an unknown topic (when the broker
-    /// does not auto-create), an explicit partition that does not exist, or a closed producer;
-    /// storage errors of full batches reach `onDelivery` and are also thrown here when this
-    /// call sent the batch.
+    /// does not auto-create), an explicit partition that does not exist, or a closed producer.
+    /// Storage errors reach `onDelivery` and the next `flush()`.
     public func send(_ record: ProducerRecord) throws(BrokerError) {
-        var reports: [DeliveryReport] = []
         try lock.withLock { () throws(BrokerError) in
             guard !closed else { throw BrokerError(.unknownServerError, "producer is closed") }
             let state = try batchesLocked(record.topic)
@@ -120,7 +129,7 @@ public final class Producer: @unchecked Sendable {
             let size = (record.key?.count ?? 0) + (record.value?.count ?? 0) + 24
                 + record.headers.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 4 }
             if let current = state.batches[index], current.builder.sizeInBytes + size > configuration.batchBytes {
-                reports.append(sendLocked(state, index))
+                sendLocked(state, index)
             }
             let timestamp = record.timestamp ?? clock.milliseconds()
             if state.batches[index] == nil {
@@ -132,12 +141,9 @@ public final class Producer: @unchecked Sendable {
             }
             state.batches[index]!.builder.append(key: record.key, value: record.value, headers: record.headers, timestamp: timestamp)
             if state.batches[index]!.builder.sizeInBytes >= configuration.batchBytes {
-                reports.append(sendLocked(state, index))
+                sendLocked(state, index)
             }
         }
-        guard !reports.isEmpty else { return }
-        deliver(reports)
-        if let failed = reports.first(where: { $0.error != nil })?.error { throw failed }
     }
 
     /// The open batches of a topic, learning its partition count on first use.
@@ -153,57 +159,46 @@ public final class Producer: @unchecked Sendable {
         return state
     }
 
-    /// Appends the open batch of one partition to the broker.
-    private func sendLocked(_ state: TopicBatches, _ index: Int) -> DeliveryReport {
-        let id = TopicPartition(state.topic, PartitionID(index))
-        guard let batch = state.batches[index] else {
-            return DeliveryReport(topicPartition: id, baseOffset: nil, recordCount: 0, error: nil)
-        }
+    /// Hands the open batch of one partition to the sender thread.
+    private func sendLocked(_ state: TopicBatches, _ index: Int) {
+        guard let batch = state.batches[index] else { return }
         state.batches[index] = nil
         state.openCount -= 1
-        let count = Int(batch.builder.recordCount)
+        let id = TopicPartition(state.topic, PartitionID(index))
         partitioner.batchCompleted(topic: state.topic, partition: id.partition, partitionCount: state.partitionCount)
-        do {
-            let result = try broker.appendBuilt(batch.builder.build(), to: id)
-            return DeliveryReport(topicPartition: id, baseOffset: result.baseOffset, recordCount: count, error: nil)
-        } catch {
-            return DeliveryReport(topicPartition: id, baseOffset: nil, recordCount: count, error: error)
-        }
-    }
-
-    private func deliver(_ reports: [DeliveryReport]) {
-        guard let onDelivery = configuration.onDelivery else { return }
-        for report in reports where report.recordCount > 0 { onDelivery(report) }
+        sender.enqueue(BatchSender.Job(partition: id, builder: batch.builder))
     }
 
     /// Sends the open batches chosen by `include` (given each batch's creation time).
-    private func sendLocked(where include: (Int64) -> Bool) -> [DeliveryReport] {
-        var reports: [DeliveryReport] = []
+    private func sendLocked(where include: (Int64) -> Bool) {
         for state in topics.values.sorted(by: { $0.topic < $1.topic }) where state.openCount > 0 {
             for index in state.batches.indices {
-                if let batch = state.batches[index], include(batch.createdAt) { reports.append(sendLocked(state, index)) }
+                if let batch = state.batches[index], include(batch.createdAt) { sendLocked(state, index) }
             }
         }
-        return reports
     }
 
     private func sendExpired() {
         let now = clock.milliseconds()
-        let reports = lock.withLock { sendLocked { now - $0 >= configuration.lingerMs } }
-        deliver(reports)
+        lock.withLock { sendLocked { now - $0 >= configuration.lingerMs } }
     }
 
-    /// Appends every open batch now. Throws the first storage error, after trying them all.
+    /// Sends every open batch and waits until all batches sent so far are stored. Throws the
+    /// first storage error since the previous flush.
     public func flush() throws(BrokerError) {
-        let reports = lock.withLock { sendLocked { _ in true } }
-        deliver(reports)
-        if let failed = reports.first(where: { $0.error != nil })?.error { throw failed }
+        lock.withLock { sendLocked { _ in true } }
+        if let error = sender.drain() { throw error }
     }
 
     /// Flushes and stops the linger task; later sends fail.
     public func close() throws(BrokerError) {
         lingerTask?.cancel()
-        try flush()
-        lock.withLock { closed = true }
+        let wasOpen = lock.withLock {
+            defer { closed = true }
+            if !closed { sendLocked { _ in true } }
+            return !closed
+        }
+        guard wasOpen else { return }
+        if let error = sender.stop() { throw error }
     }
 }
