@@ -188,7 +188,8 @@ public final class Broker: @unchecked Sendable {
                 PartitionDescription(
                     partition: partition.id.partition, logStartOffset: partition.log.logStartOffset,
                     logEndOffset: partition.log.logEndOffset, sizeInBytes: partition.log.sizeInBytes,
-                    segments: partition.log.segmentBaseOffsets.count
+                    segments: partition.log.segmentBaseOffsets.count,
+                    openedCleanly: partition.log.recovery.cleanShutdown
                 )
             }
         )
@@ -250,4 +251,6 @@ public struct PartitionDescription: Hashable, Sendable {
     public var logEndOffset: Offset
     public var sizeInBytes: Int
     public var segments: Int
+    /// Whether the log had been closed cleanly when the broker opened it (false: recovered).
+    public var openedCleanly: Bool
 }

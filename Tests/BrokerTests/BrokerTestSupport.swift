@@ -1,4 +1,5 @@
 import Broker
+import Foundation
 import Groups
 import KafkaWire
 import LogStore
@@ -22,6 +23,23 @@ final class TestBroker: @unchecked Sendable {
     static func open(_ configuration: BrokerConfiguration, _ clock: ManualClock?) throws -> Broker {
         if let clock { return try Broker(configuration: configuration, clock: clock) }
         return try Broker(configuration: configuration)
+    }
+
+    /// Opens a copy of the data directory taken while the broker runs: what a crash at this
+    /// moment leaves on disk (no clean-shutdown markers), so every partition goes through
+    /// recovery. The running broker is then dropped without closing the copy's files.
+    func crashAndRecover() throws {
+        let image = dir.path + "-crash"
+        try? FileManager.default.removeItem(atPath: image)
+        try FileManager.default.copyItem(atPath: dir.path, toPath: image)
+        try broker.close()
+        try FileManager.default.removeItem(atPath: dir.path)
+        try FileManager.default.moveItem(atPath: image, toPath: dir.path)
+        broker = try Self.open(configuration, clock)
+        for topic in broker.topicNames() {
+            let recovered = try broker.describeTopic(topic).partitions.allSatisfy { !$0.openedCleanly }
+            precondition(recovered, "a crash image must go through recovery")
+        }
     }
 
     /// Closes cleanly and opens again.

@@ -196,3 +196,76 @@ import Testing
         await member.stop()
     }
 }
+
+@Suite struct ConsumerControlTests {
+    @Test func pausedPartitionsAreNotFetchedUntilResumed() async throws {
+        let harness = try ConsumerGroupIntegrationTests.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
+        let producer = Producer(broker: harness.broker)
+        for partition in 0 ..< 2 {
+            for index in 0 ..< 5 {
+                try producer.send(ProducerRecord(topic: "t", partition: PartitionID(partition), value: bytes("p\(partition)-\(index)")))
+            }
+        }
+        try producer.close()
+        let consumer = Consumer(broker: harness.broker, configuration: ConsumerGroupIntegrationTests.configuration("g"))
+        _ = try await consumer.poll()  // joins; may already fetch
+        let paused = TopicPartition("t", PartitionID(1))
+        await consumer.seek(paused, to: .zero)
+        await consumer.seek(TopicPartition("t", PartitionID(0)), to: .zero)
+        await consumer.pause([paused])
+        var seen: [String] = []
+        for _ in 0 ..< 5 {
+            for batch in try await consumer.poll() { seen += batch.records.map { String(decoding: $0.value ?? [], as: UTF8.self) } }
+        }
+        #expect(seen.allSatisfy { $0.hasPrefix("p0-") })
+        #expect(seen.count == 5)
+        await consumer.resume([paused])
+        var resumed: [String] = []
+        for _ in 0 ..< 5 {
+            for batch in try await consumer.poll() { resumed += batch.records.map { String(decoding: $0.value ?? [], as: UTF8.self) } }
+        }
+        #expect(resumed == (0 ..< 5).map { "p1-\($0)" })
+        await consumer.close()
+    }
+
+    @Test func cancellingTheIteratingTaskLeavesTheGroup() async throws {
+        let harness = try ConsumerGroupIntegrationTests.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration())
+        let consumer = Consumer(broker: harness.broker, configuration: ConsumerGroupIntegrationTests.configuration("g"))
+        let task = Task {
+            var count = 0
+            for try await batch in consumer.batches { count += batch.records.count }
+            return count
+        }
+        #expect(await eventually { await harness.broker.coordinator.describe(groupID: "g")?.members.count == 1 })
+        task.cancel()
+        _ = try await task.value
+        #expect(await harness.broker.coordinator.describe(groupID: "g")?.members.isEmpty == true)
+        #expect(await harness.broker.coordinator.describe(groupID: "g")?.state == .empty)
+        await #expect(throws: BrokerError.self) { try await consumer.poll() }
+    }
+
+    @Test func deliveryReportsCarryOffsets() async throws {
+        let harness = try ConsumerGroupIntegrationTests.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration())
+        let box = ReportBox()
+        let lock = NSLockBox()
+        var configuration = ProducerConfiguration()
+        configuration.batchBytes = 1024
+        configuration.onDelivery = { report in lock.run { box.reports.append(report) } }
+        let producer = Producer(broker: harness.broker, configuration: configuration)
+        for index in 0 ..< 100 { try producer.send(ProducerRecord(topic: "t", value: bytes("value-\(index)"))) }
+        try producer.flush()
+        let reports = lock.run { box.reports }
+        #expect(reports.count > 1)
+        var expected = Offset(0)
+        for report in reports {
+            #expect(report.baseOffset == expected)
+            expected = expected + Int64(report.recordCount)
+        }
+        #expect(expected == Offset(100))
+        try producer.close()
+        #expect(throws: BrokerError.self) { try producer.send(ProducerRecord(topic: "t", value: bytes("late"))) }
+    }
+}

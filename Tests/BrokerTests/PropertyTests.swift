@@ -5,7 +5,7 @@ import LogStore
 import TestSupport
 import Testing
 
-/// Random produce / fetch / restart sequences checked against a plain in-memory model.
+/// Random produce / fetch / restart / crash sequences checked against a plain in-memory model.
 @Suite struct PropertyTests {
     @Test(arguments: [1, 2, 3, 4, 5] as [UInt64])
     func randomOperationsMatchTheModel(seed: UInt64) throws {
@@ -48,6 +48,8 @@ import Testing
                     let values = try TestBatches.values(read.bytes)
                     #expect(values == Array(model[partition][base ..< base + values.count]))
                 }
+            case 9 where Bool.random(using: &random):
+                try harness.crashAndRecover()
             default:
                 try harness.restart()
             }

@@ -2,6 +2,7 @@ import Foundation
 import Broker
 import KafkaWire
 import LogStore
+import Logging
 
 /// The records the broker benchmark produces: 8-byte driver-id keys and 100-byte values.
 enum BrokerWorkload {
@@ -27,7 +28,9 @@ enum BrokerWorkload {
         try? FileSystemCleaner.remove(directory)
         var configuration = BrokerConfiguration(dataDirectory: directory)
         configuration.log.flush = flush
-        let broker = try Broker(configuration: configuration)
+        var logger = Logger(label: "ridestream.bench")
+        logger.logLevel = .warning
+        let broker = try Broker(configuration: configuration, logger: logger)
         try broker.createTopic(topic, configuration: TopicConfiguration(partitions: 1))
         return broker
     }
