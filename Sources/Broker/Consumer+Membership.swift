@@ -23,19 +23,8 @@ extension Consumer {
                 protocols: configuration.assignors.map { GroupProtocol(name: $0, metadata: subscription) }
             )
             let joined = await broker.coordinator.join(groupID: configuration.groupID, request)
-            switch joined.error {
-            case .noError: break
-            case .memberIdRequired:
-                memberID = joined.memberID
-                continue
-            case .unknownMemberId:
-                memberID = .none
-                continue
-            case .rebalanceInProgress, .illegalGeneration:
-                continue
-            default:
-                throw BrokerError(joined.error, "joining group '\(configuration.groupID)' failed: \(joined.error)")
-            }
+            if joined.error == .memberIdRequired { memberID = joined.memberID }
+            guard try proceeds(after: joined.error, step: "joining") else { continue }
             memberID = joined.memberID
             generation = joined.generation
             isLeader = joined.isLeader
@@ -43,16 +32,7 @@ extension Consumer {
             let synced = await broker.coordinator.sync(
                 groupID: configuration.groupID, memberID: memberID, generation: generation, assignments: assignments
             )
-            switch synced.error {
-            case .noError: break
-            case .unknownMemberId:
-                memberID = .none
-                continue
-            case .rebalanceInProgress, .illegalGeneration:
-                continue
-            default:
-                throw BrokerError(synced.error, "syncing group '\(configuration.groupID)' failed: \(synced.error)")
-            }
+            guard try proceeds(after: synced.error, step: "syncing") else { continue }
             assignment = try ConsumerAssignment.decode(synced.assignment).partitions.sorted()
             break
         }
@@ -64,6 +44,23 @@ extension Consumer {
         rebalances += 1
         needsJoin = false
         nextHeartbeat = clock.milliseconds() + configuration.heartbeatIntervalMs
+    }
+
+    /// Whether the join / sync may go on after `code`: false for the protocol's transient
+    /// answers, which restart the round (an unknown member id also drops the id); throws for
+    /// anything else.
+    private func proceeds(after code: ErrorCode, step: String) throws(BrokerError) -> Bool {
+        switch code {
+        case .noError:
+            return true
+        case .unknownMemberId:
+            memberID = .none
+            return false
+        case .memberIdRequired, .rebalanceInProgress, .illegalGeneration:
+            return false
+        default:
+            throw BrokerError(code, "\(step) group '\(configuration.groupID)' failed: \(code)")
+        }
     }
 
     /// The leader's job: decode every member's subscription and run the chosen assignor.

@@ -63,12 +63,20 @@ public actor GroupCoordinator {
         var state = group(groupID)
         let (answer, actions) = state.join(request, requestID: requestID, now: clock.milliseconds())
         groups[groupID] = state
+        return await answerOrPark(answer, actions) { joinWaiters[requestID] = $0 }
+    }
+
+    /// Returns an immediate answer, or suspends until an action answers the parked request;
+    /// either way the other actions are carried out.
+    private func answerOrPark<Response: Sendable>(
+        _ answer: Response?, _ actions: [GroupAction], park: (CheckedContinuation<Response, Never>) -> Void
+    ) async -> Response {
         if let answer {
             perform(actions)
             return answer
         }
         return await withCheckedContinuation { continuation in
-            joinWaiters[requestID] = continuation
+            park(continuation)
             perform(actions)
         }
     }
@@ -83,14 +91,7 @@ public actor GroupCoordinator {
             memberID: memberID, generation: generation, assignments: assignments, requestID: requestID, now: clock.milliseconds()
         )
         groups[groupID] = state
-        if let answer {
-            perform(actions)
-            return answer
-        }
-        return await withCheckedContinuation { continuation in
-            syncWaiters[requestID] = continuation
-            perform(actions)
-        }
+        return await answerOrPark(answer, actions) { syncWaiters[requestID] = $0 }
     }
 
     public func heartbeat(groupID: String, memberID: MemberID, generation: GenerationID) -> ErrorCode {
