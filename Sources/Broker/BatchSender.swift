@@ -18,7 +18,8 @@ final class BatchSender: @unchecked Sendable {
     private let maxQueuedBytes: Int
     private let onDelivery: (@Sendable (DeliveryReport) -> Void)?
     private let condition = Condition()
-    private var queue: [Job] = []
+    /// Jobs in order; a taken slot is set to nil at once so its bytes are freed.
+    private var queue: [Job?] = []
     private var head = 0
     private var queuedBytes = 0
     private var busy = false
@@ -72,8 +73,9 @@ final class BatchSender: @unchecked Sendable {
                 while head == queue.count && !stopping { condition.wait() }
                 guard head < queue.count else { return nil }
                 let job = queue[head]
+                queue[head] = nil
                 head += 1
-                if head > 1024 && head * 2 > queue.count {
+                if head > 64 && head * 2 > queue.count {
                     queue.removeFirst(head)
                     head = 0
                 }
