@@ -41,9 +41,10 @@ public struct ProducerConfiguration: Sendable {
     /// Send a partly filled batch once it is this old (Kafka `linger.ms`, 5).
     public var lingerMs: Int64 = 5
     public var partitioner: PartitionStrategy = .murmur2()
-    /// Most bytes of closed batches waiting for the sender thread; `send` blocks beyond it
-    /// (Kafka `buffer.memory`, 32 MiB).
-    public var maxQueuedBytes = 32 << 20
+    /// Most bytes of closed batches waiting for the sender thread; `send` blocks beyond it.
+    /// Kafka's `buffer.memory` is 32 MiB, sized for network round trips; the in-process sender
+    /// only waits for local writes, so 4 MiB keeps it busy with far less memory.
+    public var maxQueuedBytes = 4 << 20
     /// Called once per batch, on the producer's sender thread, after the batch was stored or
     /// refused.
     public var onDelivery: (@Sendable (DeliveryReport) -> Void)?

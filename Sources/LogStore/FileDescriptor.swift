@@ -146,6 +146,11 @@ enum FileSystem {
         guard rename(temporary, path) == 0 else { throw FileDescriptor.error("cannot rename into place", path: path) }
     }
 
+    /// The file's bytes, or an empty array when it does not exist.
+    static func readAllIfPresent(_ path: String) throws(LogError) -> [UInt8] {
+        exists(path) ? try readAll(path) : []
+    }
+
     static func readAll(_ path: String) throws(LogError) -> [UInt8] {
         let file = try FileDescriptor(path: path, create: false)
         return try file.read(count: try file.size(), at: 0)

@@ -20,6 +20,7 @@ extension PartitionLog {
             var index = segmentIndex(containing: offset)
             while index < segments.count {
                 let segment = segments[index]
+                noteUse(segment)
                 if let position = try segment.position(ofBatchContaining: offset) {
                     let bytes = try segment.read(from: position, maxBytes: maxBytes)
                     return LogReadResult(bytes: bytes, logStartOffset: start, logEndOffset: end)
@@ -35,9 +36,23 @@ extension PartitionLog {
     public func offset(atOrAfterTimestamp timestamp: Int64) throws(LogError) -> Offset? {
         try lock.withLock { () throws(LogError) in
             for segment in segments where segment.maxTimestamp >= timestamp {
+                noteUse(segment)
                 if let offset = try segment.firstOffset(atOrAfter: timestamp) { return offset }
             }
             return nil
+        }
+    }
+
+    /// Keeps at most `maxLoadedSealedIndexes` sealed segments' indexes in memory, dropping the
+    /// least recently used. Call with the lock held, before using `segment`'s indexes.
+    func noteUse(_ segment: Segment) {
+        guard segment !== segments.last else { return }
+        let id = ObjectIdentifier(segment)
+        loadedSealed.removeAll { $0 == id }
+        loadedSealed.append(id)
+        while loadedSealed.count > Self.maxLoadedSealedIndexes {
+            let evicted = loadedSealed.removeFirst()
+            try? segments.first { ObjectIdentifier($0) == evicted }?.unloadIndexes()
         }
     }
 

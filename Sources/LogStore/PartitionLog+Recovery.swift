@@ -65,6 +65,7 @@ extension PartitionLog {
                     path: segment.logPath
                 )
             }
+            if !isActive { try segment.unloadIndexes() }
             segments.append(segment)
         }
         if segments.isEmpty {

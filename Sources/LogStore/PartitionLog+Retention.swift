@@ -27,6 +27,7 @@ extension PartitionLog {
                 let oversized = configuration.retentionBytes.map { Int64(total - oldest.size) >= $0 } ?? false
                 guard expired || oversized else { break }
                 try oldest.deleteFiles()
+                loadedSealed.removeAll { $0 == ObjectIdentifier(oldest) }
                 segments.removeFirst()
                 total -= oldest.size
                 deleted += 1
@@ -51,6 +52,7 @@ extension PartitionLog {
         try lock.withLock { () throws(LogError) in
             while segments.count > 1, segments[0].nextOffset <= offset, segments[1].baseOffset <= offset {
                 try segments[0].deleteFiles()
+                loadedSealed.removeAll { $0 == ObjectIdentifier(segments[0]) }
                 segments.removeFirst()
             }
             return segments[0].baseOffset

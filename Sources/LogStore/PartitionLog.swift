@@ -43,6 +43,9 @@ public final class PartitionLog: @unchecked Sendable {
     let lock = Lock()
     private let syncLock = Lock()
     var segments: [Segment]
+    /// Sealed segments whose indexes are in memory, least recently used first.
+    var loadedSealed: [ObjectIdentifier] = []
+    static let maxLoadedSealedIndexes = 2
     var isClosed = false
     private var unflushedRecords = 0
     private var lastFlush: Int64
@@ -157,7 +160,7 @@ public final class PartitionLog: @unchecked Sendable {
     func rollLocked() throws(LogError) -> Segment {
         let old = segments.last!
         try old.sync()
-        try old.writeIndexes()
+        try old.unloadIndexes()
         let segment = try Segment(
             directory: directory, baseOffset: old.nextOffset, indexIntervalBytes: configuration.indexIntervalBytes, create: true
         )

@@ -29,6 +29,10 @@ final class Segment {
     var rollClockStart: Int64?
     private(set) var offsetIndex = OffsetIndex()
     private(set) var timeIndex = TimeIndex()
+    /// Whether the indexes are in memory. Sealed segments drop them (`unloadIndexes`) and read
+    /// them back from their files when a lookup needs them, so memory does not grow with the
+    /// number of segments.
+    private(set) var indexesLoaded = true
     private var bytesSinceIndexEntry = 0
     /// Whether the indexes have entries not yet written to their files.
     private var indexesDirty = false
@@ -195,6 +199,7 @@ final class Segment {
     /// batch header it points to. An entry that points anywhere else means the index file was
     /// damaged after it was loaded or passed the load checks: it is rebuilt from the log.
     private func indexedPosition(for relativeOffset: UInt32) throws(LogError) -> Int {
+        try ensureIndexesLoaded()
         let entry = offsetIndex.floorEntry(for: relativeOffset)
         if entry.position == 0 { return 0 }
         if entry.position < size, let header = try? readHeader(at: entry.position),
@@ -234,6 +239,7 @@ final class Segment {
     /// every record here is older.
     func firstOffset(atOrAfter timestamp: Int64) throws(LogError) -> Offset? {
         guard maxTimestamp >= timestamp else { return nil }
+        try ensureIndexesLoaded()
         var position = try indexedPosition(for: timeIndex.floorOffset(before: timestamp))
         while position < size {
             let header = try readHeader(at: position)
@@ -257,9 +263,37 @@ final class Segment {
 
     // MARK: - Persistence
 
+    /// Writes the indexes if needed and frees their memory (for sealed segments).
+    func unloadIndexes() throws(LogError) {
+        try writeIndexes()
+        offsetIndex = OffsetIndex()
+        timeIndex = TimeIndex()
+        indexesLoaded = false
+    }
+
+    /// Reads unloaded indexes back from their files, rebuilding them from the log when the
+    /// files are missing or damaged.
+    func ensureIndexesLoaded() throws(LogError) {
+        guard !indexesLoaded else { return }
+        let fileSize = size
+        if let offsets = OffsetIndex.decode(try FileSystem.readAllIfPresent(indexPath), logSize: max(fileSize, 1)),
+           let times = TimeIndex.decode(try FileSystem.readAllIfPresent(timeIndexPath)),
+           fileSize == 0 || offsets.count > 0 {
+            offsetIndex = offsets
+            timeIndex = times
+            indexesLoaded = true
+            return
+        }
+        indexesLoaded = true
+        let scan = try rebuild(validateChecksums: false)
+        if let problem = scan.problem {
+            throw LogError(.corruptSegment, "cannot rebuild index: \(problem)", path: logPath)
+        }
+    }
+
     /// Writes the in-memory indexes to their files if they changed.
     func writeIndexes() throws(LogError) {
-        guard indexesDirty else { return }
+        guard indexesDirty, indexesLoaded else { return }
         try FileSystem.writeAtomically(offsetIndex.encode(), to: indexPath, sync: false)
         try FileSystem.writeAtomically(timeIndex.encode(), to: timeIndexPath, sync: false)
         indexesDirty = false
