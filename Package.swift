@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // CRC-32C with the CPU's crc32 instruction when present, slicing-by-8 tables otherwise.
@@ -41,9 +42,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The system libsqlite3 (Debian libsqlite3-dev) and a thin wrapper over its C API.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        // Events, regions, geo maths. No dependencies.
+        .target(name: "RideModel", swiftSettings: swiftSettings),
+        // Simulator, fare / analytics / support processors, SQLite sinks, config, run orchestration.
+        .target(
+            name: "RidePipeline",
+            dependencies: [
+                "RideModel", "Broker", "KafkaWire", "LogStore", "Groups", "SQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ridestream",
             dependencies: [
+                "RidePipeline", "RideModel", "SQLite", "Groups",
                 "Broker", "KafkaWire", "LogStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -54,7 +71,7 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "TestSupport",
-            dependencies: ["KafkaWire", "LogStore"],
+            dependencies: ["KafkaWire", "LogStore", "RideModel"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -62,5 +79,8 @@ let package = Package(
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GroupsTests", dependencies: ["Groups", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RideModelTests", dependencies: ["RideModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RidePipelineTests", dependencies: ["RidePipeline", "RideModel", "SQLite", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

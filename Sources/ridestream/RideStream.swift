@@ -6,6 +6,6 @@ struct RideStream: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ridestream",
         abstract: "A single-binary event-streaming pipeline: built-in Kafka-style broker, simulator and SQLite sinks.",
-        subcommands: [BenchCommand.self]
+        subcommands: [SimulateCommand.self, BenchCommand.self]
     )
 }

@@ -1,18 +1,7 @@
-/// A small deterministic random generator (SplitMix64) so property tests replay exactly
-/// from their seed.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import RideModel
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The property tests' seeded generator: the simulator's own SplitMix64.
+public typealias SeededGenerator = SplitMix64
 
 /// Polls `condition` until it holds or `timeoutMs` of real time pass; returns whether it held.
 /// For tests of concurrent parts (consumers in a group) where the wait is for an event, not

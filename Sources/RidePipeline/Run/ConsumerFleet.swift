@@ -1,0 +1,94 @@
+import Broker
+
+/// Every pipeline consumer of the run, by group: starts them, applies scenario steps, and
+/// reports on them.
+actor ConsumerFleet {
+    private struct Member {
+        var consumer: PipelineConsumer
+        var state: String
+    }
+
+    private let broker: Broker
+    private let writers: [GroupName: SinkWriter]
+    private let configuration: PipelineConfiguration
+    private var members: [GroupName: [Member]] = [:]
+
+    init(broker: Broker, writers: [GroupName: SinkWriter], configuration: PipelineConfiguration) {
+        self.broker = broker
+        self.writers = writers
+        self.configuration = configuration
+    }
+
+    /// Starts one more consumer in `group`, named `<group>-<n>`.
+    @discardableResult
+    func add(_ group: GroupName) async -> String {
+        let name = "\(group.rawValue)-\((members[group]?.count ?? 0) + 1)"
+        let consumer = PipelineConsumer(name: name, group: group, broker: broker, writer: writers[group]!, configuration: configuration)
+        await consumer.start()
+        members[group, default: []].append(Member(consumer: consumer, state: "running"))
+        return name
+    }
+
+    /// Applies a scenario step; returns what happened, for the log and the summary.
+    func apply(_ step: ScenarioStep) async -> String {
+        switch step.action {
+        case .addConsumer:
+            return "added \(await add(step.group))"
+        case .removeConsumer, .crashConsumer:
+            guard let index = members[step.group]?.lastIndex(where: { $0.state == "running" }) else {
+                return "no running \(step.group.rawValue) consumer to \(step.action == .crashConsumer ? "crash" : "remove")"
+            }
+            let member = members[step.group]![index].consumer
+            if step.action == .crashConsumer {
+                await member.crash()
+                members[step.group]![index].state = "crashed"
+                return "crashed \(member.name) (no leave: the group waits for its session to time out)"
+            }
+            await member.stop()
+            members[step.group]![index].state = "stopped"
+            return "removed \(member.name) (left the group cleanly)"
+        }
+    }
+
+    func running(_ group: GroupName) -> Int {
+        members[group]?.filter { $0.state == "running" }.count ?? 0
+    }
+
+    /// The first consumer failure, if any.
+    func failure() async -> String? {
+        for group in GroupName.allCases {
+            for member in members[group] ?? [] where member.state == "running" {
+                if let failure = await member.consumer.failure { return failure }
+            }
+        }
+        return nil
+    }
+
+    func summaries(_ group: GroupName) async -> [RunSummary.Consumer] {
+        var result: [RunSummary.Consumer] = []
+        for member in members[group] ?? [] {
+            let partitions = member.state == "running" ? await member.consumer.assignment.sorted() : []
+            result.append(RunSummary.Consumer(
+                id: member.consumer.name, partitions: partitions, records: await member.consumer.records,
+                transactions: await member.consumer.transactions, idle: member.state == "running" && partitions.isEmpty, state: member.state
+            ))
+        }
+        return result
+    }
+
+    /// Events consumed so far by each group (for progress).
+    func consumed(_ group: GroupName) async -> Int {
+        var total = 0
+        for member in members[group] ?? [] { total += await member.consumer.records }
+        return total
+    }
+
+    func stopAll() async {
+        for group in GroupName.allCases {
+            for index in (members[group] ?? []).indices where members[group]![index].state == "running" {
+                await members[group]![index].consumer.stop()
+                members[group]![index].state = "stopped"
+            }
+        }
+    }
+}

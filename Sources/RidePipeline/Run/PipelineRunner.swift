@@ -1,0 +1,206 @@
+import Broker
+import Foundation
+import Groups
+import KafkaWire
+import LogStore
+import Logging
+import RideModel
+
+/// Runs the whole simulation in one process: the built-in broker, the driver simulator as
+/// producer, and the fare, analytics and support groups writing their SQLite files.
+///
+/// Layout of the data directory: `broker/` (topics and committed offsets) and
+/// `fare.sqlite`, `analytics.sqlite`, `support.sqlite`.
+public final class PipelineRunner: @unchecked Sendable {
+    public let configuration: PipelineConfiguration
+    public let options: RunOptions
+    public let stop: StopSignal
+    private let logger: Logger
+    private let output: @Sendable (String) -> Void
+
+    public init(
+        configuration: PipelineConfiguration, options: RunOptions, stop: StopSignal = StopSignal(),
+        logger: Logger = Logger(label: "ridestream"), output: @escaping @Sendable (String) -> Void = { print($0) }
+    ) {
+        self.configuration = configuration
+        self.options = options
+        self.stop = stop
+        self.logger = logger
+        self.output = output
+    }
+
+    var dataDirectory: String { configuration.dataDirectory }
+    var brokerDirectory: String { dataDirectory + "/broker" }
+    func databasePath(_ group: GroupName) -> String { dataDirectory + "/" + group.databaseFile }
+
+    /// Runs to the end of the configured duration (or a stop signal) and returns the summary.
+    public func run() async throws -> RunSummary {
+        let wallStart = ContinuousClock.now
+        try prepareDataDirectory()
+        var brokerConfiguration = BrokerConfiguration(dataDirectory: brokerDirectory)
+        brokerConfiguration.log = configuration.log
+        brokerConfiguration.groups.minSessionTimeoutMs = 500
+        var brokerLogger = logger
+        brokerLogger.logLevel = .warning
+        let broker = try Broker(configuration: brokerConfiguration, logger: brokerLogger)
+        defer { try? broker.close() }
+        if !broker.topicNames().contains(configuration.topic) {
+            try broker.createTopic(configuration.topic, configuration: TopicConfiguration(partitions: configuration.partitions))
+        }
+        let partitionCount = try broker.partitionCount(configuration.topic)
+        guard partitionCount == configuration.partitions else {
+            throw SinkError(
+                "the log in \(brokerDirectory) has \(partitionCount) partitions, the configuration \(configuration.partitions): run with --fresh"
+            )
+        }
+        var writers: [GroupName: SinkWriter] = [:]
+        for group in GroupName.allCases {
+            writers[group] = try SinkWriter(group: group, path: databasePath(group), topic: configuration.topic, tariff: configuration.tariff)
+        }
+        let fleet = ConsumerFleet(broker: broker, writers: writers, configuration: configuration)
+        for group in GroupName.allCases {
+            for _ in 0 ..< (configuration.consumers[group] ?? 1) { await fleet.add(group) }
+        }
+        let production = try await produce(broker: broker, fleet: fleet)
+        let ends = try (0 ..< partitionCount).map { (partition) throws(BrokerError) in
+            try broker.bounds(TopicPartition(configuration.topic, PartitionID(partition))).end.rawValue
+        }
+        try await waitUntilConsumed(ends: ends, writers: writers, fleet: fleet)
+        let summary = await makeSummary(
+            ends: ends, production: production, fleet: fleet, writers: writers, broker: broker,
+            wallSeconds: Stopwatch.seconds(ContinuousClock.now - wallStart)
+        )
+        await fleet.stopAll()
+        return summary
+    }
+
+    /// Checks the data directory is writable; with `fresh`, removes the previous run's outputs.
+    private func prepareDataDirectory() throws {
+        let files = FileManager.default
+        do {
+            try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw SinkError("cannot create the data directory \(dataDirectory): \(error.localizedDescription)")
+        }
+        guard files.isWritableFile(atPath: dataDirectory) else {
+            throw SinkError("the data directory \(dataDirectory) is not writable")
+        }
+        guard options.fresh else { return }
+        var removed: [String] = []
+        for group in GroupName.allCases {
+            for suffix in ["", "-wal", "-shm"] where files.fileExists(atPath: databasePath(group) + suffix) {
+                try files.removeItem(atPath: databasePath(group) + suffix)
+                if suffix.isEmpty { removed.append(group.databaseFile) }
+            }
+        }
+        if files.fileExists(atPath: brokerDirectory) {
+            try files.removeItem(atPath: brokerDirectory)
+            removed.append("broker/")
+        }
+        if !removed.isEmpty {
+            output("fresh run: removed the previous run's \(removed.joined(separator: ", ")) in \(dataDirectory)/")
+        }
+    }
+
+    struct Production {
+        var events = 0
+        var ticks = 0
+        var stoppedEarly = false
+        var scenario: [String] = []
+    }
+
+    /// Runs the simulator and produces every event, applying scenario steps on the way.
+    private func produce(broker: Broker, fleet: ConsumerFleet) async throws -> Production {
+        var settings = ProducerConfiguration()
+        settings.batchBytes = configuration.producerBatchBytes
+        settings.lingerMs = configuration.producerLingerMs
+        let table = configuration.partitionTable.mapValues { $0.map { PartitionID($0) } }
+        settings.partitioner = .table(PartitionTable(source: .header("region"), partitions: table))
+        let producer = Producer(broker: broker, configuration: settings)
+        var simulator = Simulator(settings: configuration.simulatorSettings)
+        let ticks = Int((Int64(configuration.durationSeconds) * 1000) / configuration.tickMs)
+        var production = Production()
+        var pendingSteps = configuration.scenario
+        let progress = ProgressReporter(interactive: options.interactive, enabled: options.showProgress, output: output)
+        let clock = ContinuousClock()
+        let start = clock.now
+        for tick in 0 ..< ticks {
+            if stop.isSet {
+                production.stoppedEarly = true
+                break
+            }
+            let second = Int(Int64(tick) * configuration.tickMs / 1000)
+            while let step = pendingSteps.first, step.atSeconds <= second {
+                pendingSteps.removeFirst()
+                production.scenario.append(await fleet.apply(step))
+                output("scenario at \(step.atSeconds) s: \(production.scenario.last!)")
+            }
+            if configuration.realtime {
+                try? await Task.sleep(until: start + .milliseconds(Int64(tick) * configuration.tickMs), clock: clock)
+            }
+            for event in simulator.step() {
+                try producer.send(ProducerRecord(
+                    topic: configuration.topic, key: Array(event.driverId.utf8), value: event.json(),
+                    headers: [RecordHeader(key: "region", value: Array(event.region.utf8))], timestamp: event.ts
+                ))
+                production.events += 1
+            }
+            production.ticks = tick + 1
+            if progress.due() {
+                await progress.report(produced: production.events, ticks: production.ticks, of: ticks, fleet: fleet, broker: broker, topic: configuration.topic)
+            }
+            if tick % 16 == 15 { await Task.yield() }
+        }
+        try producer.close()
+        progress.finish()
+        return production
+    }
+
+    /// Waits until every group's database holds offsets equal to the log end of every
+    /// partition.
+    private func waitUntilConsumed(ends: [Int64], writers: [GroupName: SinkWriter], fleet: ConsumerFleet) async throws {
+        for group in GroupName.allCases {
+            while true {
+                if let failure = await fleet.failure() { throw SinkError(failure) }
+                let stored = try await writers[group]!.storedOffsets(Array(ends.indices))
+                if ends.indices.allSatisfy({ ends[$0] == 0 || stored[$0] == ends[$0] }) { break }
+                guard await fleet.running(group) > 0 else {
+                    throw SinkError("group \(group.rawValue) has no running consumer left to finish the run")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    private func makeSummary(
+        ends: [Int64], production: Production, fleet: ConsumerFleet, writers: [GroupName: SinkWriter], broker: Broker, wallSeconds: Double
+    ) async -> RunSummary {
+        var groups: [String: RunSummary.Group] = [:]
+        for group in GroupName.allCases {
+            let description = await broker.coordinator.describe(groupID: group.rawValue)
+            let writer = writers[group]!
+            groups[group.rawValue] = RunSummary.Group(
+                database: databasePath(group), consumers: await fleet.summaries(group),
+                events: await writer.events, transactions: await writer.transactions,
+                rebalances: Int(description?.generation.rawValue ?? 0), generation: description?.generation.rawValue ?? 0
+            )
+        }
+        let table = configuration.partitionTable
+        let regionsOfPartition = (0 ..< ends.count).map { partition in
+            table.filter { $0.value.contains(partition) }.keys.sorted().joined(separator: "+")
+        }
+        return RunSummary(
+            eventsProduced: production.events, eventsPerPartition: ends.map(Int.init), partitionRegions: regionsOfPartition,
+            simulatedSeconds: Int(Int64(production.ticks) * configuration.tickMs / 1000), stoppedEarly: production.stoppedEarly,
+            wallSeconds: wallSeconds, eventsPerSecond: Double(production.events) / max(wallSeconds, 0.001),
+            groups: groups, scenario: production.scenario
+        )
+    }
+}
+
+/// Wall-clock durations as seconds.
+enum Stopwatch {
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,49 @@
+/// What a run did, printed at the end and written by `--json-summary`.
+public struct RunSummary: Codable, Sendable {
+    public struct Consumer: Codable, Sendable {
+        public var id: String
+        public var partitions: [Int]
+        public var records: Int
+        public var transactions: Int
+        public var idle: Bool
+        /// "running", "stopped" (left the group) or "crashed" (scenario).
+        public var state: String
+    }
+
+    public struct Group: Codable, Sendable {
+        public var database: String
+        public var consumers: [Consumer]
+        public var events: Int
+        public var transactions: Int
+        public var rebalances: Int
+        public var generation: Int32
+    }
+
+    public var eventsProduced: Int
+    public var eventsPerPartition: [Int]
+    public var partitionRegions: [String]
+    public var simulatedSeconds: Int
+    public var stoppedEarly: Bool
+    public var wallSeconds: Double
+    public var eventsPerSecond: Double
+    public var groups: [String: Group]
+    public var scenario: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case eventsProduced = "events_produced"
+        case eventsPerPartition = "events_per_partition"
+        case partitionRegions = "partition_regions"
+        case simulatedSeconds = "simulated_seconds"
+        case stoppedEarly = "stopped_early"
+        case wallSeconds = "wall_seconds"
+        case eventsPerSecond = "events_per_second"
+        case groups
+        case scenario
+    }
+}
+
+extension RunSummary.Consumer {
+    enum CodingKeys: String, CodingKey {
+        case id, partitions, records, transactions, idle, state
+    }
+}

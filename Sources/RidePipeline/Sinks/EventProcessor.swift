@@ -1,0 +1,36 @@
+import RideModel
+import SQLite
+
+/// An event decoded from the log with where it came from.
+public struct PositionedEvent: Sendable {
+    public var partition: Int
+    public var offset: Int64
+    public var event: LocationEvent
+}
+
+/// A group's business logic: the tables it owns and how a batch of events becomes rows.
+///
+/// Called only by its `SinkWriter`, inside the batch's transaction, with the events of one
+/// partition in offset order. State that spans batches (an open trip, a driver's last
+/// position) is read from and written to the database in the same transaction, never kept
+/// only in memory, so that whichever consumer owns the partition next continues correctly.
+protocol EventProcessor: AnyObject {
+    /// DDL for the group's own tables and indexes.
+    static var schema: String { get }
+
+    init(database: Database, tariff: Tariff) throws(SQLiteError)
+
+    /// Writes the rows for `events`; returns how many rows it inserted or changed.
+    func process(_ events: [PositionedEvent]) throws(SQLiteError) -> Int
+}
+
+extension GroupName {
+    /// The processor type of each group.
+    var processorType: any EventProcessor.Type {
+        switch self {
+        case .fare: FareProcessor.self
+        case .analytics: AnalyticsProcessor.self
+        case .support: SupportProcessor.self
+        }
+    }
+}

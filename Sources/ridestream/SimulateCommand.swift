@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import RidePipeline
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ridestream simulate`: the whole pipeline in one process on the built-in broker.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run the ride-sharing simulation: simulator → built-in broker → fare, analytics and support SQLite files."
+    )
+
+    @Option(help: "The pipeline configuration file.")
+    var config = ConfigLoader.defaultPath
+
+    @Option(help: "Where the broker log and the SQLite files go (default: data_dir in the config, Data).")
+    var dataDir: String?
+
+    @Option(help: "Number of drivers.")
+    var drivers: Int?
+
+    @Option(help: "Simulated seconds to run.")
+    var duration: Int?
+
+    @Option(help: "Random seed: the same seed and config give the same events and rows.")
+    var seed: UInt64?
+
+    @Option(help: "Partitions of the topic.")
+    var partitions: Int?
+
+    @Option(name: .customLong("consumers"), help: "Consumers of a group, as GROUP=N (repeatable), e.g. --consumers fare=3.")
+    var consumerCounts: [String] = []
+
+    @Flag(inversion: .prefixedNo, help: "Clear the previous run's outputs in the data directory first.")
+    var fresh = true
+
+    @Option(help: "Also write the summary as JSON to this file.")
+    var jsonSummary: String?
+
+    @Flag(help: "Pace simulated time to the wall clock (one tick per tick of real time).")
+    var realtime = false
+
+    func run() async throws {
+        let configuration: PipelineConfiguration
+        do {
+            configuration = try loadConfiguration()
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var options = RunOptions()
+        options.fresh = fresh
+        options.jsonSummaryPath = jsonSummary
+        options.interactive = isatty(STDOUT_FILENO) == 1
+        let stop = StopSignal()
+        stop.installHandlers()
+        let runner = PipelineRunner(configuration: configuration, options: options, stop: stop)
+        let summary: RunSummary
+        do {
+            summary = try await runner.run()
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        print(summary.text(topic: configuration.topic))
+        if let jsonSummary {
+            try summary.json().write(to: URL(fileURLWithPath: jsonSummary))
+            print("\nJSON summary written to \(jsonSummary)")
+        }
+    }
+
+    /// The configuration file with the command-line overrides applied and checked again.
+    func loadConfiguration() throws -> PipelineConfiguration {
+        var configuration = try ConfigLoader.load(path: config)
+        func invalid(_ key: String, _ problem: String) -> ConfigError {
+            ConfigError(file: "command line", line: nil, key: key, problem: problem)
+        }
+        if let dataDir { configuration.dataDirectory = dataDir }
+        if let drivers {
+            guard drivers > 0 else { throw invalid("--drivers", "must be at least 1, got \(drivers)") }
+            configuration.drivers = drivers
+        }
+        if let duration {
+            guard duration > 0 else { throw invalid("--duration", "must be at least 1, got \(duration)") }
+            configuration.durationSeconds = duration
+        }
+        if let seed { configuration.seed = seed }
+        if let partitions {
+            guard partitions > 0 else { throw invalid("--partitions", "must be at least 1, got \(partitions)") }
+            configuration.partitions = partitions
+        }
+        for pair in consumerCounts {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let group = GroupName(rawValue: parts[0]), let count = Int(parts[1]), count > 0 else {
+                throw invalid("--consumers", "expected GROUP=N with GROUP fare, analytics or support and N ≥ 1, got '\(pair)'")
+            }
+            configuration.consumers[group] = count
+        }
+        if realtime { configuration.realtime = true }
+        try ConfigLoader.validate(configuration, file: config)
+        return configuration
+    }
+}
