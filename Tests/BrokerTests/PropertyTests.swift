@@ -2,6 +2,7 @@ import Broker
 import Groups
 import KafkaWire
 import LogStore
+import RideModel
 import TestSupport
 import Testing
 

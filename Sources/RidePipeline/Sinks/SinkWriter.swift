@@ -48,7 +48,6 @@ public actor SinkWriter {
     }
 
     private static func prepareSchema(_ database: Database, group: GroupName) throws(SQLiteError) {
-        try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
         let applicationID = try database.scalar("PRAGMA application_id") ?? 0
         let version = try database.userVersion
         let tables = try database.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
@@ -59,6 +58,7 @@ public actor SinkWriter {
             try database.execute("PRAGMA application_id = \(SinkSchema.applicationID)")
             try database.setUserVersion(SinkSchema.version)
             try database.execute("COMMIT")
+            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             return
         }
         guard applicationID == SinkSchema.applicationID else {
@@ -71,6 +71,7 @@ public actor SinkWriter {
                 path: database.path
             )
         }
+        try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
     }
 
     /// The stored next offsets of `partitions` (absent when never written).

@@ -1,0 +1,64 @@
+import RideModel
+import Testing
+
+@Suite struct LocationEventTests {
+    static let sample = LocationEvent(
+        eventId: "D00042-17", driverId: "D00042", region: "koramangala", lat: 12.9345123, lon: 77.6123449,
+        speedKmh: 23.44, status: .onTrip, tripId: "T00042-3", riderId: "R00042-3", milestone: .pickup, surge: 1.25,
+        ts: 1_767_600_017_000
+    )
+
+    @Test func encodesTheDocumentedJSON() {
+        let json = String(decoding: Self.sample.json(), as: UTF8.self)
+        #expect(json == #"{"eventId":"D00042-17","driverId":"D00042","region":"koramangala","lat":12.934512,"lon":77.612345,"speedKmh":23.4,"status":"on_trip","tripId":"T00042-3","riderId":"R00042-3","milestone":"pickup","surge":1.25,"ts":1767600017000}"#)
+    }
+
+    @Test func decodeGivesBackTheRoundedEvent() throws {
+        let decoded = try LocationEvent.decode(Self.sample.json())
+        #expect(decoded == Self.sample.rounded)
+        var idle = Self.sample
+        idle.tripId = nil
+        idle.riderId = nil
+        idle.milestone = nil
+        idle.lat = -0.0000004
+        #expect(try LocationEvent.decode(idle.json()) == idle.rounded)
+    }
+
+    @Test func decodesOtherProducersFormatting() throws {
+        let text = #" { "ts": 5, "eventId" : "e\"1", "driverId":"d","region":"r","lat":1,"lon":-2.5e0,"speedKmh":0,"status":"available","tripId":null,"extra":"ignored" } "#
+        let event = try LocationEvent.decode(Array(text.utf8))
+        #expect(event.eventId == "e\"1")
+        #expect(event.lon == -2.5)
+        #expect(event.surge == 1)
+        #expect(event.tripId == nil)
+    }
+
+    @Test(arguments: [
+        (#"{"eventId":"e"}"#, "field 'driverId' is missing"),
+        (#"{"eventId":1,"driverId":"d"}"#, "field 'eventId' must be a string"),
+        (#"{"status":"flying"}"#, "unknown status 'flying'"),
+        (#"{"eventId":"e""#, "invalid JSON"),
+        ("not json", "invalid JSON"),
+    ])
+    func malformedEventsNameTheProblem(text: String, problem: String) {
+        let error = #expect(throws: EventDecodingError.self) { try LocationEvent.decode(Array(text.utf8)) }
+        #expect(error?.description.contains(problem) == true, "\(error?.description ?? "")")
+    }
+
+    @Test func haversineMatchesAKnownDistance() {
+        // Bengaluru (Vidhana Soudha) to Chennai (Central): about 290 km great-circle.
+        let distance = GeoPoint(lat: 12.9796, lon: 77.5906).distanceKm(to: GeoPoint(lat: 13.0827, lon: 80.2757))
+        #expect(abs(distance - 290.6) < 2)
+        let start = GeoPoint(lat: 12.93, lon: 77.62)
+        let moved = start.moved(km: 1, bearing: 90)
+        #expect(abs(start.distanceKm(to: moved) - 1) < 0.01)
+        #expect(abs(start.bearing(to: moved) - 90) < 0.5)
+    }
+
+    @Test func gpsJumpRule() {
+        let a = GeoPoint(lat: 12.93, lon: 77.62)
+        #expect(GPSJump.isJump(from: a, to: a.moved(km: 4, bearing: 10), elapsedMs: 1000))
+        #expect(!GPSJump.isJump(from: a, to: a.moved(km: 0.02, bearing: 10), elapsedMs: 1000))
+        #expect(!GPSJump.isJump(from: a, to: a.moved(km: 4, bearing: 10), elapsedMs: 600_000))
+    }
+}

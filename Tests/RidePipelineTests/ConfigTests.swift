@@ -1,0 +1,73 @@
+import Foundation
+import RidePipeline
+import TestSupport
+import Testing
+
+@Suite struct ConfigTests {
+    @Test func theShippedConfigLoads() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let configuration = try ConfigLoader.load(path: root.appendingPathComponent("Config/ridestream.yaml").path)
+        #expect(configuration.partitions == 6)
+        #expect(configuration.regions.count == 6)
+        #expect(configuration.consumers[.analytics] == 3)
+        #expect(configuration.scenario.count == 3)
+    }
+
+    static func error(_ yaml: String) -> ConfigError? {
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml, file: "test.yaml") }
+    }
+
+    @Test func missingFileIsNamed() {
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(path: "/nonexistent/ridestream.yaml") }
+        #expect(error?.description == "/nonexistent/ridestream.yaml: no such file")
+    }
+
+    @Test func syntaxErrorsGiveTheLine() {
+        let error = Self.error("simulation:\n  drivers: 10\n  seed: [1, 2\n")
+        #expect(error?.line != nil)
+        #expect(error?.description.contains("YAML syntax error") == true)
+    }
+
+    @Test func unknownKeysAreRefusedWithTheirPath() {
+        let error = Self.error("simulation:\n  drivers: 10\n  drivres: 20\n")
+        #expect(error?.key == "simulation.drivres")
+        #expect(error?.line == 3)
+        #expect(error?.problem.contains("unknown key") == true)
+    }
+
+    @Test(arguments: [
+        ("simulation:\n  drivers: lots\n", "simulation.drivers", "must be a whole number"),
+        ("simulation:\n  drivers: -5\n", "simulation.drivers", "between 1 and"),
+        ("topic:\n  partitions: 0\n", "topic.partitions", "between 1 and"),
+        ("groups:\n  fare: { consumers: -1 }\n", "groups.fare.consumers", "between 1 and"),
+        ("groups:\n  billing: { consumers: 1 }\n", "groups.billing", "unknown key"),
+        ("simulation:\n  realtime: maybe\n", "simulation.realtime", "true or false"),
+        ("consumer:\n  assignor: fastest\n", "consumer.assignor", "range, roundrobin or sticky"),
+        ("topic:\n  name: \"bad name\"\n", "topic.name", "are allowed"),
+        ("scenario:\n  - { at_seconds: 5, action: explode, group: fare }\n", "scenario[0].action", "must be one of"),
+    ])
+    func impossibleValuesNameKeyAndProblem(yaml: String, key: String, problem: String) {
+        let error = Self.error(yaml)
+        #expect(error?.key == key, "\(error?.description ?? "no error")")
+        #expect(error?.problem.contains(problem) == true, "\(error?.description ?? "no error")")
+    }
+
+    @Test func regionTableMustNameKnownRegionsAndExistingPartitions() {
+        let unknown = Self.error("topic:\n  partitions: 3\n  region_partitions:\n    atlantis: [0]\n")
+        #expect(unknown?.key == "topic.region_partitions.atlantis")
+        #expect(unknown?.problem.contains("not in regions") == true)
+        let missing = Self.error("topic:\n  partitions: 3\n  region_partitions:\n    hebbal: [1, 3]\n")
+        #expect(missing?.problem.contains("partition 3 does not exist") == true)
+    }
+
+    @Test func defaultSpreadCoversEveryPartition() {
+        var configuration = PipelineConfiguration()
+        configuration.partitions = 12
+        let table = configuration.partitionTable
+        #expect(Set(table.values.flatMap { $0 }) == Set(0 ..< 12))
+        #expect(table["koramangala"] == [0, 6])
+        configuration.partitions = 4
+        #expect(Set(configuration.partitionTable.values.flatMap { $0 }) == Set(0 ..< 4))
+        #expect(configuration.partitionTable["hebbal"] == [0])
+    }
+}
