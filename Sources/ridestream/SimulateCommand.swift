@@ -36,6 +36,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Clear the previous run's outputs in the data directory first.")
     var fresh = true
 
+    @Flag(help: "Continue an interrupted run (after a crash or kill) from the stored offsets, producing only what the log lacks.")
+    var resume = false
+
     @Option(help: "Also write the summary as JSON to this file.")
     var jsonSummary: String?
 
@@ -51,7 +54,8 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         var options = RunOptions()
-        options.fresh = fresh
+        options.fresh = fresh && !resume
+        options.resume = resume
         options.jsonSummaryPath = jsonSummary
         options.interactive = isatty(STDOUT_FILENO) == 1
         let stop = StopSignal()

@@ -44,6 +44,9 @@ public final class PipelineRunner: @unchecked Sendable {
         brokerLogger.logLevel = .warning
         let broker = try Broker(configuration: brokerConfiguration, logger: brokerLogger)
         defer { try? broker.close() }
+        if options.resume && !broker.topicNames().contains(configuration.topic) {
+            throw SinkError("nothing to resume in \(dataDirectory): it has no topic '\(configuration.topic)'")
+        }
         if !broker.topicNames().contains(configuration.topic) {
             try broker.createTopic(configuration.topic, configuration: TopicConfiguration(partitions: configuration.partitions))
         }
@@ -107,6 +110,8 @@ public final class PipelineRunner: @unchecked Sendable {
         var ticks = 0
         var stoppedEarly = false
         var scenario: [String] = []
+        /// Events found in the log when resuming.
+        var resumedFrom = 0
     }
 
     /// Runs the simulator and produces every event, applying scenario steps on the way.
@@ -120,7 +125,12 @@ public final class PipelineRunner: @unchecked Sendable {
         var simulator = Simulator(settings: configuration.simulatorSettings)
         let ticks = Int((Int64(configuration.durationSeconds) * 1000) / configuration.tickMs)
         var production = Production()
-        var pendingSteps = configuration.scenario
+        let alreadyProduced = options.resume ? try await ProducedEvents(broker: broker, topic: configuration.topic) : nil
+        if let alreadyProduced {
+            output("resuming: the log already holds \(alreadyProduced.count) events; producing the rest")
+            production.resumedFrom = alreadyProduced.count
+        }
+        var pendingSteps = options.resume ? [] : configuration.scenario
         let progress = ProgressReporter(interactive: options.interactive, enabled: options.showProgress, output: output)
         let clock = ContinuousClock()
         let start = clock.now
@@ -139,6 +149,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 try? await Task.sleep(until: start + .milliseconds(Int64(tick) * configuration.tickMs), clock: clock)
             }
             for event in simulator.step() {
+                if let alreadyProduced, alreadyProduced.contains(event) { continue }
                 try producer.send(ProducerRecord(
                     topic: configuration.topic, key: Array(event.driverId.utf8), value: event.json(),
                     headers: [RecordHeader(key: "region", value: Array(event.region.utf8))], timestamp: event.ts
@@ -190,7 +201,7 @@ public final class PipelineRunner: @unchecked Sendable {
             table.filter { $0.value.contains(partition) }.keys.sorted().joined(separator: "+")
         }
         return RunSummary(
-            eventsProduced: production.events, eventsPerPartition: ends.map(Int.init), partitionRegions: regionsOfPartition,
+            eventsProduced: production.events + production.resumedFrom, resumedFrom: production.resumedFrom, eventsPerPartition: ends.map(Int.init), partitionRegions: regionsOfPartition,
             simulatedSeconds: Int(Int64(production.ticks) * configuration.tickMs / 1000), stoppedEarly: production.stoppedEarly,
             wallSeconds: wallSeconds, eventsPerSecond: Double(production.events) / max(wallSeconds, 0.001),
             groups: groups, scenario: production.scenario

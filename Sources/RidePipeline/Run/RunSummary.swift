@@ -20,6 +20,8 @@ public struct RunSummary: Codable, Sendable {
     }
 
     public var eventsProduced: Int
+    /// Events already in the log when a `--resume` run started (0 otherwise).
+    public var resumedFrom: Int
     public var eventsPerPartition: [Int]
     public var partitionRegions: [String]
     public var simulatedSeconds: Int
@@ -31,6 +33,7 @@ public struct RunSummary: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case eventsProduced = "events_produced"
+        case resumedFrom = "resumed_from"
         case eventsPerPartition = "events_per_partition"
         case partitionRegions = "partition_regions"
         case simulatedSeconds = "simulated_seconds"

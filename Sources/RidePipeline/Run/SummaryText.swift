@@ -4,7 +4,8 @@ extension RunSummary {
     /// The end-of-run report: the Kafka ideas at work, in plain text.
     public func text(topic: String) -> String {
         var lines: [String] = []
-        let stopped = stoppedEarly ? " (stopped early by a signal; everything produced was consumed)" : ""
+        var stopped = stoppedEarly ? " (stopped early by a signal; everything produced was consumed)" : ""
+        if resumedFrom > 0 { stopped += " (resumed: \(resumedFrom) events were already in the log)" }
         lines.append("")
         lines.append("== RideStream run: \(eventsProduced) events in \(simulatedSeconds) simulated s, \(String(format: "%.1f", wallSeconds)) s wall, \(Int(eventsPerSecond)) events/s\(stopped)")
         lines.append("")

@@ -1,0 +1,131 @@
+import Foundation
+import RidePipeline
+import SQLite
+import TestSupport
+import Testing
+
+/// The `ridestream` executable, killed and interrupted for real.
+@Suite(.serialized) struct CrashResumeTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var binary: String { root.appendingPathComponent(".build/debug/ridestream").path }
+
+    static func writeConfig(_ dir: TemporaryDirectory) -> String {
+        let path = dir.file("test.yaml")
+        let yaml = """
+            simulation: { drivers: 300, duration_seconds: 500, seed: 23 }
+            topic: { partitions: 3 }
+            groups: { fare: { consumers: 2 }, analytics: { consumers: 2 }, support: { consumers: 1 } }
+            consumer: { batch_size: 1000, linger_ms: 20 }
+            scenario: []
+            """
+        FileDamage.write(path, Array(yaml.utf8))
+        return path
+    }
+
+    static func launch(_ arguments: [String]) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        return (process, pipe)
+    }
+
+    static func storedEvents(_ path: String) -> Int64 {
+        guard FileManager.default.fileExists(atPath: path), let database = try? Database(path: path, create: false, readOnly: true) else { return 0 }
+        return (try? database.scalar("SELECT count(*) FROM location_events")) ?? 0
+    }
+
+    static let businessQueries = [
+        ("fare.sqlite", "SELECT trip_id || driver_id || started_at || ended_at || distance_km || fare FROM trips ORDER BY trip_id"),
+        ("analytics.sqlite", "SELECT event_id || lat || lon || status || ts FROM location_events ORDER BY event_id"),
+        ("analytics.sqlite", "SELECT region || minute || events || active_drivers || speed_sum || trips_started || trips_completed FROM region_minute_stats ORDER BY region, minute"),
+        ("support.sqlite", "SELECT driver_id || lat || lon || status || last_event_id FROM driver_status ORDER BY driver_id"),
+        ("support.sqlite", "SELECT trip_id || milestone || event_id FROM trip_timeline ORDER BY trip_id, milestone"),
+        ("support.sqlite", "SELECT kind || driver_id || event_id || detail FROM incidents ORDER BY event_id, kind"),
+    ]
+
+    static func rows(_ path: String, _ sql: String) throws -> [String] {
+        let statement = try Database(path: path, create: false, readOnly: true).prepare(sql)
+        var result: [String] = []
+        while try statement.step() { result.append(statement.string(0) ?? "NULL") }
+        return result
+    }
+
+    @Test func killNineMidRunThenResumeEndsWithTheRowsOfAnUninterruptedRun() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
+        let dir = TemporaryDirectory("crash")
+        defer { dir.remove() }
+        let config = Self.writeConfig(dir)
+        let crashed = dir.file("crashed")
+        let (first, _) = try Self.launch(["simulate", "--config", config, "--data-dir", crashed])
+        let progressed = await eventually(timeoutMs: 120_000) { Self.storedEvents(crashed + "/analytics.sqlite") >= 5_000 || !first.isRunning }
+        #expect(progressed)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal, "the run was still going when it was killed")
+
+        let (second, output) = try Self.launch(["simulate", "--config", config, "--data-dir", crashed, "--resume"])
+        second.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(second.terminationStatus == 0, "\(text)")
+        #expect(text.contains("resuming: the log already holds"))
+
+        var configuration = try ConfigLoader.load(path: config)
+        configuration.dataDirectory = dir.file("reference")
+        var options = RunOptions()
+        options.showProgress = false
+        let reference = try await PipelineRunner(configuration: configuration, options: options, output: { _ in }).run()
+        #expect(Self.storedEvents(crashed + "/analytics.sqlite") == Int64(reference.eventsProduced))
+        for (file, sql) in Self.businessQueries {
+            let expected = try Self.rows(dir.file("reference/\(file)"), sql)
+            #expect(!expected.isEmpty)
+            #expect(try Self.rows(crashed + "/" + file, sql) == expected, "\(file): \(sql)")
+        }
+    }
+
+    @Test func interruptStopsGracefullyWithEverythingProducedStored() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
+        let dir = TemporaryDirectory("interrupt")
+        defer { dir.remove() }
+        let config = Self.writeConfig(dir)
+        let data = dir.file("data")
+        let summaryPath = dir.file("summary.json")
+        let (process, output) = try Self.launch(["simulate", "--config", config, "--data-dir", data, "--json-summary", summaryPath])
+        #expect(await eventually(timeoutMs: 120_000) { Self.storedEvents(data + "/analytics.sqlite") >= 2_000 || !process.isRunning })
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("stopped early"))
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryPath))) as! [String: Any]
+        let produced = summary["events_produced"] as! Int
+        #expect(produced < 300 * 500)
+        #expect(Self.storedEvents(data + "/analytics.sqlite") == Int64(produced))
+    }
+
+    @Test func badConfigurationExitsWithCodeTwoAndWritesNothing() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
+        let dir = TemporaryDirectory("badconfig")
+        defer { dir.remove() }
+        let config = dir.file("bad.yaml")
+        FileDamage.write(config, Array("topic:\n  partitions: 0\n".utf8))
+        let (process, output) = try Self.launch(["simulate", "--config", config, "--data-dir", dir.file("data")])
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 2)
+        #expect(text.contains("\(config):2: topic.partitions: must be between 1 and 1000, got 0"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
+        let (missing, missingOutput) = try Self.launch(["simulate", "--config", dir.file("absent.yaml")])
+        missing.waitUntilExit()
+        #expect(missing.terminationStatus == 2)
+        #expect(String(decoding: missingOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("absent.yaml: no such file"))
+        let (override, overrideOutput) = try Self.launch(["simulate", "--config", Self.writeConfig(dir), "--consumers", "fare=0", "--data-dir", dir.file("data")])
+        override.waitUntilExit()
+        #expect(override.terminationStatus == 2)
+        #expect(String(decoding: overrideOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("--consumers"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
+    }
+}
