@@ -11,7 +11,9 @@ import Logging
 /// - `topics/<topic>/topic.json`: the topic's `TopicConfiguration`, written last when a topic is
 ///   created, so a directory without it is an unfinished creation and is removed on start;
 /// - `topics/<topic>/<partition>/`: one `PartitionLog` per partition;
-/// - `internal/consumer-offsets/`: the committed-offsets log (see `OffsetStore`).
+/// - `internal/consumer-offsets/`: the committed-offsets log (see `OffsetStore`);
+/// - `.lock`: held (`flock`) while a broker has the directory open, so a second process is
+///   refused instead of corrupting the logs.
 ///
 /// Thread-safe. Produce and fetch are synchronous calls guarded by per-partition locks, so the
 /// in-process producer appends without an actor hop; long-polling fetches are `async`.
@@ -24,6 +26,7 @@ public final class Broker: @unchecked Sendable {
     private let lock = Lock()
     private var topics: [String: Topic] = [:]
     private var closed = false
+    private let directoryLock: DirectoryLock
 
     /// Opens (or creates) the broker's data directory, recovering every partition log.
     public init(
@@ -39,6 +42,7 @@ public final class Broker: @unchecked Sendable {
         } catch {
             throw BrokerError(.unknownServerError, "cannot create data directory \(configuration.topicsDirectory): \(error.localizedDescription)")
         }
+        directoryLock = try DirectoryLock(directory: configuration.dataDirectory)
         offsets = try OffsetStore(directory: configuration.offsetsDirectory, log: configuration.log, clock: clock, logger: logger)
         coordinator = GroupCoordinator(configuration: configuration.groups, clock: clock, offsets: offsets)
         try loadTopics()
@@ -235,6 +239,7 @@ public final class Broker: @unchecked Sendable {
             }
         }
         try offsets.close()
+        directoryLock.release()
     }
 }
 
