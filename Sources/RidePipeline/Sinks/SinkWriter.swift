@@ -24,13 +24,16 @@ public actor SinkWriter {
     public private(set) var events = 0
     public private(set) var rows = 0
 
-    public init(group: GroupName, path: String, topic: String, tariff: Tariff) throws(SinkError) {
+    /// - Parameter tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false
+    ///   keeps SQLite's defaults (rollback journal, `synchronous=FULL`), as a naive application
+    ///   would, for the benchmark's baseline.
+    public init(group: GroupName, path: String, topic: String, tariff: Tariff, tuned: Bool = true) throws(SinkError) {
         self.group = group
         self.path = path
         self.topic = topic
         do {
             database = try Database(path: path)
-            try Self.prepareSchema(database, group: group)
+            try Self.prepareSchema(database, group: group, tuned: tuned)
             processor = try group.processorType.init(database: database, tariff: tariff)
             readOffset = try database.prepare(#"SELECT next_offset FROM consumer_offsets WHERE topic = ?1 AND "partition" = ?2"#)
             writeOffset = try database.prepare(
@@ -47,7 +50,8 @@ public actor SinkWriter {
         }
     }
 
-    private static func prepareSchema(_ database: Database, group: GroupName) throws(SQLiteError) {
+    private static func prepareSchema(_ database: Database, group: GroupName, tuned: Bool) throws(SQLiteError) {
+        let tuning = tuned ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;" : ""
         let applicationID = try database.scalar("PRAGMA application_id") ?? 0
         let version = try database.userVersion
         let tables = try database.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
@@ -58,7 +62,7 @@ public actor SinkWriter {
             try database.execute("PRAGMA application_id = \(SinkSchema.applicationID)")
             try database.setUserVersion(SinkSchema.version)
             try database.execute("COMMIT")
-            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            try database.execute(tuning)
             return
         }
         guard applicationID == SinkSchema.applicationID else {
@@ -71,7 +75,7 @@ public actor SinkWriter {
                 path: database.path
             )
         }
-        try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        try database.execute(tuning)
     }
 
     /// The stored next offsets of `partitions` (absent when never written).

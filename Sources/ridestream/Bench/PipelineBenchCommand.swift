@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import RidePipeline
+
+/// `ridestream bench pipeline`: naive per-event writes vs the pipeline vs direct batch inserts.
+struct PipelineBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Compare one transaction per event, the whole pipeline, and direct batch inserts, in one process."
+    )
+
+    @Option(help: "The pipeline configuration file (its tariff, regions, batch size and consumers are used).")
+    var config = ConfigLoader.defaultPath
+
+    @Option(help: "Drivers for the pipeline and ceiling runs.")
+    var drivers = 1000
+
+    @Option(help: "Simulated seconds for the pipeline and ceiling runs.")
+    var duration = 300
+
+    @Option(help: "Events for the naive run (each costs three synced transactions).")
+    var naiveEvents = 2000
+
+    @Option(help: "Scratch directory (removed afterwards).")
+    var dir = "Data/bench-pipeline"
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard drivers > 0, duration > 0, naiveEvents > 0 else { throw ValidationError("--drivers, --duration and --naive-events must be positive") }
+    }
+
+    func run() async throws {
+        var configuration: PipelineConfiguration
+        do {
+            configuration = try ConfigLoader.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        configuration.drivers = drivers
+        configuration.durationSeconds = duration
+        let benchmark = PipelineBenchmark(configuration: configuration, naiveEvents: naiveEvents, directory: dir)
+        let result = try await benchmark.run { line in
+            if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
+        if json {
+            let object: [String: Any] = [
+                "naive_events_per_s": result.naiveEventsPerSecond.rounded(),
+                "pipeline_events_per_s": result.pipelineEventsPerSecond.rounded(),
+                "ceiling_events_per_s": result.ceilingEventsPerSecond.rounded(),
+                "pipeline_over_naive": result.pipelineOverNaive,
+                "pipeline_over_ceiling": result.pipelineOverCeiling,
+                "naive_events": result.naiveEvents,
+                "events": result.events,
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("RideStream pipeline benchmark: \(result.events) events (naive: \(result.naiveEvents))")
+            print(String(format: "  naive (one synced transaction per event per database) %10.0f events/s", result.naiveEventsPerSecond))
+            print(String(format: "  pipeline (simulator -> broker -> three groups)         %10.0f events/s  %.0fx naive", result.pipelineEventsPerSecond, result.pipelineOverNaive))
+            print(String(format: "  ceiling (batch inserts straight into the databases)   %10.0f events/s  pipeline = %.0f%% of it", result.ceilingEventsPerSecond, result.pipelineOverCeiling * 100))
+        }
+    }
+}
