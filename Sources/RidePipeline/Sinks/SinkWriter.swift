@@ -51,7 +51,7 @@ public actor SinkWriter {
     }
 
     private static func prepareSchema(_ database: Database, group: GroupName, tuned: Bool) throws(SQLiteError) {
-        let tuning = tuned ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;" : ""
+        let tuning = tuned ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;" : ""
         let applicationID = try database.scalar("PRAGMA application_id") ?? 0
         let version = try database.userVersion
         let tables = try database.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
