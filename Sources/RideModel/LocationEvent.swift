@@ -2,7 +2,7 @@
 /// driver id.
 ///
 /// JSON (one flat object, fields in this order):
-/// `{"eventId":"D00042-000123","driverId":"D00042","region":"koramangala","lat":12.934512,
+/// `{"eventId":"0000123-D00042","driverId":"D00042","region":"koramangala","lat":12.934512,
 /// "lon":77.612345,"speedKmh":23.4,"status":"on_trip","tripId":"T00042-0003","riderId":"R00042-0003",
 /// "milestone":"pickup","surge":1.25,"ts":1767600000000}`
 ///

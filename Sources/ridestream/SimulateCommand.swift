@@ -60,7 +60,11 @@ struct SimulateCommand: AsyncParsableCommand {
         options.interactive = isatty(STDOUT_FILENO) == 1
         let stop = StopSignal()
         stop.installHandlers()
-        let runner = PipelineRunner(configuration: configuration, options: options, stop: stop)
+        // Line by line even when stdout is a file or a pipe, so progress shows as it happens.
+        let runner = PipelineRunner(configuration: configuration, options: options, stop: stop) { line in
+            print(line)
+            fflush(nil)
+        }
         let summary: RunSummary
         do {
             summary = try await runner.run()

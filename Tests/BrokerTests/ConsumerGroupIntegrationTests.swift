@@ -16,7 +16,7 @@ import Testing
 
     static func configuration(_ group: String, assignor: String = "range") -> ConsumerConfiguration {
         var configuration = ConsumerConfiguration(groupID: group, topics: ["t"])
-        configuration.sessionTimeoutMs = 400
+        configuration.sessionTimeoutMs = 1500
         configuration.rebalanceTimeoutMs = 2_000
         configuration.heartbeatIntervalMs = 20
         configuration.fetchMaxWaitMs = 20
@@ -97,9 +97,11 @@ import Testing
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
         let members = (0 ..< 4).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("g"))) }
         #expect(await Self.settled(members, partitions: 2))
-        var idle = 0
-        for member in members where await member.consumer.isIdle { idle += 1 }
-        #expect(idle == 2)
+        #expect(await eventually {
+            var idle = 0
+            for member in members where await member.consumer.isIdle { idle += 1 }
+            return idle == 2
+        })
         let description = await harness.broker.coordinator.describe(groupID: "g")
         #expect(description?.members.count == 4)
         #expect(description?.state == .stable)

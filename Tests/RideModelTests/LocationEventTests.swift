@@ -3,14 +3,14 @@ import Testing
 
 @Suite struct LocationEventTests {
     static let sample = LocationEvent(
-        eventId: "D00042-17", driverId: "D00042", region: "koramangala", lat: 12.9345123, lon: 77.6123449,
+        eventId: "0000017-D00042", driverId: "D00042", region: "koramangala", lat: 12.9345123, lon: 77.6123449,
         speedKmh: 23.44, status: .onTrip, tripId: "T00042-3", riderId: "R00042-3", milestone: .pickup, surge: 1.25,
         ts: 1_767_600_017_000
     )
 
     @Test func encodesTheDocumentedJSON() {
         let json = String(decoding: Self.sample.json(), as: UTF8.self)
-        #expect(json == #"{"eventId":"D00042-17","driverId":"D00042","region":"koramangala","lat":12.934512,"lon":77.612345,"speedKmh":23.4,"status":"on_trip","tripId":"T00042-3","riderId":"R00042-3","milestone":"pickup","surge":1.25,"ts":1767600017000}"#)
+        #expect(json == #"{"eventId":"0000017-D00042","driverId":"D00042","region":"koramangala","lat":12.934512,"lon":77.612345,"speedKmh":23.4,"status":"on_trip","tripId":"T00042-3","riderId":"R00042-3","milestone":"pickup","surge":1.25,"ts":1767600017000}"#)
     }
 
     @Test func decodeGivesBackTheRoundedEvent() throws {

@@ -68,7 +68,7 @@ public final class PipelineRunner: @unchecked Sendable {
         let ends = try (0 ..< partitionCount).map { (partition) throws(BrokerError) in
             try broker.bounds(TopicPartition(configuration.topic, PartitionID(partition))).end.rawValue
         }
-        try await waitUntilConsumed(ends: ends, writers: writers, fleet: fleet)
+        try await waitUntilConsumed(ends: ends, writers: writers, fleet: fleet, broker: broker, produced: production.events + production.resumedFrom)
         let summary = await makeSummary(
             ends: ends, production: production, fleet: fleet, writers: writers, broker: broker,
             wallSeconds: Stopwatch.seconds(ContinuousClock.now - wallStart)
@@ -169,7 +169,12 @@ public final class PipelineRunner: @unchecked Sendable {
 
     /// Waits until every group's database holds offsets equal to the log end of every
     /// partition.
-    private func waitUntilConsumed(ends: [Int64], writers: [GroupName: SinkWriter], fleet: ConsumerFleet) async throws {
+    private func waitUntilConsumed(
+        ends: [Int64], writers: [GroupName: SinkWriter], fleet: ConsumerFleet, broker: Broker, produced: Int
+    ) async throws {
+        let progress = ProgressReporter(interactive: options.interactive, enabled: options.showProgress, output: output)
+        let ticks = Int((Int64(configuration.durationSeconds) * 1000) / configuration.tickMs)
+        defer { progress.finish() }
         for group in GroupName.allCases {
             while true {
                 if let failure = await fleet.failure() { throw SinkError(failure) }
@@ -177,6 +182,9 @@ public final class PipelineRunner: @unchecked Sendable {
                 if ends.indices.allSatisfy({ ends[$0] == 0 || stored[$0] == ends[$0] }) { break }
                 guard await fleet.running(group) > 0 else {
                     throw SinkError("group \(group.rawValue) has no running consumer left to finish the run")
+                }
+                if progress.due() {
+                    await progress.report(produced: produced, ticks: ticks, of: ticks, fleet: fleet, broker: broker, topic: configuration.topic)
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }

@@ -4,7 +4,7 @@ import LogStore
 import RideModel
 
 /// What an earlier, interrupted run already put in the log: per driver, the highest event
-/// sequence number (`eventId` is `<driver>-<sequence>`). `--resume` replays the seeded
+/// sequence number (`eventId` is `<sequence>-<driver>`, see `Simulator.eventID`). `--resume` replays the seeded
 /// simulator from the start and produces only the events after these, so nothing is produced
 /// twice and nothing is missing.
 struct ProducedEvents {
@@ -35,8 +35,7 @@ struct ProducedEvents {
     }
 
     static func sequence(of event: LocationEvent) -> Int? {
-        guard let dash = event.eventId.lastIndex(of: "-") else { return nil }
-        return Int(event.eventId[event.eventId.index(after: dash)...])
+        Simulator.sequence(ofEventID: event.eventId)
     }
 
     /// Whether `event` is already in the log.

@@ -131,11 +131,26 @@ public struct Simulator: Sendable {
         }
         driver.sequence += 1
         return LocationEvent(
-            eventId: "\(driver.id)-\(driver.sequence)", driverId: driver.id, region: settings.regions[driver.region].name,
+            eventId: Self.eventID(sequence: driver.sequence, driver: driver.id), driverId: driver.id, region: settings.regions[driver.region].name,
             lat: reported.lat, lon: reported.lon, speedKmh: driver.speedKmh, status: driver.status,
             tripId: driver.trip?.id, riderId: driver.trip?.riderID, milestone: milestone,
             surge: surge[driver.region], ts: now
         ).rounded
+    }
+
+    /// An event id: the driver's sequence number, zero-padded to 7 digits, then the driver id
+    /// (`0000017-D00042`). Ids are unique, and they sort by time before driver, like
+    /// time-ordered ids (ULIDs, Snowflake ids): the analytics table's unique index then grows at
+    /// its end instead of at random places, which keeps inserts fast as the table grows.
+    static func eventID(sequence: Int, driver: String) -> String {
+        let digits = String(sequence)
+        return String(repeating: "0", count: max(0, 7 - digits.count)) + digits + "-" + driver
+    }
+
+    /// The sequence number in an event id made by `eventID`.
+    static func sequence(ofEventID id: String) -> Int? {
+        guard let dash = id.firstIndex(of: "-") else { return nil }
+        return Int(id[..<dash])
     }
 
     /// Moves along the heading, turning back towards the centre at the region's edge.
