@@ -70,6 +70,28 @@ import Testing
         #expect(Set(summary.groups["support"]!.consumers.map(\.partitions)) == [[0, 1, 2]])
     }
 
+    /// Six partitions and four consumers: range gives contiguous runs (2, 2, 1, 1), round-robin
+    /// deals partitions in turn, both in member order; twelve partitions spread each region
+    /// over two.
+    @Test(arguments: [
+        ("range", 6, ["fare-1": [0, 1], "fare-2": [2, 3], "fare-3": [4], "fare-4": [5]]),
+        ("roundrobin", 6, ["fare-1": [0, 4], "fare-2": [1, 5], "fare-3": [2], "fare-4": [3]]),
+        ("range", 12, ["fare-1": [0, 1, 2], "fare-2": [3, 4, 5], "fare-3": [6, 7, 8], "fare-4": [9, 10, 11]]),
+    ])
+    func partitionAndConsumerCountsShapeTheAssignment(assignor: String, partitions: Int, expected: [String: [Int]]) async throws {
+        let dir = TemporaryDirectory("pipeline")
+        defer { dir.remove() }
+        var configuration = Self.configuration(dir, partitions: partitions)
+        configuration.durationSeconds = 120
+        configuration.consumers = [.fare: 4, .analytics: 1, .support: 1]
+        configuration.assignor = assignor
+        let summary = try await Self.run(configuration)
+        let actual = Dictionary(uniqueKeysWithValues: summary.groups["fare"]!.consumers.map { ($0.id, $0.partitions) })
+        #expect(actual == expected)
+        #expect(summary.eventsPerPartition.allSatisfy { $0 > 0 }, "every partition carries traffic")
+        #expect(summary.groups["analytics"]!.consumers[0].partitions == Array(0 ..< partitions))
+    }
+
     @Test func faresMatchAnIndependentRecomputationFromTheRawEvents() async throws {
         let dir = TemporaryDirectory("pipeline")
         defer { dir.remove() }
