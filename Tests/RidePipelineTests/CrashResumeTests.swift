@@ -41,7 +41,7 @@ import Testing
     static let businessQueries = [
         ("fare.sqlite", "SELECT trip_id || driver_id || started_at || ended_at || distance_km || fare FROM trips ORDER BY trip_id"),
         ("analytics.sqlite", "SELECT event_id || lat || lon || status || ts FROM location_events ORDER BY event_id"),
-        ("analytics.sqlite", "SELECT region || minute || events || active_drivers || speed_sum || trips_started || trips_completed FROM region_minute_stats ORDER BY region, minute"),
+        ("analytics.sqlite", "SELECT region || minute || events || active_drivers || speed_tenths || trips_started || trips_completed FROM region_minute_stats ORDER BY region, minute"),
         ("support.sqlite", "SELECT driver_id || lat || lon || status || last_event_id FROM driver_status ORDER BY driver_id"),
         ("support.sqlite", "SELECT trip_id || milestone || event_id FROM trip_timeline ORDER BY trip_id, milestone"),
         ("support.sqlite", "SELECT kind || driver_id || event_id || detail FROM incidents ORDER BY event_id, kind"),

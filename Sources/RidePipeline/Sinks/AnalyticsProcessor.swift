@@ -33,8 +33,8 @@ final class AnalyticsProcessor: EventProcessor {
             minute TEXT NOT NULL,
             events INTEGER NOT NULL,
             active_drivers INTEGER NOT NULL,
-            speed_sum REAL NOT NULL,
-            avg_speed_kmh REAL GENERATED ALWAYS AS (speed_sum / events) VIRTUAL,
+            speed_tenths INTEGER NOT NULL,
+            avg_speed_kmh REAL GENERATED ALWAYS AS (speed_tenths / 10.0 / events) VIRTUAL,
             trips_started INTEGER NOT NULL,
             trips_completed INTEGER NOT NULL,
             PRIMARY KEY (region, minute)
@@ -49,7 +49,9 @@ final class AnalyticsProcessor: EventProcessor {
 
     private struct Rollup {
         var events = 0
-        var speedSum = 0.0
+        /// Speeds in tenths of km/h (events carry one decimal): integer sums are the same in
+        /// any batching order, so reruns and resumed runs give identical rows.
+        var speedTenths: Int64 = 0
         var started = 0
         var completed = 0
         var drivers: Set<String> = []
@@ -67,12 +69,12 @@ final class AnalyticsProcessor: EventProcessor {
         )
         insertDriver = try database.prepare("INSERT OR IGNORE INTO region_minute_drivers VALUES (?1, ?2, ?3)")
         upsertRollup = try database.prepare("""
-            INSERT INTO region_minute_stats (region, minute, events, active_drivers, speed_sum, trips_started, trips_completed)
+            INSERT INTO region_minute_stats (region, minute, events, active_drivers, speed_tenths, trips_started, trips_completed)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
             ON CONFLICT (region, minute) DO UPDATE SET
                 events = events + excluded.events,
                 active_drivers = active_drivers + excluded.active_drivers,
-                speed_sum = speed_sum + excluded.speed_sum,
+                speed_tenths = speed_tenths + excluded.speed_tenths,
                 trips_started = trips_started + excluded.trips_started,
                 trips_completed = trips_completed + excluded.trips_completed
             """)
@@ -99,7 +101,7 @@ final class AnalyticsProcessor: EventProcessor {
             let minute = Timestamp.minute(event.ts)
             var rollup = rollups[event.region]?[minute] ?? Rollup()
             rollup.events += 1
-            rollup.speedSum += event.speedKmh
+            rollup.speedTenths += Int64((event.speedKmh * 10).rounded())
             if event.milestone == .pickup { rollup.started += 1 }
             if event.milestone == .dropoff { rollup.completed += 1 }
             if event.status != .offline { rollup.drivers.insert(event.driverId) }
@@ -120,7 +122,7 @@ final class AnalyticsProcessor: EventProcessor {
                 upsertRollup.bind(2, minute)
                 upsertRollup.bind(3, rollup.events)
                 upsertRollup.bind(4, newDrivers)
-                upsertRollup.bind(5, rollup.speedSum)
+                upsertRollup.bind(5, rollup.speedTenths)
                 upsertRollup.bind(6, rollup.started)
                 upsertRollup.bind(7, rollup.completed)
                 try upsertRollup.run()
