@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // CRC-32C with the CPU's crc32 instruction when present, slicing-by-8 tables otherwise.
@@ -42,6 +43,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Kafka's wire protocol over TCP (SwiftNIO): framing, dispatch, per-connection order.
+        .target(
+            name: "BrokerServer",
+            dependencies: [
+                "Broker", "KafkaWire", "LogStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The system libsqlite3 (Debian libsqlite3-dev) and a thin wrapper over its C API.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
@@ -60,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "ridestream",
             dependencies: [
-                "RidePipeline", "RideModel", "SQLite", "Groups",
+                "RidePipeline", "RideModel", "SQLite", "Groups", "BrokerServer",
                 "Broker", "KafkaWire", "LogStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

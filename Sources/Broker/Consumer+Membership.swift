@@ -23,6 +23,7 @@ extension Consumer {
                 protocols: configuration.assignors.map { GroupProtocol(name: $0, metadata: subscription) }
             )
             let joined = await broker.coordinator.join(groupID: configuration.groupID, request)
+            try Task.checkCancellation()
             if joined.error == .memberIdRequired { memberID = joined.memberID }
             guard try proceeds(after: joined.error, step: "joining") else { continue }
             memberID = joined.memberID
@@ -32,6 +33,7 @@ extension Consumer {
             let synced = await broker.coordinator.sync(
                 groupID: configuration.groupID, memberID: memberID, generation: generation, assignments: assignments
             )
+            try Task.checkCancellation()
             guard try proceeds(after: synced.error, step: "syncing") else { continue }
             assignment = try ConsumerAssignment.decode(synced.assignment).partitions.sorted()
             break

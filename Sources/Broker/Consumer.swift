@@ -72,16 +72,19 @@ public actor Consumer {
         let fetchedGeneration = generation
         let results = await broker.fetch(requests, maxWaitMs: wait, minBytes: 1, maxBytes: configuration.fetchMaxBytes)
         guard fetchedGeneration == generation, !needsJoin, !closed else { return [] }
-        return try collect(results)
+        let requested = Dictionary(uniqueKeysWithValues: requests.map { ($0.topicPartition, $0.offset) })
+        return try collect(results, requested: requested)
     }
 
     /// Turns fetched bytes into batches, skipping records before the position, and advances
     /// the positions. An out-of-range position is reset by `autoOffsetReset`.
-    private func collect(_ results: [FetchResult]) throws -> [ConsumerBatch] {
+    private func collect(_ results: [FetchResult], requested: [TopicPartition: Offset]) throws -> [ConsumerBatch] {
         var batches: [ConsumerBatch] = []
         for result in results {
             let id = result.topicPartition
-            guard let position = positions[id], assignment.contains(id) else { continue }
+            // A seek or pause while the fetch was in flight makes its bytes stale.
+            guard let position = positions[id], assignment.contains(id), !paused.contains(id),
+                  requested[id] == position else { continue }
             if let error = result.error {
                 if error.code == .offsetOutOfRange {
                     positions[id] = try resetPosition(id)

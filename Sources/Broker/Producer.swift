@@ -110,6 +110,7 @@ public final class Producer: @unchecked Sendable {
 
     deinit {
         lingerTask?.cancel()
+        lock.withLock { if !closed { sendLocked { _ in true } } }
         _ = sender.stop()
     }
 

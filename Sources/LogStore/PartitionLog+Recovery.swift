@@ -33,7 +33,14 @@ extension PartitionLog {
                 directory: directory, baseOffset: base, indexIntervalBytes: configuration.indexIntervalBytes, create: false
             )
             let isActive = index == bases.count - 1
-            if isActive && !clean {
+            // The active segment is scanned after an unclean shutdown, and also when its
+            // indexes do not match it despite the marker (the marker may have outlived a crash).
+            var needsScan = false
+            if isActive {
+                needsScan = !clean
+                if clean { needsScan = try !segment.loadIndexes() }
+            }
+            if needsScan {
                 let size = segment.size
                 let scan = try segment.rebuild(validateChecksums: true)
                 report.scannedBytes += scan.validSize
@@ -47,9 +54,9 @@ extension PartitionLog {
                         metadata: ["file": "\(segment.logPath)", "cut_bytes": "\(size - scan.validSize)", "reason": "\(problem)"]
                     )
                 }
-            } else if try !segment.loadIndexes() {
+            } else if !isActive, try !segment.loadIndexes() {
                 report.rebuiltIndexes += 1
-                let scan = try segment.rebuild(validateChecksums: !isActive || !clean)
+                let scan = try segment.rebuild(validateChecksums: true)
                 if let problem = scan.problem {
                     throw LogError(
                         .corruptSegment,

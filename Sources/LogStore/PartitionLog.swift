@@ -114,6 +114,12 @@ public final class PartitionLog: @unchecked Sendable {
         } catch {
             throw LogError(.invalidBatch, "rejected batch: \(error)", path: directory)
         }
+        guard header.compression != 0 || header.recordsCount == 0 || Int64(header.lastOffsetDelta) == Int64(header.recordsCount) - 1 else {
+            throw LogError(
+                .invalidBatch, "last offset delta \(header.lastOffsetDelta) does not match \(header.recordsCount) records",
+                path: directory
+            )
+        }
         guard header.totalSize == bytes.count else {
             throw LogError(
                 .invalidBatch, "expected exactly one batch of \(header.totalSize) bytes, got \(bytes.count) bytes",
@@ -124,9 +130,11 @@ public final class PartitionLog: @unchecked Sendable {
             guard !isClosed else { throw LogError(.closed, "log is closed", path: directory) }
             let now = clock.milliseconds()
             var active = segments.last!
+            // Roll when full, old, or when relative offsets would outgrow the 32-bit index.
             if !active.isEmpty,
                active.size + bytes.count > configuration.segmentBytes
-                || now - (active.rollClockStart ?? now) >= configuration.segmentMilliseconds {
+                || now - (active.rollClockStart ?? now) >= configuration.segmentMilliseconds
+                || active.nextOffset - active.baseOffset + Int64(header.lastOffsetDelta) >= Int64(UInt32.max) {
                 active = try rollLocked()
             }
             header.baseOffset = active.nextOffset

@@ -29,6 +29,8 @@ actor PipelineConsumer {
     private(set) var undecodable = 0
     private(set) var failure: String?
     private(set) var stopped = false
+    /// Set by `crash()`: nothing more is written, as after a real crash.
+    private var crashed = false
 
     init(name: String, group: GroupName, broker: Broker, writer: SinkWriter, configuration: PipelineConfiguration) {
         self.name = name
@@ -76,6 +78,7 @@ actor PipelineConsumer {
         while !Task.isCancelled {
             do {
                 let batches = try await consumer.poll()
+                guard !stopped else { return }
                 try await noteRebalance()
                 for batch in batches { take(batch) }
                 try await flushDue(force: false)
@@ -120,6 +123,7 @@ actor PipelineConsumer {
 
     /// Writes up to `batchSize` buffered events of one partition in one transaction.
     private func write(_ partition: Int) async throws {
+        if crashed { buffers = [:] }
         guard var buffer = buffers[partition] else { return }
         let take = min(buffer.events.count, configuration.batchSize)
         let chunk = Array(buffer.events.prefix(take))
@@ -129,7 +133,11 @@ actor PipelineConsumer {
             _ = try await writer.write(consumer: name, partition: partition, firstOffset: buffer.firstOffset, nextOffset: next, events: chunk)
         } catch let stale as StaleBatchError {
             buffers[partition] = nil
-            await consumer.seek(TopicPartition(configuration.topic, PartitionID(partition)), to: Offset(stale.storedOffset))
+            try await resolve(stale)
+            return
+        }
+        if crashed {
+            buffers = [:]
             return
         }
         records += chunk.count
@@ -145,6 +153,30 @@ actor PipelineConsumer {
         }
     }
 
+    /// The database's stored offset is not where this consumer's buffer starts. Usually another
+    /// consumer wrote the partition meanwhile: seek to the stored offset. If retention already
+    /// deleted the log below it, the events in between are gone: record the gap (an empty
+    /// batch moving the stored offset to the log start) and go on. If it is beyond the log end,
+    /// the log lost events the database already has (an OS crash with the page-cache flush
+    /// policy): stop with a message rather than guess.
+    private func resolve(_ stale: StaleBatchError) async throws {
+        let id = TopicPartition(configuration.topic, PartitionID(stale.partition))
+        let bounds = try broker.bounds(id)
+        if stale.storedOffset > bounds.end.rawValue {
+            throw SinkError(
+                "\(writer.path): partition \(stale.partition) is stored up to offset \(stale.storedOffset) but the log ends at \(bounds.end); the log lost events the database has (run with --fresh)"
+            )
+        }
+        if stale.storedOffset < bounds.start.rawValue {
+            _ = try await writer.write(
+                consumer: name, partition: stale.partition, firstOffset: stale.storedOffset, nextOffset: bounds.start.rawValue, events: []
+            )
+            await consumer.seek(id, to: bounds.start)
+            return
+        }
+        await consumer.seek(id, to: Offset(stale.storedOffset))
+    }
+
     /// Mirrors the database's offsets into the broker's committed offsets, so that lag tools
     /// see the group's progress. The database stays the source of truth.
     private func commitToBroker(_ partition: Int, _ next: Int64) async {
@@ -152,9 +184,13 @@ actor PipelineConsumer {
     }
 
     private func flush(_ partitions: [Int]) async {
-        for partition in partitions where buffers[partition] != nil {
-            do { try await write(partition) } catch { failure = "\(name): \(error)" }
-            buffers[partition] = nil
+        for partition in partitions {
+            do {
+                while buffers[partition] != nil { try await write(partition) }
+            } catch {
+                failure = "\(name): \(error)"
+                buffers[partition] = nil
+            }
         }
     }
 
@@ -189,6 +225,7 @@ actor PipelineConsumer {
     func crash() {
         guard !stopped else { return }
         stopped = true
+        crashed = true
         task?.cancel()
         buffers = [:]
     }

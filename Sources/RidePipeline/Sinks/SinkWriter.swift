@@ -83,10 +83,10 @@ public actor SinkWriter {
         var result: [Int: Int64] = [:]
         do {
             for partition in partitions {
+                defer { readOffset.reset() }
                 readOffset.bind(1, topic)
                 readOffset.bind(2, partition)
                 if try readOffset.step() { result[partition] = readOffset.int(0) }
-                readOffset.reset()
             }
         } catch {
             throw SinkError.sqlite(error)
