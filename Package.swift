@@ -91,6 +91,8 @@ let package = Package(
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GroupsTests", dependencies: ["Groups", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        // Real Kafka tools (kcat) against the `ridestream broker serve` executable.
+        .testTarget(name: "InteropTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RideModelTests", dependencies: ["RideModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RidePipelineTests", dependencies: ["RidePipeline", "RideModel", "SQLite", "TestSupport"], swiftSettings: swiftSettings),

@@ -52,7 +52,9 @@ public final class KafkaServer: Sendable {
                 return channel.pipeline.addHandler(FrameHandler(maxFrameBytes: maxFrame, frames: continuation))
             }
         let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
-        onBound(channel.localAddress?.port ?? configuration.port)
+        let port = channel.localAddress?.port ?? configuration.port
+        dispatcher.boundPort.set(port)
+        onBound(port)
         logger.info("serving the Kafka protocol", metadata: ["address": "\(configuration.host):\(channel.localAddress?.port ?? 0)"])
         await withTaskCancellationHandler {
             try? await channel.closeFuture.get()

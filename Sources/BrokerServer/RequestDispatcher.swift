@@ -2,6 +2,7 @@ import Broker
 import KafkaWire
 import LogStore
 import Logging
+import Synchronization
 
 /// Turns one request frame into its response frame: parses the header, checks the API and
 /// version, and calls the broker. Plain async code, no networking, so it is tested without
@@ -11,6 +12,9 @@ public struct RequestDispatcher: Sendable {
     public let broker: Broker
     public let configuration: ServerConfiguration
     let logger: Logger
+    /// The port clients are told to use: the advertised one, else the one bound (which is
+    /// only known after binding, when the configuration asks for port 0).
+    let boundPort = BoundPort()
 
     public init(broker: Broker, configuration: ServerConfiguration, logger: Logger = Logger(label: "ridestream.server")) {
         self.broker = broker
@@ -74,7 +78,7 @@ public struct RequestDispatcher: Sendable {
     var advertised: Metadata.Broker {
         Metadata.Broker(
             nodeID: configuration.nodeID, host: configuration.advertisedHost ?? configuration.host,
-            port: Int32(configuration.advertisedPort ?? configuration.port)
+            port: Int32(configuration.advertisedPort ?? (boundPort.value > 0 ? boundPort.value : configuration.port))
         )
     }
 
@@ -175,4 +179,11 @@ public struct RequestDispatcher: Sendable {
         }
         return ListOffsets.responseBody(version: version, topics: topics)
     }
+}
+
+/// The port the server bound, shared between the server and its dispatcher.
+final class BoundPort: Sendable {
+    private let port = Atomic<Int>(0)
+    var value: Int { port.load(ordering: .relaxed) }
+    func set(_ value: Int) { port.store(value, ordering: .relaxed) }
 }

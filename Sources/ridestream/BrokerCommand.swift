@@ -35,7 +35,12 @@ struct BrokerCommand: AsyncParsableCommand {
             let server = KafkaServer(broker: broker, configuration: configuration)
             let stop = StopSignal()
             stop.installHandlers()
-            let serving = Task { try await server.run { bound in print("ridestream broker: Kafka protocol on \(host):\(bound), data in \(dataDir)/broker") } }
+            let serving = Task {
+                try await server.run { bound in
+                    print("ridestream broker: Kafka protocol on \(host):\(bound), data in \(dataDir)/broker")
+                    fflush(nil)
+                }
+            }
             while !stop.isSet { try await Task.sleep(for: .milliseconds(100)) }
             serving.cancel()
             _ = try? await serving.value

@@ -1,0 +1,95 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// kcat (librdkafka) against `ridestream broker serve`. CI installs kcat (`.ci/run`).
+@Suite(.serialized) struct KcatTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var binary: String { root.appendingPathComponent(".build/debug/ridestream").path }
+
+    /// A running `broker serve` on a free port, stopped with SIGTERM.
+    final class Server: @unchecked Sendable {
+        let process = Process()
+        let output = Pipe()
+        let port: Int
+        let dir = TemporaryDirectory("kafka-port")
+
+        init() throws {
+            process.executableURL = URL(fileURLWithPath: KcatTests.binary)
+            process.arguments = ["broker", "serve", "--port", "0", "--data-dir", dir.path, "--default-partitions", "3"]
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var line = ""
+            while !line.contains("\n") {
+                let data = output.fileHandleForReading.availableData
+                guard !data.isEmpty else { break }
+                line += String(decoding: data, as: UTF8.self)
+            }
+            guard let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+                  let port = Int(line[range].split(separator: ":").last!) else {
+                throw KcatError("broker serve did not report its port: \(line)")
+            }
+            self.port = port
+        }
+
+        var bootstrap: String { "127.0.0.1:\(port)" }
+
+        func stop() -> Int32 {
+            process.terminate()
+            process.waitUntilExit()
+            dir.remove()
+            return process.terminationStatus
+        }
+    }
+
+    struct KcatError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Runs kcat with `input` on standard input; returns its standard output.
+    static func kcat(_ arguments: [String], input: String? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        process.arguments = arguments
+        let stdout = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw KcatError("kcat \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func listProduceAndConsumeWithKcat() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
+        let server = try Server()
+        defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+
+        let lines = (1 ... 100_000).map { "line-\($0)" }
+        _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "rides"], input: lines.joined(separator: "\n") + "\n")
+        let listing = try Self.kcat(["-b", server.bootstrap, "-L", "-t", "rides"])
+        #expect(listing.contains("broker 1 at 127.0.0.1:\(server.port)"))
+        #expect(listing.contains(#"topic "rides" with 3 partitions"#))
+
+        let consumed = try Self.kcat(["-b", server.bootstrap, "-C", "-t", "rides", "-e", "-q", "-f", "%p %s\n"])
+        var perPartition: [String: [Int]] = [:]
+        for row in consumed.split(separator: "\n") {
+            let parts = row.split(separator: " ")
+            perPartition[String(parts[0]), default: []].append(Int(parts[1].dropFirst(5))!)
+        }
+        let all = perPartition.values.flatMap { $0 }
+        #expect(all.count == lines.count, "every line once")
+        #expect(Set(all) == Set(1 ... 100_000))
+        for (partition, numbers) in perPartition {
+            #expect(numbers == numbers.sorted(), "partition \(partition) keeps the produce order")
+        }
+    }
+}
