@@ -71,8 +71,18 @@ public struct RequestDispatcher: Sendable {
             let request = try body.withRawBytes { (raw) throws(WireError) in try ListOffsets.Request.decode(raw, version: version) }
             return listOffsets(request, version: version)
         default:
-            throw DispatchError.closeConnection("\(header.apiKey) is not served yet")
+            let response: [UInt8]? = try await withRawBody(body) { (raw) async throws(WireError) in try await respondToGroupRequest(header, raw) }
+            guard let response else { throw DispatchError.closeConnection("\(header.apiKey) is not served yet") }
+            return response
         }
+    }
+
+    /// Runs an async body over the request bytes (copied, as the pointer cannot cross awaits).
+    func withRawBody<Result>(_ body: [UInt8], _ work: (UnsafeRawBufferPointer) async throws(WireError) -> Result) async throws(WireError) -> Result {
+        let pointer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 8)
+        defer { pointer.deallocate() }
+        body.withUnsafeBytes { source in pointer.copyMemory(from: source) }
+        return try await work(UnsafeRawBufferPointer(rebasing: pointer[0 ..< body.count]))
     }
 
     var advertised: Metadata.Broker {
