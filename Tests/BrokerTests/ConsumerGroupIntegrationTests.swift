@@ -5,8 +5,9 @@ import LogStore
 import TestSupport
 import Testing
 
-/// In-process consumers in groups against a real broker. Waits are for events (`eventually`),
-/// with short session and heartbeat settings so rebalances happen quickly.
+/// In-process consumers in groups against a real broker. Waits are for events (`eventually`).
+/// Heartbeats are frequent and sessions long enough (5 s) that a member is not expired by a
+/// loaded machine starving its poll loop; the crash test waits for that expiry on purpose.
 @Suite struct ConsumerGroupIntegrationTests {
     static func harness() throws -> TestBroker {
         try TestBroker { configuration in
@@ -16,8 +17,8 @@ import Testing
 
     static func configuration(_ group: String, assignor: String = "range") -> ConsumerConfiguration {
         var configuration = ConsumerConfiguration(groupID: group, topics: ["t"])
-        configuration.sessionTimeoutMs = 1500
-        configuration.rebalanceTimeoutMs = 2_000
+        configuration.sessionTimeoutMs = 5000
+        configuration.rebalanceTimeoutMs = 8_000
         configuration.heartbeatIntervalMs = 20
         configuration.fetchMaxWaitMs = 20
         configuration.assignors = [assignor]

@@ -92,20 +92,4 @@ import Testing
             #expect(numbers == numbers.sorted(), "partition \(partition) keeps the produce order")
         }
     }
-
-    /// kcat's high-level consumer (`-G`): FindCoordinator, JoinGroup, SyncGroup, Heartbeat,
-    /// OffsetFetch, OffsetCommit and LeaveGroup. A second run of the same group reads only
-    /// what was produced after the first one committed.
-    @Test func consumerGroupResumesFromCommittedOffsets() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
-        let server = try Server()
-        defer { #expect(server.stop() == 0) }
-        _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips"], input: (1 ... 3000).map { "a-\($0)" }.joined(separator: "\n") + "\n")
-        let first = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-o", "beginning", "-q", "-e"])
-        #expect(Set(first.split(separator: "\n")) == Set((1 ... 3000).map { "a-\($0)" }[...].map { Substring($0) }))
-        _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips"], input: (1 ... 500).map { "b-\($0)" }.joined(separator: "\n") + "\n")
-        let second = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-q", "-e"])
-        #expect(Set(second.split(separator: "\n").map(String.init)) == Set((1 ... 500).map { "b-\($0)" }))
-    }
 }
