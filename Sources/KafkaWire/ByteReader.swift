@@ -90,6 +90,17 @@ public struct ByteReader {
         return try readBytes(length)
     }
 
+    /// An int32 array count, checked before anything is allocated for it: not negative, and
+    /// not more elements than the remaining bytes could hold at `minimumElementBytes` each.
+    public mutating func readCount(_ what: String, minimumElementBytes: Int) throws(WireError) -> Int {
+        let start = position
+        let count = Int(try readInt32())
+        guard count >= 0, count <= remaining / max(1, minimumElementBytes) else {
+            throw WireError(.malformed, "\(what) count \(count) does not fit the \(remaining) bytes left", at: start)
+        }
+        return count
+    }
+
     /// A zigzag-encoded signed varint of at most 10 bytes.
 
     public mutating func readVarint() throws(WireError) -> Int64 {

@@ -24,17 +24,11 @@ public enum Fetch {
                 _ = try reader.readInt32()  // session id
                 _ = try reader.readInt32()  // session epoch
             }
-            let topicCount = try reader.readInt32()
-            guard topicCount >= 0, Int(topicCount) <= reader.remaining / 6 else {
-                throw WireError(.malformed, "topic count \(topicCount)", at: reader.position)
-            }
+            let topicCount = try reader.readCount("topic", minimumElementBytes: 6)
             var topics: [(String, [PartitionRequest])] = []
             for _ in 0 ..< topicCount {
                 let name = try reader.readString()
-                let count = try reader.readInt32()
-                guard count >= 0, Int(count) <= reader.remaining / 16 else {
-                    throw WireError(.malformed, "partition count \(count)", at: reader.position)
-                }
+                let count = try reader.readCount("partition", minimumElementBytes: 16)
                 var partitions: [PartitionRequest] = []
                 for _ in 0 ..< count {
                     let partition = try reader.readInt32()

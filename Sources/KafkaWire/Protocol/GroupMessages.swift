@@ -35,8 +35,7 @@ public enum GroupCodec {
             let member = try reader.readString()
             if version >= 5 { _ = try reader.readNullableString() }
             let type = try reader.readString()
-            let count = try reader.readInt32()
-            guard count >= 0, Int(count) <= reader.remaining / 6 else { throw WireError(.malformed, "protocol count \(count)", at: reader.position) }
+            let count = try reader.readCount("protocol", minimumElementBytes: 6)
             var protocols: [(String, [UInt8])] = []
             for _ in 0 ..< count { protocols.append((try reader.readString(), try reader.readNullableBytes() ?? [])) }
             return Join(groupID: group, sessionTimeoutMs: session, rebalanceTimeoutMs: rebalance, memberID: member, protocolType: type, protocols: protocols)
@@ -75,8 +74,7 @@ public enum GroupCodec {
             let generation = try reader.readInt32()
             let member = try reader.readString()
             if version >= 3 { _ = try reader.readNullableString() }
-            let count = try reader.readInt32()
-            guard count >= 0, Int(count) <= reader.remaining / 6 else { throw WireError(.malformed, "assignment count \(count)", at: reader.position) }
+            let count = try reader.readCount("assignment", minimumElementBytes: 6)
             var assignments: [(String, [UInt8])] = []
             for _ in 0 ..< count { assignments.append((try reader.readString(), try reader.readNullableBytes() ?? [])) }
             return Sync(groupID: group, generation: generation, memberID: member, assignments: assignments)
@@ -114,8 +112,7 @@ public enum GroupCodec {
         var reader = ByteReader(body)
         let group = try reader.readString()
         if version < 3 { return (group, [try reader.readString()]) }
-        let count = try reader.readInt32()
-        guard count >= 0, Int(count) <= reader.remaining / 4 else { throw WireError(.malformed, "member count \(count)", at: reader.position) }
+        let count = try reader.readCount("member", minimumElementBytes: 4)
         var members: [String] = []
         for _ in 0 ..< count {
             members.append(try reader.readString())
@@ -152,15 +149,11 @@ public enum GroupCodec {
             let member = try reader.readString()
             if version >= 7 { _ = try reader.readNullableString() }
             if version >= 2 && version <= 4 { _ = try reader.readInt64() }  // retention time
-            let count = try reader.readInt32()
-            guard count >= 0, Int(count) <= reader.remaining / 6 else { throw WireError(.malformed, "topic count \(count)", at: reader.position) }
+            let count = try reader.readCount("topic", minimumElementBytes: 6)
             var topics: [(String, [(Int32, Int64, String?)])] = []
             for _ in 0 ..< count {
                 let name = try reader.readString()
-                let partitionCount = try reader.readInt32()
-                guard partitionCount >= 0, Int(partitionCount) <= reader.remaining / 14 else {
-                    throw WireError(.malformed, "partition count \(partitionCount)", at: reader.position)
-                }
+                let partitionCount = try reader.readCount("partition", minimumElementBytes: 14)
                 var partitions: [(Int32, Int64, String?)] = []
                 for _ in 0 ..< partitionCount {
                     let partition = try reader.readInt32()
@@ -199,10 +192,7 @@ public enum GroupCodec {
         var topics: [(String, [Int32])] = []
         for _ in 0 ..< count {
             let name = try reader.readString()
-            let partitionCount = try reader.readInt32()
-            guard partitionCount >= 0, Int(partitionCount) <= reader.remaining / 4 else {
-                throw WireError(.malformed, "partition count \(partitionCount)", at: reader.position)
-            }
+            let partitionCount = try reader.readCount("partition", minimumElementBytes: 4)
             var partitions: [Int32] = []
             for _ in 0 ..< partitionCount { partitions.append(try reader.readInt32()) }
             topics.append((name, partitions))

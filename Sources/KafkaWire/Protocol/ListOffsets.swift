@@ -8,17 +8,11 @@ public enum ListOffsets {
             var reader = ByteReader(body)
             _ = try reader.readInt32()  // replica id
             if version >= 2 { _ = try reader.readInt8() }  // isolation level
-            let topicCount = try reader.readInt32()
-            guard topicCount >= 0, Int(topicCount) <= reader.remaining / 6 else {
-                throw WireError(.malformed, "topic count \(topicCount)", at: reader.position)
-            }
+            let topicCount = try reader.readCount("topic", minimumElementBytes: 6)
             var topics: [(String, [(Int32, Int64)])] = []
             for _ in 0 ..< topicCount {
                 let name = try reader.readString()
-                let count = try reader.readInt32()
-                guard count >= 0, Int(count) <= reader.remaining / 12 else {
-                    throw WireError(.malformed, "partition count \(count)", at: reader.position)
-                }
+                let count = try reader.readCount("partition", minimumElementBytes: 12)
                 var partitions: [(Int32, Int64)] = []
                 for _ in 0 ..< count {
                     let partition = try reader.readInt32()

@@ -23,17 +23,11 @@ public enum Produce {
             let transactional = try reader.readNullableString()
             let acks = try reader.readInt16()
             let timeout = try reader.readInt32()
-            let topicCount = try reader.readInt32()
-            guard topicCount >= 0, Int(topicCount) <= reader.remaining / 6 else {
-                throw WireError(.malformed, "topic count \(topicCount)", at: reader.position)
-            }
+            let topicCount = try reader.readCount("topic", minimumElementBytes: 6)
             var topics: [TopicData] = []
             for _ in 0 ..< topicCount {
                 let name = try reader.readString()
-                let partitionCount = try reader.readInt32()
-                guard partitionCount >= 0, Int(partitionCount) <= reader.remaining / 8 else {
-                    throw WireError(.malformed, "partition count \(partitionCount)", at: reader.position)
-                }
+                let partitionCount = try reader.readCount("partition", minimumElementBytes: 8)
                 var partitions: [PartitionData] = []
                 for _ in 0 ..< partitionCount {
                     partitions.append(PartitionData(partition: try reader.readInt32(), records: try reader.readNullableBytes()))
