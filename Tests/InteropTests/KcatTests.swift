@@ -92,4 +92,24 @@ import Testing
             #expect(numbers == numbers.sorted(), "partition \(partition) keeps the produce order")
         }
     }
+
+    /// kcat's high-level consumer (`-G`): FindCoordinator, JoinGroup, SyncGroup, Heartbeat,
+    /// OffsetFetch, OffsetCommit and LeaveGroup. A second run of the same group reads only
+    /// what was produced after the first one committed. Records are keyed so that every
+    /// partition has records, and so a committed offset, before the second run (a partition
+    /// without one would start at the log end, Kafka's default reset).
+    @Test func consumerGroupResumesFromCommittedOffsets() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
+        let server = try Server()
+        defer { #expect(server.stop() == 0) }
+        let first = (1 ... 3000).map { "a-\($0)" }
+        _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: first.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
+        let firstRun = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-o", "beginning", "-q", "-e"])
+        #expect(Set(firstRun.split(separator: "\n").map(String.init)) == Set(first))
+        let second = (1 ... 500).map { "b-\($0)" }
+        _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: second.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
+        let secondRun = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-q", "-e"])
+        #expect(secondRun.split(separator: "\n").map(String.init).sorted() == second.sorted(), "only the new records, each once")
+    }
 }
