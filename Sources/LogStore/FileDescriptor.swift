@@ -151,6 +151,15 @@ enum FileSystem {
         exists(path) ? try readAll(path) : []
     }
 
+    /// Makes a directory's entries durable (files created, renamed or removed in it), as a
+    /// file's fsync does not.
+    static func syncDirectory(_ path: String) throws(LogError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileDescriptor.error("cannot open directory", path: path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw FileDescriptor.error("cannot sync directory", path: path) }
+    }
+
     static func readAll(_ path: String) throws(LogError) -> [UInt8] {
         let file = try FileDescriptor(path: path, create: false)
         return try file.read(count: try file.size(), at: 0)

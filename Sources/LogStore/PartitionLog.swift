@@ -73,7 +73,10 @@ public final class PartitionLog: @unchecked Sendable {
         recovery = opened.report
         durableOffset = segments.last!.nextOffset
         lastFlush = clock.milliseconds()
+        // The marker's removal must be durable before appends, or a crash could leave a
+        // marker that claims a clean close over an unscanned, torn tail.
         try FileSystem.remove(directory + "/" + Self.cleanShutdownMarker)
+        try FileSystem.syncDirectory(directory)
     }
 
     deinit {
@@ -173,6 +176,7 @@ public final class PartitionLog: @unchecked Sendable {
             directory: directory, baseOffset: old.nextOffset, indexIntervalBytes: configuration.indexIntervalBytes, create: true
         )
         segments.append(segment)
+        try FileSystem.syncDirectory(directory)  // the new segment file survives a power loss
         logger.debug("rolled segment", metadata: ["log": "\(directory)", "base": "\(segment.baseOffset)"])
         return segment
     }
@@ -219,6 +223,7 @@ public final class PartitionLog: @unchecked Sendable {
             try flushLocked(now: clock.milliseconds())
             for segment in segments { try segment.writeIndexes() }
             try FileSystem.writeAtomically([], to: directory + "/" + Self.cleanShutdownMarker)
+            try FileSystem.syncDirectory(directory)
             isClosed = true
         }
     }
