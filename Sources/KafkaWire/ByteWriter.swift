@@ -69,6 +69,19 @@ public struct ByteWriter: Sendable {
         bytes[index + 3] = UInt8(truncatingIfNeeded: raw)
     }
 
+    /// The per-topic, per-partition arrays most responses carry: topic count, then for each
+    /// topic its name, its partition count and each partition as `writePartition` writes it.
+    public mutating func writeTopics<Partition>(
+        _ topics: [(name: String, partitions: [Partition])], _ writePartition: (inout ByteWriter, Partition) -> Void
+    ) {
+        write(Int32(topics.count))
+        for topic in topics {
+            writeString(topic.name)
+            write(Int32(topic.partitions.count))
+            for partition in topic.partitions { writePartition(&self, partition) }
+        }
+    }
+
     /// The bytes written, leaving the writer empty.
     public mutating func take() -> [UInt8] {
         defer { bytes = [] }

@@ -67,20 +67,15 @@ public enum Fetch {
             writer.write(ErrorCode.noError.rawValue)
             writer.write(Int32(0))  // session id: no sessions
         }
-        writer.write(Int32(topics.count))
-        for topic in topics {
-            writer.writeString(topic.name)
-            writer.write(Int32(topic.partitions.count))
-            for partition in topic.partitions {
-                writer.write(partition.partition)
-                writer.write(partition.error.rawValue)
-                writer.write(partition.highWatermark)
-                writer.write(partition.highWatermark)  // last stable offset: no transactions
-                if version >= 5 { writer.write(partition.logStartOffset) }
-                writer.write(Int32(0))  // aborted transactions: none
-                if version >= 11 { writer.write(Int32(-1)) }  // preferred read replica
-                writer.writeBytes(partition.records)
-            }
+        writer.writeTopics(topics) { out, partition in
+            out.write(partition.partition)
+            out.write(partition.error.rawValue)
+            out.write(partition.highWatermark)
+            out.write(partition.highWatermark)  // last stable offset: no transactions
+            if version >= 5 { out.write(partition.logStartOffset) }
+            out.write(Int32(0))  // aborted transactions: none
+            if version >= 11 { out.write(Int32(-1)) }  // preferred read replica
+            out.writeBytes(partition.records)
         }
         return writer.take()
     }

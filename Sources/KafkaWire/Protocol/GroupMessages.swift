@@ -170,14 +170,9 @@ public enum GroupCodec {
     public static func commitResponse(version: Int16, topics: [(name: String, partitions: [(partition: Int32, error: ErrorCode)])]) -> [UInt8] {
         var writer = ByteWriter()
         if version >= 3 { writer.write(Int32(0)) }
-        writer.write(Int32(topics.count))
-        for topic in topics {
-            writer.writeString(topic.name)
-            writer.write(Int32(topic.partitions.count))
-            for partition in topic.partitions {
-                writer.write(partition.partition)
-                writer.write(partition.error.rawValue)
-            }
+        writer.writeTopics(topics) { out, partition in
+            out.write(partition.partition)
+            out.write(partition.error.rawValue)
         }
         return writer.take()
     }
@@ -205,17 +200,12 @@ public enum GroupCodec {
     ) -> [UInt8] {
         var writer = ByteWriter()
         if version >= 3 { writer.write(Int32(0)) }
-        writer.write(Int32(topics.count))
-        for topic in topics {
-            writer.writeString(topic.name)
-            writer.write(Int32(topic.partitions.count))
-            for partition in topic.partitions {
-                writer.write(partition.partition)
-                writer.write(partition.offset)
-                if version >= 5 { writer.write(Int32(-1)) }  // leader epoch
-                writer.writeNullableString(partition.metadata)
-                writer.write(ErrorCode.noError.rawValue)
-            }
+        writer.writeTopics(topics) { out, partition in
+            out.write(partition.partition)
+            out.write(partition.offset)
+            if version >= 5 { out.write(Int32(-1)) }  // leader epoch
+            out.writeNullableString(partition.metadata)
+            out.write(ErrorCode.noError.rawValue)
         }
         if version >= 2 { writer.write(ErrorCode.noError.rawValue) }
         return writer.take()

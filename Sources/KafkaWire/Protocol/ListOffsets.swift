@@ -42,17 +42,12 @@ public enum ListOffsets {
     public static func responseBody(version: Int16, topics: [(name: String, partitions: [PartitionResponse])]) -> [UInt8] {
         var writer = ByteWriter(capacity: 64)
         if version >= 2 { writer.write(Int32(0)) }  // throttle_time_ms
-        writer.write(Int32(topics.count))
-        for topic in topics {
-            writer.writeString(topic.name)
-            writer.write(Int32(topic.partitions.count))
-            for partition in topic.partitions {
-                writer.write(partition.partition)
-                writer.write(partition.error.rawValue)
-                writer.write(partition.timestamp)
-                writer.write(partition.offset)
-                if version >= 4 { writer.write(Int32(0)) }  // leader epoch
-            }
+        writer.writeTopics(topics) { out, partition in
+            out.write(partition.partition)
+            out.write(partition.error.rawValue)
+            out.write(partition.timestamp)
+            out.write(partition.offset)
+            if version >= 4 { out.write(Int32(0)) }  // leader epoch
         }
         return writer.take()
     }

@@ -50,8 +50,6 @@ public enum Metadata {
         public var isInternal: Bool
         /// Partition ids, each led by the one broker; empty when `error` is set.
         public var partitions: [Int32]
-        /// Per-partition errors (none normally).
-        public var partitionError: ErrorCode = .noError
 
         public init(error: ErrorCode, name: String, isInternal: Bool = false, partitions: [Int32]) {
             self.error = error
@@ -80,7 +78,7 @@ public enum Metadata {
             if version >= 1 { writer.write(Int8(topic.isInternal ? 1 : 0)) }
             writer.write(Int32(topic.partitions.count))
             for partition in topic.partitions {
-                writer.write(topic.partitionError.rawValue)
+                writer.write(ErrorCode.noError.rawValue)
                 writer.write(partition)
                 writer.write(broker.nodeID)  // leader
                 if version >= 7 { writer.write(Int32(0)) }  // leader epoch

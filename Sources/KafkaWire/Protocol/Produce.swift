@@ -56,20 +56,15 @@ public enum Produce {
 
     public static func responseBody(version: Int16, topics: [(name: String, partitions: [PartitionResponse])]) -> [UInt8] {
         var writer = ByteWriter(capacity: 64 + topics.count * 64)
-        writer.write(Int32(topics.count))
-        for topic in topics {
-            writer.writeString(topic.name)
-            writer.write(Int32(topic.partitions.count))
-            for partition in topic.partitions {
-                writer.write(partition.partition)
-                writer.write(partition.error.rawValue)
-                writer.write(partition.baseOffset)
-                writer.write(Int64(-1))  // log_append_time_ms: create time is kept
-                if version >= 5 { writer.write(partition.logStartOffset) }
-                if version >= 8 {
-                    writer.write(Int32(0))  // record errors
-                    writer.writeNullableString(partition.errorMessage)
-                }
+        writer.writeTopics(topics) { out, partition in
+            out.write(partition.partition)
+            out.write(partition.error.rawValue)
+            out.write(partition.baseOffset)
+            out.write(Int64(-1))  // log_append_time_ms: create time is kept
+            if version >= 5 { out.write(partition.logStartOffset) }
+            if version >= 8 {
+                out.write(Int32(0))  // record errors
+                out.writeNullableString(partition.errorMessage)
             }
         }
         writer.write(Int32(0))  // throttle_time_ms

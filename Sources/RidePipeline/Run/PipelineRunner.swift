@@ -216,10 +216,3 @@ public final class PipelineRunner: @unchecked Sendable {
         )
     }
 }
-
-/// Wall-clock durations as seconds.
-enum Stopwatch {
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-}

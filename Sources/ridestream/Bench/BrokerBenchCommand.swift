@@ -3,6 +3,7 @@ import Broker
 import Foundation
 import KafkaWire
 import LogStore
+import RidePipeline
 
 /// `ridestream bench broker`: append, fsync-append, read and recovery figures for the log,
 /// beside the disk's own write and write+fdatasync bandwidth measured in the same run.

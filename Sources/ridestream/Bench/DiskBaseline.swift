@@ -1,3 +1,5 @@
+import RidePipeline
+
 #if canImport(Glibc)
 import Glibc
 #endif
