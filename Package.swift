@@ -91,8 +91,13 @@ let package = Package(
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GroupsTests", dependencies: ["Groups", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
-        // Real Kafka tools (kcat) against the `ridestream broker serve` executable.
-        .testTarget(name: "InteropTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        // Real Kafka tools (kcat, confluent-kafka, kafka-python) against `ridestream broker serve`.
+        .testTarget(
+            name: "InteropTests", dependencies: ["TestSupport", "KafkaWire"], exclude: ["python", "requirements.txt"],
+            swiftSettings: swiftSettings
+        ),
+        // The Kafka-protocol dispatcher, driven with request bytes and no sockets.
+        .testTarget(name: "BrokerServerTests", dependencies: ["BrokerServer", "Broker", "Groups", "KafkaWire", "LogStore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RideModelTests", dependencies: ["RideModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RidePipelineTests", dependencies: ["RidePipeline", "RideModel", "SQLite", "TestSupport"], swiftSettings: swiftSettings),

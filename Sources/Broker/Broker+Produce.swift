@@ -46,6 +46,30 @@ extension Broker {
         }
     }
 
+    /// The first record whose timestamp is at least `timestamp`: its offset and timestamp
+    /// (ListOffsets by time), or nil when every record is older. For a compressed batch,
+    /// whose records are not decoded here, the batch's maximum timestamp stands in.
+    public func firstRecord(_ id: TopicPartition, atOrAfterTimestamp timestamp: Int64) throws(BrokerError) -> (offset: Offset, timestamp: Int64)? {
+        let log = try partition(id).log
+        do {
+            guard let offset = try log.offset(atOrAfterTimestamp: timestamp) else { return nil }
+            let batch = try log.read(from: offset, maxBytes: 1).bytes
+            var found = (offset, timestamp)
+            do {
+                try RecordBatch.forEachRecord(in: batch) { record in
+                    if record.offset == offset { found.1 = record.timestamp }
+                }
+            } catch {
+                if let header = try? batch.withRawBytes({ (raw) throws(WireError) in try RecordBatchHeader.parse(raw) }) {
+                    found.1 = header.maxTimestamp
+                }
+            }
+            return found
+        } catch {
+            throw BrokerError(error, topicPartition: id)
+        }
+    }
+
     /// The log start and end offsets of a partition.
     public func bounds(_ id: TopicPartition) throws(BrokerError) -> (start: Offset, end: Offset) {
         let log = try partition(id).log

@@ -21,6 +21,8 @@ public final class Broker: @unchecked Sendable {
     public let configuration: BrokerConfiguration
     public let coordinator: GroupCoordinator
     public let offsets: OffsetStore
+    /// Producer ids for idempotent producers (InitProducerId).
+    public let producerIDs: ProducerIDAllocator
     let clock: any WallClock
     let logger: Logger
     private let lock = Lock()
@@ -37,6 +39,7 @@ public final class Broker: @unchecked Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        producerIDs = ProducerIDAllocator(clock: clock)
         do {
             try FileManager.default.createDirectory(atPath: configuration.topicsDirectory, withIntermediateDirectories: true)
         } catch {
@@ -44,7 +47,7 @@ public final class Broker: @unchecked Sendable {
         }
         directoryLock = try DirectoryLock(directory: configuration.dataDirectory)
         offsets = try OffsetStore(directory: configuration.offsetsDirectory, log: configuration.log, clock: clock, logger: logger)
-        coordinator = GroupCoordinator(configuration: configuration.groups, clock: clock, offsets: offsets)
+        coordinator = GroupCoordinator(configuration: configuration.groups, clock: clock, offsets: offsets, logger: logger)
         try loadTopics()
     }
 
@@ -100,6 +103,14 @@ public final class Broker: @unchecked Sendable {
         } catch {
             throw BrokerError(.unknownServerError, "\(directory)/topic.json: cannot write topic configuration: \(error.localizedDescription)")
         }
+    }
+
+    /// Checks what `createTopic` would check (name, settings, not already there) without
+    /// creating anything (CreateTopics with validate_only).
+    public func validateNewTopic(_ name: String, configuration topicConfiguration: TopicConfiguration) throws(BrokerError) {
+        try TopicName.validate(name)
+        try topicConfiguration.validate(defaults: configuration.log)
+        guard lock.withLock({ topics[name] == nil }) else { throw BrokerError(.topicAlreadyExists, "topic '\(name)' already exists") }
     }
 
     /// Creates a topic with its partitions on disk.

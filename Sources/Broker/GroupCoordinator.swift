@@ -1,6 +1,7 @@
 import Groups
 import KafkaWire
 import LogStore
+import Logging
 
 /// Owns every consumer group's state machine and answers requests that must wait.
 ///
@@ -20,11 +21,13 @@ public actor GroupCoordinator {
     private var timerDeadline: Int64?
     /// Deterministic member ids for tests, or nil for random ones.
     private let memberIDGenerator: (@Sendable (String) -> MemberID)?
+    private let logger: Logger
 
     init(
-        configuration: GroupConfiguration, clock: any WallClock, offsets: OffsetStore,
+        configuration: GroupConfiguration, clock: any WallClock, offsets: OffsetStore, logger: Logger = Logger(label: "ridestream.groups"),
         memberIDGenerator: (@Sendable (String) -> MemberID)? = nil
     ) {
+        self.logger = logger
         self.configuration = configuration
         self.clock = clock
         self.offsets = offsets
@@ -37,6 +40,25 @@ public actor GroupCoordinator {
             return ConsumerGroup(groupID: id, configuration: configuration, memberIDGenerator: memberIDGenerator)
         }
         return ConsumerGroup(groupID: id, configuration: configuration)
+    }
+
+    /// Saves a group's new state, logging what a user watching the broker wants to know:
+    /// members that joined or were removed, and each new generation with its members.
+    private func store(_ state: ConsumerGroup, as id: String) {
+        let before = groups[id]
+        groups[id] = state
+        let old = Set(before?.memberIDs ?? [])
+        let new = Set(state.memberIDs)
+        for removed in old.subtracting(new).sorted() {
+            logger.info("member removed", metadata: ["group": "\(id)", "member": "\(removed.rawValue)"])
+        }
+        let description = state.describe()
+        if description.generation != before?.describe().generation, description.state == .completingRebalance || description.state == .stable {
+            logger.info("new generation", metadata: [
+                "group": "\(id)", "generation": "\(description.generation.rawValue)", "protocol": "\(description.protocolName)",
+                "members": "\(new.sorted().map(\.rawValue).joined(separator: ","))",
+            ])
+        }
     }
 
     private func newRequestID() -> RequestID {
@@ -62,7 +84,7 @@ public actor GroupCoordinator {
         let requestID = newRequestID()
         var state = group(groupID)
         let (answer, actions) = state.join(request, requestID: requestID, now: clock.milliseconds())
-        groups[groupID] = state
+        store(state, as: groupID)
         return await answerOrPark(answer, actions) { joinWaiters[requestID] = $0 }
     }
 
@@ -90,14 +112,14 @@ public actor GroupCoordinator {
         let (answer, actions) = state.sync(
             memberID: memberID, generation: generation, assignments: assignments, requestID: requestID, now: clock.milliseconds()
         )
-        groups[groupID] = state
+        store(state, as: groupID)
         return await answerOrPark(answer, actions) { syncWaiters[requestID] = $0 }
     }
 
     public func heartbeat(groupID: String, memberID: MemberID, generation: GenerationID) -> ErrorCode {
         guard var state = groups[groupID] else { return .unknownMemberId }
         let code = state.heartbeat(memberID: memberID, generation: generation, now: clock.milliseconds())
-        groups[groupID] = state
+        store(state, as: groupID)
         armTimer()
         return code
     }
@@ -105,7 +127,7 @@ public actor GroupCoordinator {
     public func leave(groupID: String, memberIDs: [MemberID]) -> [ErrorCode] {
         guard var state = groups[groupID] else { return memberIDs.map { _ in .unknownMemberId } }
         let (results, actions) = state.leave(memberIDs: memberIDs, now: clock.milliseconds())
-        groups[groupID] = state
+        store(state, as: groupID)
         perform(actions)
         return results
     }
@@ -116,7 +138,7 @@ public actor GroupCoordinator {
         for id in groups.keys {
             var state = groups[id]!
             let actions = state.tick(now: now)
-            groups[id] = state
+            store(state, as: id)
             perform(actions)
         }
         armTimer()

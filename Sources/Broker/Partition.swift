@@ -7,13 +7,36 @@ final class Partition: @unchecked Sendable {
     let log: PartitionLog
     private let lock = Lock()
     private var waiters: [ObjectIdentifier: AppendWaiter] = [:]
+    private let sequenceLock = Lock()
+    private var sequences = ProducerSequences()
 
     init(id: TopicPartition, log: PartitionLog) {
         self.id = id
         self.log = log
     }
 
+    /// Appends one batch. Batches of idempotent producers go through the partition's
+    /// `ProducerSequences` first, under one lock with the append, so a retry racing its
+    /// original is still recognised.
     func append(_ batch: consuming [UInt8], verifyChecksum: Bool = true) throws(BrokerError) -> AppendResult {
+        let bytes = batch
+        let header = try? bytes.withRawBytes { (raw) throws(WireError) in try RecordBatchHeader.parse(raw) }
+        guard let header, ProducerSequences.isIdempotent(header) else {
+            return try appendToLog(consume bytes, verifyChecksum: verifyChecksum)
+        }
+        return try sequenceLock.withLock { () throws(BrokerError) in
+            switch try sequences.check(header, partition: id) {
+            case let .duplicate(earlier):
+                return earlier
+            case .append:
+                let result = try appendToLog(bytes, verifyChecksum: verifyChecksum)
+                sequences.record(header, result: result)
+                return result
+            }
+        }
+    }
+
+    private func appendToLog(_ batch: consuming [UInt8], verifyChecksum: Bool) throws(BrokerError) -> AppendResult {
         let result: AppendResult
         do {
             result = try log.append(batch, verifyChecksum: verifyChecksum)

@@ -6,7 +6,9 @@ import LogStore
 public struct TopicConfiguration: Codable, Hashable, Sendable {
     /// Number of partitions, at least 1 (Kafka `num.partitions` defaults to 1).
     public var partitions: Int
+    /// -1 keeps data forever, whatever the broker default (Kafka's `retention.ms=-1`).
     public var retentionMilliseconds: Int64?
+    /// -1: no size limit (Kafka's `retention.bytes=-1`).
     public var retentionBytes: Int64?
     public var segmentBytes: Int?
     public var segmentMilliseconds: Int64?
@@ -28,15 +30,16 @@ public struct TopicConfiguration: Codable, Hashable, Sendable {
     /// overrides.
     public func logConfiguration(defaults: LogConfiguration) -> LogConfiguration {
         var log = defaults
-        if let retentionMilliseconds { log.retentionMilliseconds = retentionMilliseconds }
-        if let retentionBytes { log.retentionBytes = retentionBytes }
+        if let retentionMilliseconds { log.retentionMilliseconds = retentionMilliseconds < 0 ? nil : retentionMilliseconds }
+        if let retentionBytes { log.retentionBytes = retentionBytes < 0 ? nil : retentionBytes }
         if let segmentBytes { log.segmentBytes = segmentBytes }
         if let segmentMilliseconds { log.segmentMilliseconds = segmentMilliseconds }
         if let maxMessageBytes { log.maxBatchBytes = maxMessageBytes }
         return log
     }
 
-    func validate(defaults: LogConfiguration) throws(BrokerError) {
+    /// Checks the partition count and the resulting log settings; the error names the setting.
+    public func validate(defaults: LogConfiguration) throws(BrokerError) {
         guard partitions >= 1, partitions <= 10_000 else {
             throw BrokerError(.invalidPartitions, "partitions must be between 1 and 10000, got \(partitions)")
         }

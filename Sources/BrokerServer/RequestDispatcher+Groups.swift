@@ -6,7 +6,7 @@ import LogStore
 extension RequestDispatcher {
     /// The group APIs, answered by the broker's `GroupCoordinator` (the same state machine the
     /// in-process consumers use). Returns nil for APIs that are not group APIs.
-    func respondToGroupRequest(_ header: RequestHeader, _ raw: UnsafeRawBufferPointer) async throws(WireError) -> [UInt8]? {
+    func respondToGroupRequest(_ header: RequestHeader, _ raw: UnsafeRawBufferPointer, clientHost: String) async throws(WireError) -> [UInt8]? {
         let version = header.apiVersion
         let coordinator = broker.coordinator
         switch header.apiKey {
@@ -18,7 +18,7 @@ extension RequestDispatcher {
         case .joinGroup:
             let join = try GroupCodec.Join.decode(raw, version: version)
             let request = JoinRequest(
-                memberID: MemberID(join.memberID), clientID: header.clientID ?? "", clientHost: "",
+                memberID: MemberID(join.memberID), clientID: header.clientID ?? "", clientHost: clientHost,
                 sessionTimeoutMs: join.sessionTimeoutMs, rebalanceTimeoutMs: join.rebalanceTimeoutMs,
                 protocolType: join.protocolType,
                 protocols: join.protocols.map { GroupProtocol(name: $0.name, metadata: $0.metadata) },

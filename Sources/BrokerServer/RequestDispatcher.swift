@@ -23,11 +23,13 @@ public struct RequestDispatcher: Sendable {
     }
 
     public enum DispatchError: Error {
-        /// The request's header is unreadable or names an API this broker does not serve.
+        /// The request's header or body is unreadable.
         case closeConnection(String)
     }
 
-    public func handle(_ frame: [UInt8]) async throws -> [UInt8]? {
+    /// Answers one request frame. `clientHost` is the peer's address as DescribeGroups shows
+    /// it (Kafka's "/127.0.0.1" form).
+    public func handle(_ frame: [UInt8], clientHost: String = "") async throws -> [UInt8]? {
         let parsed: (header: RequestHeader, bodyStart: Int)
         do {
             parsed = try RequestHeader.parse(frame)
@@ -36,26 +38,39 @@ public struct RequestDispatcher: Sendable {
             if let minimal = try? RequestHeader.minimal(of: frame), minimal.apiKey == .apiVersions {
                 return ResponseFrame.make(correlationID: minimal.correlationID, body: ApiVersions.responseBody(requestVersion: minimal.apiVersion))
             }
+            // A header that names an API or version this broker does not serve may be laid
+            // out differently (a newer header version); the first eight bytes still say whom
+            // to answer.
+            if let minimal = try? RequestHeader.minimal(of: frame), !minimal.apiKey.serves(minimal.apiVersion) {
+                return unsupported(minimal.apiKey, minimal.apiVersion, correlationID: minimal.correlationID)
+            }
             throw DispatchError.closeConnection("unreadable request header: \(error)")
         }
         let header = parsed.header
         if header.apiKey == .apiVersions {
             return ResponseFrame.make(correlationID: header.correlationID, body: ApiVersions.responseBody(requestVersion: header.apiVersion))
         }
-        guard let served = header.apiKey.supported, served.contains(header.apiVersion) else {
-            throw DispatchError.closeConnection("\(header.apiKey) version \(header.apiVersion) is not served")
+        guard header.apiKey.serves(header.apiVersion) else {
+            return unsupported(header.apiKey, header.apiVersion, correlationID: header.correlationID)
         }
         let body = Array(frame[parsed.bodyStart...])
         let response: [UInt8]?
         do {
-            response = try await respond(header, body)
+            response = try await respond(header, body, clientHost: clientHost)
         } catch let error as WireError {
             throw DispatchError.closeConnection("malformed \(header.apiKey) v\(header.apiVersion) request: \(error)")
         }
         return response.map { ResponseFrame.make(correlationID: header.correlationID, body: $0) }
     }
 
-    private func respond(_ header: RequestHeader, _ body: [UInt8]) async throws -> [UInt8]? {
+    /// Kafka's answer to an API or version it does not serve: UNSUPPORTED_VERSION, and the
+    /// connection stays open (clients that checked ApiVersions never get here).
+    private func unsupported(_ key: ApiKey, _ version: Int16, correlationID: Int32) -> [UInt8] {
+        logger.notice("unsupported request", metadata: ["api": "\(key)", "version": "\(version)"])
+        return ResponseFrame.make(correlationID: correlationID, body: UnsupportedRequest.responseBody)
+    }
+
+    private func respond(_ header: RequestHeader, _ body: [UInt8], clientHost: String) async throws -> [UInt8]? {
         let version = header.apiVersion
         switch header.apiKey {
         case .metadata:
@@ -71,7 +86,10 @@ public struct RequestDispatcher: Sendable {
             let request = try body.withRawBytes { (raw) throws(WireError) in try ListOffsets.Request.decode(raw, version: version) }
             return listOffsets(request, version: version)
         default:
-            let response: [UInt8]? = try await withRawBody(body) { (raw) async throws(WireError) in try await respondToGroupRequest(header, raw) }
+            let response: [UInt8]? = try await withRawBody(body) { (raw) async throws(WireError) in
+                if let answer = try await respondToGroupRequest(header, raw, clientHost: clientHost) { return answer }
+                return try await respondToAdminRequest(header, raw)
+            }
             guard let response else { throw DispatchError.closeConnection("\(header.apiKey) is not served yet") }
             return response
         }
@@ -87,7 +105,7 @@ public struct RequestDispatcher: Sendable {
 
     var advertised: Metadata.Broker {
         Metadata.Broker(
-            nodeID: configuration.nodeID, host: configuration.advertisedHost ?? configuration.host,
+            nodeID: configuration.nodeID, host: configuration.effectiveAdvertisedHost,
             port: Int32(configuration.advertisedPort ?? (boundPort.value > 0 ? boundPort.value : configuration.port))
         )
     }
@@ -177,10 +195,17 @@ public struct RequestDispatcher: Sendable {
             var partitions: [ListOffsets.PartitionResponse] = []
             for (partition, timestamp) in topic.partitions {
                 let id = TopicPartition(topic.name, PartitionID(partition))
-                let spec: OffsetSpec = timestamp == -1 ? .latest : timestamp == -2 ? .earliest : .timestamp(timestamp)
                 do {
-                    let offset = try broker.listOffset(id, spec)
-                    partitions.append(ListOffsets.PartitionResponse(partition: partition, error: .noError, timestamp: -1, offset: offset.rawValue))
+                    let found: (offset: Offset, timestamp: Int64)?
+                    switch timestamp {
+                    case -1: found = (try broker.listOffset(id, .latest), -1)
+                    case -2: found = (try broker.listOffset(id, .earliest), -1)
+                    default: found = try broker.firstRecord(id, atOrAfterTimestamp: timestamp)
+                    }
+                    // No record that new: offset and timestamp -1, as Kafka answers.
+                    partitions.append(ListOffsets.PartitionResponse(
+                        partition: partition, error: .noError, timestamp: found?.timestamp ?? -1, offset: found?.offset.rawValue ?? -1
+                    ))
                 } catch {
                     partitions.append(ListOffsets.PartitionResponse(partition: partition, error: error.code, timestamp: -1, offset: -1))
                 }

@@ -1,16 +1,36 @@
 /// Settings of the Kafka-protocol server.
 public struct ServerConfiguration: Sendable {
-    /// The address to listen on; loopback unless asked otherwise.
-    public var host = "127.0.0.1"
+    /// The address to listen on. "localhost" (the default) listens on 127.0.0.1 and ::1.
+    public var host = "localhost"
     public var port = 9092
-    /// The host and port clients are told to connect to (Metadata); default: host and port.
+    /// The host and port clients are told to connect to (Metadata, FindCoordinator).
+    /// Default host: 127.0.0.1 when listening on loopback, else the listening host; default
+    /// port: the bound one.
     public var advertisedHost: String?
     public var advertisedPort: Int?
     /// The largest request frame accepted; larger ones close the connection before any
     /// allocation (Kafka `socket.request.max.bytes`, 100 MiB).
     public var maxFrameBytes = 104_857_600
+    /// Connections with no request for this long are closed (Kafka `connections.max.idle.ms`,
+    /// 10 minutes). A connection waiting for its answer (a long-polling Fetch) is not idle.
+    public var idleTimeoutMs: Int64 = 600_000
     /// The broker id reported in Metadata.
     public var nodeID: Int32 = 1
 
     public init() {}
+
+    /// The host clients are told to use.
+    public var effectiveAdvertisedHost: String {
+        if let advertisedHost { return advertisedHost }
+        switch host {
+        case "localhost", "::1", "0.0.0.0", "::": return "127.0.0.1"
+        default: return host
+        }
+    }
+
+    /// Where the server listens, for messages: "127.0.0.1:9092 and [::1]:9092".
+    public func displayAddress(port: Int) -> String {
+        func address(_ host: String) -> String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+        return host == "localhost" ? "\(address("127.0.0.1")) and \(address("::1"))" : address(host)
+    }
 }

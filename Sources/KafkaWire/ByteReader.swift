@@ -101,6 +101,27 @@ public struct ByteReader {
         return count
     }
 
+    /// An int32 array count that may be -1 (a null array, returned as nil); otherwise checked
+    /// as `readCount` checks it.
+    public mutating func readNullableCount(_ what: String, minimumElementBytes: Int) throws(WireError) -> Int? {
+        let start = position
+        guard try readInt32() != -1 else { return nil }
+        position = start
+        return try readCount(what, minimumElementBytes: minimumElementBytes)
+    }
+
+    /// An array of strings (int32 count, then int16-length strings).
+    public mutating func readStringArray(_ what: String) throws(WireError) -> [String] {
+        let count = try readCount(what, minimumElementBytes: 2)
+        var strings: [String] = []
+        strings.reserveCapacity(count)
+        for _ in 0 ..< count { strings.append(try readString()) }
+        return strings
+    }
+
+    /// A boolean: one byte, anything but 0 is true.
+    public mutating func readBool() throws(WireError) -> Bool { try readInt8() != 0 }
+
     /// A zigzag-encoded signed varint of at most 10 bytes.
 
     public mutating func readVarint() throws(WireError) -> Int64 {

@@ -16,6 +16,7 @@ public struct ByteWriter: Sendable {
     public mutating func write(_ value: Int16) { writeBigEndian(UInt64(UInt16(bitPattern: value)), width: 2) }
     public mutating func write(_ value: Int32) { writeBigEndian(UInt64(UInt32(bitPattern: value)), width: 4) }
     public mutating func write(_ value: UInt32) { writeBigEndian(UInt64(value), width: 4) }
+    public mutating func write(_ value: Bool) { bytes.append(value ? 1 : 0) }
     public mutating func write(_ value: Int64) { writeBigEndian(UInt64(bitPattern: value), width: 8) }
 
 

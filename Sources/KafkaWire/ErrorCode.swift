@@ -36,6 +36,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let outOfOrderSequenceNumber = ErrorCode(rawValue: 45)
     public static let duplicateSequenceNumber = ErrorCode(rawValue: 46)
     public static let invalidProducerEpoch = ErrorCode(rawValue: 47)
+    public static let invalidReplicaAssignment = ErrorCode(rawValue: 39)
     public static let invalidConfig = ErrorCode(rawValue: 40)
     public static let nonEmptyGroup = ErrorCode(rawValue: 68)
     public static let groupIdNotFound = ErrorCode(rawValue: 69)

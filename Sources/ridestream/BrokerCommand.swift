@@ -4,6 +4,7 @@ import BrokerServer
 import Foundation
 import Groups
 import Logging
+import LogStore
 import RidePipeline
 
 /// `ridestream broker serve`: the built-in broker on Kafka's wire protocol.
@@ -17,27 +18,36 @@ struct BrokerCommand: AsyncParsableCommand {
             abstract: "Serve a data directory's broker on the Kafka protocol (kcat, librdkafka, kafka-python)."
         )
 
-        @Option(help: "Address to listen on (loopback by default).") var host = "127.0.0.1"
-        @Option(help: "Port to listen on.") var port = 9092
-        @Option(help: "Host clients are told to connect to (default: --host).") var advertisedHost: String?
+        @OptionGroup var server: ServerOptions
         @Option(help: "The data directory; the broker lives in <dir>/broker.") var dataDir = "Data"
         @Option(help: "Partitions of topics created automatically.") var defaultPartitions = 1
+        @Option(help: "Largest record batch a producer may send, in bytes (Kafka message.max.bytes).") var maxBatchBytes = 1_048_588
+        @Flag(inversion: .prefixedEnableDisable, help: "Create unknown topics when a producer or consumer names them.")
+        var autoCreateTopics = true
+        @Option(help: "Wait this long for more members before a new group's first rebalance (Kafka group.initial.rebalance.delay.ms).")
+        var initialRebalanceDelayMs: Int64 = 3000
+
+        func validate() throws {
+            guard defaultPartitions >= 1 else { throw ValidationError("--default-partitions must be at least 1, got \(defaultPartitions)") }
+            guard maxBatchBytes >= 1024 else { throw ValidationError("--max-batch-bytes must be at least 1024, got \(maxBatchBytes)") }
+            guard initialRebalanceDelayMs >= 0 else {
+                throw ValidationError("--initial-rebalance-delay-ms must not be negative, got \(initialRebalanceDelayMs)")
+            }
+        }
 
         func run() async throws {
             var brokerConfiguration = BrokerConfiguration(dataDirectory: dataDir + "/broker")
             brokerConfiguration.defaultPartitions = defaultPartitions
-            brokerConfiguration.groups.initialRebalanceDelayMs = 3000
+            brokerConfiguration.autoCreateTopics = autoCreateTopics
+            brokerConfiguration.log.maxBatchBytes = maxBatchBytes
+            brokerConfiguration.groups.initialRebalanceDelayMs = initialRebalanceDelayMs
             let broker = try Broker(configuration: brokerConfiguration)
-            var configuration = ServerConfiguration()
-            configuration.host = host
-            configuration.port = port
-            configuration.advertisedHost = advertisedHost
-            let server = KafkaServer(broker: broker, configuration: configuration)
+            let server = KafkaServer(broker: broker, configuration: server.configuration)
             let stop = StopSignal()
             stop.installHandlers()
             let serving = Task {
                 try await server.run { bound in
-                    print("ridestream broker: Kafka protocol on \(host):\(bound), data in \(dataDir)/broker")
+                    print("ridestream broker: Kafka protocol on \(server.configuration.displayAddress(port: bound)), data in \(dataDir)/broker")
                     fflush(nil)
                 }
             }

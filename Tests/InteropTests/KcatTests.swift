@@ -4,50 +4,6 @@ import Testing
 
 /// kcat (librdkafka) against `ridestream broker serve`. CI installs kcat (`.ci/run`).
 @Suite(.serialized) struct KcatTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var binary: String { root.appendingPathComponent(".build/debug/ridestream").path }
-
-    /// A running `broker serve` on a free port, stopped with SIGTERM.
-    final class Server: @unchecked Sendable {
-        let process = Process()
-        let output = Pipe()
-        let port: Int
-        let dir = TemporaryDirectory("kafka-port")
-
-        init() throws {
-            process.executableURL = URL(fileURLWithPath: KcatTests.binary)
-            process.arguments = ["broker", "serve", "--port", "0", "--data-dir", dir.path, "--default-partitions", "3"]
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var line = ""
-            while !line.contains("\n") {
-                let data = output.fileHandleForReading.availableData
-                guard !data.isEmpty else { break }
-                line += String(decoding: data, as: UTF8.self)
-            }
-            guard let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-                  let port = Int(line[range].split(separator: ":").last!) else {
-                throw KcatError("broker serve did not report its port: \(line)")
-            }
-            self.port = port
-        }
-
-        var bootstrap: String { "127.0.0.1:\(port)" }
-
-        func stop() -> Int32 {
-            process.terminate()
-            process.waitUntilExit()
-            dir.remove()
-            return process.terminationStatus
-        }
-    }
-
-    struct KcatError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-
     /// Runs kcat with `input` on standard input; returns its standard output.
     static func kcat(_ arguments: [String], input: String? = nil) throws -> String {
         let process = Process()
@@ -63,14 +19,13 @@ import Testing
         try stdin.fileHandleForWriting.close()
         let data = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw KcatError("kcat \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else { throw InteropError("kcat \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
         return String(decoding: data, as: UTF8.self)
     }
 
     @Test func listProduceAndConsumeWithKcat() throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
-        let server = try Server()
+        let server = try InteropServer()
         defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
 
         let lines = (1 ... 100_000).map { "line-\($0)" }
@@ -100,8 +55,7 @@ import Testing
     /// without one would start at the log end, Kafka's default reset).
     @Test func consumerGroupResumesFromCommittedOffsets() throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
-        let server = try Server()
+        let server = try InteropServer()
         defer { #expect(server.stop() == 0) }
         let first = (1 ... 3000).map { "a-\($0)" }
         _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: first.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")

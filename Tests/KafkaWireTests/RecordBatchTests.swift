@@ -1,4 +1,5 @@
 import KafkaWire
+import TestSupport
 import Testing
 
 @Suite struct RecordBatchTests {
@@ -134,17 +135,4 @@ import Testing
 
 func randomBytes(_ count: Int, _ generator: inout SystemRandomNumberGenerator) -> [UInt8] {
     (0 ..< count).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }
-}
-
-func hexString(_ bytes: [UInt8]) -> String {
-    bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-}
-
-func fromHex(_ hex: String) -> [UInt8] {
-    var bytes: [UInt8] = []
-    var iterator = hex.makeIterator()
-    while let high = iterator.next(), let low = iterator.next() {
-        bytes.append(UInt8(String([high, low]), radix: 16)!)
-    }
-    return bytes
 }

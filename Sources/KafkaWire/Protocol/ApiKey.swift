@@ -44,6 +44,9 @@ public struct ApiKey: RawRepresentable, Hashable, Sendable, CustomStringConverti
         Self.table[rawValue].map { $0.min ... $0.max }
     }
 
+    /// Whether this broker answers `version` of this API.
+    public func serves(_ version: Int16) -> Bool { supported?.contains(version) ?? false }
+
     /// Whether `version` of this API uses flexible (compact, tagged) encodings.
     public func isFlexible(_ version: Int16) -> Bool {
         guard let first = Self.table[rawValue]?.firstFlexible else { return false }

@@ -32,6 +32,14 @@ public enum ApiVersions {
     private static var servedLowest: Int16 { ApiKey.apiVersions.supported!.lowerBound }
 }
 
+/// The answer to a request for an API or version this broker does not serve: the body is the
+/// error code UNSUPPORTED_VERSION (35) alone. Every classic Kafka response that can fail as a
+/// whole carries an error code; this is the shape Kafka's own fallback (ApiVersions v0) starts
+/// with, and it lets the client log the error instead of seeing its connection dropped.
+public enum UnsupportedRequest {
+    public static let responseBody: [UInt8] = [0, UInt8(ErrorCode.unsupportedVersion.rawValue)]
+}
+
 /// Response framing: size, correlation id (response header v0), then the body.
 public enum ResponseFrame {
     public static func make(correlationID: Int32, body: [UInt8]) -> [UInt8] {

@@ -1,0 +1,110 @@
+import KafkaWire
+import LogStore
+
+/// Idempotent-producer de-duplication for one partition (Kafka's producer state).
+///
+/// A producer that called InitProducerId stamps every batch with its producer id, epoch and
+/// the sequence number of the batch's first record; sequences count records per partition
+/// from 0 and wrap at `Int32.max`. A retried batch (its response was lost) carries the same
+/// sequences again. For each producer the table keeps the epoch and the last
+/// `retainedBatches` batches appended (Kafka keeps 5, matching
+/// `max.in.flight.requests.per.connection`):
+/// - a batch equal to a retained one is a duplicate: answered with the first append's offsets,
+///   not appended again;
+/// - the next batch of the current epoch must start right after the last sequence, else
+///   OUT_OF_ORDER_SEQUENCE_NUMBER;
+/// - an older epoch is fenced (INVALID_PRODUCER_EPOCH); a newer one starts over at sequence 0;
+/// - a producer the table does not know (new, or known before a broker restart: the table
+///   lives in memory) is accepted at any sequence.
+///
+/// The table holds at most `maximumProducers` producers; the one idle longest is forgotten
+/// first, so memory stays bounded whatever the number of short-lived producers.
+struct ProducerSequences {
+    static let retainedBatches = 5
+    static let maximumProducers = 4096
+
+    struct AppendedBatch: Hashable {
+        var firstSequence: Int32
+        var lastSequence: Int32
+        var result: AppendResult
+    }
+
+    struct Producer {
+        var epoch: Int16
+        var batches: [AppendedBatch]
+        var lastUse: UInt64
+    }
+
+    enum Verdict: Equatable {
+        case append
+        case duplicate(AppendResult)
+    }
+
+    private var producers: [Int64: Producer] = [:]
+    private var useCounter: UInt64 = 0
+
+    /// Whether a batch takes part in de-duplication: it carries a producer id and a sequence.
+    static func isIdempotent(_ header: RecordBatchHeader) -> Bool {
+        header.producerId >= 0 && header.baseSequence >= 0
+    }
+
+    static func lastSequence(_ header: RecordBatchHeader) -> Int32 {
+        let last = Int64(header.baseSequence) + Int64(header.lastOffsetDelta)
+        return Int32(truncatingIfNeeded: last > Int64(Int32.max) ? last - Int64(Int32.max) - 1 : last)
+    }
+
+    static func successor(of sequence: Int32) -> Int32 { sequence == Int32.max ? 0 : sequence + 1 }
+
+    /// What to do with an idempotent batch about to be appended to `partition`.
+    func check(_ header: RecordBatchHeader, partition: TopicPartition) throws(BrokerError) -> Verdict {
+        guard let known = producers[header.producerId] else { return .append }
+        let first = header.baseSequence
+        if header.producerEpoch < known.epoch {
+            throw BrokerError(
+                .invalidProducerEpoch,
+                "\(partition): producer \(header.producerId) epoch \(header.producerEpoch) is older than its current epoch \(known.epoch)"
+            )
+        }
+        if header.producerEpoch > known.epoch {
+            guard first == 0 else {
+                throw BrokerError(
+                    .outOfOrderSequenceNumber,
+                    "\(partition): producer \(header.producerId) began epoch \(header.producerEpoch) at sequence \(first), not 0"
+                )
+            }
+            return .append
+        }
+        let last = Self.lastSequence(header)
+        if let earlier = known.batches.first(where: { $0.firstSequence == first && $0.lastSequence == last }) {
+            return .duplicate(earlier.result)
+        }
+        let expected = Self.successor(of: known.batches.last!.lastSequence)
+        guard first == expected else {
+            throw BrokerError(
+                .outOfOrderSequenceNumber,
+                "\(partition): producer \(header.producerId) sent sequence \(first), expected \(expected)"
+            )
+        }
+        return .append
+    }
+
+    /// Records a batch that `check` allowed and the log appended.
+    mutating func record(_ header: RecordBatchHeader, result: AppendResult) {
+        useCounter += 1
+        let batch = AppendedBatch(firstSequence: header.baseSequence, lastSequence: Self.lastSequence(header), result: result)
+        if var known = producers[header.producerId], known.epoch == header.producerEpoch {
+            known.batches.append(batch)
+            if known.batches.count > Self.retainedBatches { known.batches.removeFirst() }
+            known.lastUse = useCounter
+            producers[header.producerId] = known
+            return
+        }
+        producers[header.producerId] = Producer(epoch: header.producerEpoch, batches: [batch], lastUse: useCounter)
+        if producers.count > Self.maximumProducers,
+           let idlest = producers.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            producers.removeValue(forKey: idlest)
+        }
+    }
+
+    var producerCount: Int { producers.count }
+}

@@ -1,0 +1,153 @@
+import Broker
+import Groups
+import KafkaWire
+import LogStore
+
+/// Topic and broker settings under their Kafka names, for CreateTopics (settings given at
+/// creation) and DescribeConfigs.
+///
+/// Topic settings that can be set: `retention.ms`, `retention.bytes` (-1: no limit),
+/// `segment.bytes`, `segment.ms`, `max.message.bytes`; `cleanup.policy` is accepted only as
+/// `delete`, the one policy this broker has. Each topic setting has a broker-wide synonym
+/// (`log.retention.ms`, ...) whose value applies when the topic does not override it.
+enum KafkaConfigNames {
+    struct Problem: Error {
+        var message: String
+    }
+
+    /// One settable topic setting: its names and how it reads and writes a configuration.
+    private struct TopicSetting: Sendable {
+        var name: String
+        var brokerName: String
+        var type: DescribeConfigs.ValueType
+        var override: @Sendable (TopicConfiguration) -> String?
+        var effective: @Sendable (LogConfiguration) -> String
+        var set: @Sendable (inout TopicConfiguration, Int64) -> Void
+    }
+
+    private static let topicSettings: [TopicSetting] = [
+        TopicSetting(
+            name: "retention.ms", brokerName: "log.retention.ms", type: .long,
+            override: { $0.retentionMilliseconds.map(String.init) }, effective: { String($0.retentionMilliseconds ?? -1) },
+            set: { $0.retentionMilliseconds = $1 }
+        ),
+        TopicSetting(
+            name: "retention.bytes", brokerName: "log.retention.bytes", type: .long,
+            override: { $0.retentionBytes.map(String.init) }, effective: { String($0.retentionBytes ?? -1) },
+            set: { $0.retentionBytes = $1 }
+        ),
+        TopicSetting(
+            name: "segment.bytes", brokerName: "log.segment.bytes", type: .int,
+            override: { $0.segmentBytes.map(String.init) }, effective: { String($0.segmentBytes) },
+            set: { $0.segmentBytes = Int($1) }
+        ),
+        TopicSetting(
+            name: "segment.ms", brokerName: "log.roll.ms", type: .long,
+            override: { $0.segmentMilliseconds.map(String.init) }, effective: { String($0.segmentMilliseconds) },
+            set: { $0.segmentMilliseconds = $1 }
+        ),
+        TopicSetting(
+            name: "max.message.bytes", brokerName: "message.max.bytes", type: .int,
+            override: { $0.maxMessageBytes.map(String.init) }, effective: { String($0.maxBatchBytes) },
+            set: { $0.maxMessageBytes = Int($1) }
+        ),
+    ]
+
+    /// Applies CreateTopics settings to a configuration; the error names the setting.
+    static func apply(_ configs: [CreateTopics.Config], to configuration: inout TopicConfiguration) throws(Problem) {
+        for config in configs {
+            guard let value = config.value else { continue }
+            if config.name == "cleanup.policy" {
+                guard value == "delete" else { throw Problem(message: "cleanup.policy '\(value)' is not supported; only 'delete' is") }
+                continue
+            }
+            guard let setting = topicSettings.first(where: { $0.name == config.name }) else {
+                let known = (topicSettings.map(\.name) + ["cleanup.policy"]).joined(separator: ", ")
+                throw Problem(message: "unknown or unsupported topic setting '\(config.name)' (settable: \(known))")
+            }
+            guard let number = Int64(value), number >= -1, number != 0 || setting.name == "retention.bytes" else {
+                throw Problem(message: "\(config.name) must be a positive integer\(setting.type == .long ? " or -1" : ""), got '\(value)'")
+            }
+            setting.set(&configuration, number)
+        }
+    }
+
+    /// A topic's settings as DescribeConfigs reports them: overrides with source TOPIC_CONFIG,
+    /// the rest with the broker's value.
+    static func topicEntries(_ configuration: TopicConfiguration, broker: BrokerConfiguration) -> [DescribeConfigs.Entry] {
+        let effective = configuration.logConfiguration(defaults: broker.log)
+        var entries = topicSettings.map { setting in
+            let brokerValue = setting.effective(broker.log)
+            let brokerSynonym = DescribeConfigs.Synonym(name: setting.brokerName, value: brokerValue, source: .staticBrokerConfig)
+            if let override = setting.override(configuration) {
+                return DescribeConfigs.Entry(
+                    name: setting.name, value: override, readOnly: false, source: .topicConfig, type: setting.type,
+                    synonyms: [DescribeConfigs.Synonym(name: setting.name, value: override, source: .topicConfig), brokerSynonym]
+                )
+            }
+            return DescribeConfigs.Entry(
+                name: setting.name, value: setting.effective(effective), readOnly: false, source: .staticBrokerConfig,
+                type: setting.type, synonyms: [brokerSynonym]
+            )
+        }
+        entries += fixed([
+            ("cleanup.policy", "delete", .list), ("compression.type", "producer", .string),
+            ("message.timestamp.type", "CreateTime", .string),
+            ("flush.messages", flushMessages(effective.flush), .long), ("flush.ms", flushMilliseconds(effective.flush), .long),
+            ("index.interval.bytes", String(effective.indexIntervalBytes), .int),
+        ])
+        return entries
+    }
+
+    /// The broker's own settings as DescribeConfigs reports them (read-only: they come from the
+    /// command line or the configuration file).
+    static func brokerEntries(_ broker: BrokerConfiguration, server: ServerConfiguration, advertised: Metadata.Broker) -> [DescribeConfigs.Entry] {
+        let log = broker.log
+        let entries: [(String, String, DescribeConfigs.ValueType)] = [
+            ("broker.id", String(server.nodeID), .int),
+            ("listeners", "PLAINTEXT://\(server.host):\(advertised.port)", .string),
+            ("advertised.listeners", "PLAINTEXT://\(advertised.host):\(advertised.port)", .string),
+            ("num.partitions", String(broker.defaultPartitions), .int),
+            ("auto.create.topics.enable", String(broker.autoCreateTopics), .boolean),
+            ("default.replication.factor", "1", .int),
+            ("log.dirs", broker.dataDirectory, .string),
+            ("log.retention.ms", String(log.retentionMilliseconds ?? -1), .long),
+            ("log.retention.bytes", String(log.retentionBytes ?? -1), .long),
+            ("log.segment.bytes", String(log.segmentBytes), .int),
+            ("log.roll.ms", String(log.segmentMilliseconds), .long),
+            ("log.index.interval.bytes", String(log.indexIntervalBytes), .int),
+            ("log.flush.interval.messages", flushMessages(log.flush), .long),
+            ("log.flush.interval.ms", flushMilliseconds(log.flush), .long),
+            ("log.retention.check.interval.ms", String(broker.retentionCheckIntervalMs), .long),
+            ("message.max.bytes", String(log.maxBatchBytes), .int),
+            ("socket.request.max.bytes", String(server.maxFrameBytes), .int),
+            ("connections.max.idle.ms", String(server.idleTimeoutMs), .long),
+            ("group.initial.rebalance.delay.ms", String(broker.groups.initialRebalanceDelayMs), .int),
+            ("group.min.session.timeout.ms", String(broker.groups.minSessionTimeoutMs), .int),
+            ("group.max.session.timeout.ms", String(broker.groups.maxSessionTimeoutMs), .int),
+            ("group.max.size", String(broker.groups.maxGroupSize), .int),
+        ]
+        return entries.map { DescribeConfigs.Entry(name: $0.0, value: $0.1, readOnly: true, source: .staticBrokerConfig, type: $0.2) }
+    }
+
+    private static func fixed(_ values: [(String, String, DescribeConfigs.ValueType)]) -> [DescribeConfigs.Entry] {
+        values.map { DescribeConfigs.Entry(name: $0.0, value: $0.1, readOnly: true, source: .defaultConfig, type: $0.2) }
+    }
+
+    /// Kafka's `flush.messages`: Long.MAX_VALUE for "leave it to the OS".
+    private static func flushMessages(_ policy: FlushPolicy) -> String {
+        switch policy {
+        case .never: return String(Int64.max)
+        case .everyAppend: return "1"
+        case let .interval(records, _): return String(records.map(Int64.init) ?? Int64.max)
+        }
+    }
+
+    private static func flushMilliseconds(_ policy: FlushPolicy) -> String {
+        switch policy {
+        case .never: return String(Int64.max)
+        case .everyAppend: return "0"
+        case let .interval(_, milliseconds): return String(milliseconds ?? Int64.max)
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Broker
+import Groups
+import KafkaWire
+import Logging
+
+extension RequestDispatcher {
+    /// The administration APIs and InitProducerId. Returns nil for other APIs.
+    func respondToAdminRequest(_ header: RequestHeader, _ raw: UnsafeRawBufferPointer) async throws(WireError) -> [UInt8]? {
+        let version = header.apiVersion
+        switch header.apiKey {
+        case .createTopics:
+            return CreateTopics.responseBody(try CreateTopics.Request.decode(raw).topicsResults(self))
+        case .deleteTopics:
+            let request = try DeleteTopics.Request.decode(raw)
+            return DeleteTopics.responseBody(version: version, request.names.map(deleteTopic))
+        case .createPartitions:
+            let request = try CreatePartitions.Request.decode(raw)
+            return CreatePartitions.responseBody(request.topics.map { addPartitions($0, validateOnly: request.validateOnly) })
+        case .listGroups:
+            let groups = await broker.coordinator.listGroups()
+            return ListGroups.responseBody(version: version, groups: groups.map { ($0.groupID, $0.protocolType) })
+        case .describeGroups:
+            let request = try DescribeGroups.Request.decode(raw, version: version)
+            var groups: [DescribeGroups.Group] = []
+            for id in request.groups { groups.append(await describeGroup(id)) }
+            return DescribeGroups.responseBody(version: version, groups: groups)
+        case .describeConfigs:
+            let request = try DescribeConfigs.Request.decode(raw, version: version)
+            return DescribeConfigs.responseBody(
+                version: version, includeSynonyms: request.includeSynonyms, results: request.resources.map(describeConfigs)
+            )
+        case .initProducerId:
+            let request = try InitProducerId.Request.decode(raw)
+            guard request.transactionalID == nil else {
+                logger.notice("refused a transactional producer", metadata: ["transactional.id": "\(request.transactionalID ?? "")"])
+                return InitProducerId.responseBody(error: .invalidRequest, producerID: -1, epoch: -1)
+            }
+            let allocated = broker.producerIDs.allocate()
+            return InitProducerId.responseBody(error: .noError, producerID: allocated.producerID, epoch: allocated.epoch)
+        default:
+            return nil
+        }
+    }
+
+    /// Checks and creates one topic of a CreateTopics request.
+    func createTopic(_ topic: CreateTopics.Topic, validateOnly: Bool) -> TopicResult {
+        func failure(_ code: ErrorCode, _ message: String) -> TopicResult { TopicResult(name: topic.name, error: code, message: message) }
+        var configuration = TopicConfiguration(partitions: broker.configuration.defaultPartitions)
+        if !topic.assignments.isEmpty {
+            guard topic.partitions == -1, topic.replicationFactor == -1 else {
+                return failure(.invalidRequest, "give either partition and replica counts or a replica assignment, not both")
+            }
+            guard Set(topic.assignments.keys) == Set(0 ..< Int32(topic.assignments.count)),
+                  topic.assignments.values.allSatisfy({ $0 == [configurationNodeID] }) else {
+                return failure(.invalidReplicaAssignment, "every partition 0..<n must be assigned to broker \(configurationNodeID) alone")
+            }
+            configuration.partitions = topic.assignments.count
+        } else {
+            if topic.partitions != -1 { configuration.partitions = Int(topic.partitions) }
+            guard topic.replicationFactor == -1 || topic.replicationFactor == 1 else {
+                return failure(.invalidReplicationFactor, "replication factor \(topic.replicationFactor) is more than the 1 broker available")
+            }
+        }
+        do {
+            try KafkaConfigNames.apply(topic.configs, to: &configuration)
+        } catch {
+            return failure(.invalidConfig, "topic '\(topic.name)': \(error.message)")
+        }
+        do {
+            if validateOnly {
+                try broker.validateNewTopic(topic.name, configuration: configuration)
+            } else {
+                try broker.createTopic(topic.name, configuration: configuration)
+            }
+            return TopicResult(name: topic.name, error: .noError)
+        } catch {
+            return failure(error.code, error.message)
+        }
+    }
+
+    private func deleteTopic(_ name: String) -> TopicResult {
+        do {
+            try broker.deleteTopic(name)
+            return TopicResult(name: name, error: .noError)
+        } catch {
+            return TopicResult(name: name, error: error.code, message: error.message)
+        }
+    }
+
+    private var configurationNodeID: Int32 { configuration.nodeID }
+
+    private func addPartitions(_ topic: CreatePartitions.Topic, validateOnly: Bool) -> TopicResult {
+        do {
+            let current = try broker.partitionCount(topic.name)
+            if let assignments = topic.assignments {
+                guard assignments.count == Int(topic.totalCount) - current, assignments.allSatisfy({ $0 == [configuration.nodeID] }) else {
+                    return TopicResult(
+                        name: topic.name, error: .invalidReplicaAssignment,
+                        message: "each of the \(Int(topic.totalCount) - current) new partitions must be assigned to broker \(configuration.nodeID) alone"
+                    )
+                }
+            }
+            if validateOnly {
+                guard Int(topic.totalCount) > current else {
+                    return TopicResult(name: topic.name, error: .invalidPartitions, message: "topic '\(topic.name)' already has \(current) partitions")
+                }
+            } else {
+                try broker.addPartitions(topic.name, totalCount: Int(topic.totalCount))
+            }
+            return TopicResult(name: topic.name, error: .noError)
+        } catch {
+            return TopicResult(name: topic.name, error: error.code, message: error.message)
+        }
+    }
+
+    /// A group as DescribeGroups shows it; like Kafka, member metadata and assignments only
+    /// once the group is stable, and an unknown group is "Dead".
+    private func describeGroup(_ id: String) async -> DescribeGroups.Group {
+        guard let group = await broker.coordinator.describe(groupID: id) else {
+            return DescribeGroups.Group(groupID: id, state: GroupState.dead.rawValue, protocolType: "", protocolName: "", members: [])
+        }
+        let stable = group.state == .stable
+        return DescribeGroups.Group(
+            groupID: id, state: group.state.rawValue, protocolType: group.protocolType, protocolName: stable ? group.protocolName : "",
+            members: group.members.map { member in
+                DescribeGroups.Member(
+                    memberID: member.memberID.rawValue, clientID: member.clientID, clientHost: member.clientHost,
+                    metadata: stable ? member.metadata : [], assignment: stable ? member.assignment : []
+                )
+            }
+        )
+    }
+
+    private func describeConfigs(_ resource: DescribeConfigs.Resource) -> DescribeConfigs.Result {
+        func result(_ entries: [DescribeConfigs.Entry]) -> DescribeConfigs.Result {
+            let wanted = resource.keys.map(Set.init)
+            return DescribeConfigs.Result(
+                error: .noError, message: nil, type: resource.type, name: resource.name,
+                entries: entries.filter { wanted?.contains($0.name) ?? true }
+            )
+        }
+        func failure(_ code: ErrorCode, _ message: String) -> DescribeConfigs.Result {
+            DescribeConfigs.Result(error: code, message: message, type: resource.type, name: resource.name, entries: [])
+        }
+        switch DescribeConfigs.ResourceType(rawValue: resource.type) {
+        case .topic:
+            do {
+                let topic = try broker.describeTopic(resource.name)
+                return result(KafkaConfigNames.topicEntries(topic.configuration, broker: broker.configuration))
+            } catch {
+                return failure(error.code, error.message)
+            }
+        case .broker:
+            guard resource.name.isEmpty || resource.name == String(configuration.nodeID) else {
+                return failure(.invalidRequest, "there is no broker '\(resource.name)'; this broker's id is \(configuration.nodeID)")
+            }
+            return result(KafkaConfigNames.brokerEntries(broker.configuration, server: configuration, advertised: advertised))
+        default:
+            return failure(.invalidRequest, "resource type \(resource.type) is not supported (topics: 2, brokers: 4)")
+        }
+    }
+}
+
+extension CreateTopics.Request {
+    /// One result per topic; a name given twice fails both, as in Kafka.
+    fileprivate func topicsResults(_ dispatcher: RequestDispatcher) -> [TopicResult] {
+        let names = topics.map(\.name)
+        return topics.map { topic in
+            guard names.filter({ $0 == topic.name }).count == 1 else {
+                return TopicResult(name: topic.name, error: .invalidRequest, message: "topic '\(topic.name)' appears more than once in the request")
+            }
+            return dispatcher.createTopic(topic, validateOnly: validateOnly)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Broker
+import BrokerServer
+
+/// The Kafka-port options shared by `broker serve` and `simulate --serve`.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Address to listen on. The default, 'localhost', listens on both 127.0.0.1 and ::1; 0.0.0.0 or :: exposes the port to the network.")
+    var host = "localhost"
+    @Option(help: "Port to listen on (0: any free port, printed at start).") var port = 9092
+    @Option(help: "Host clients are told to connect to (default: 127.0.0.1 for loopback, else --host).") var advertisedHost: String?
+    @Option(help: "Port clients are told to connect to (default: the bound port).") var advertisedPort: Int?
+    @Option(help: "Largest request frame accepted, in bytes; larger ones close that connection.") var maxFrameBytes = 104_857_600
+    @Option(help: "Close connections idle for this many milliseconds.") var idleTimeoutMs: Int64 = 600_000
+
+    func validate() throws {
+        guard (0 ... 65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
+        if let advertisedPort, !(1 ... 65535).contains(advertisedPort) {
+            throw ValidationError("--advertised-port must be between 1 and 65535, got \(advertisedPort)")
+        }
+        guard maxFrameBytes >= 1024 else { throw ValidationError("--max-frame-bytes must be at least 1024, got \(maxFrameBytes)") }
+        guard idleTimeoutMs > 0 else { throw ValidationError("--idle-timeout-ms must be positive, got \(idleTimeoutMs)") }
+    }
+
+    var configuration: ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.advertisedHost = advertisedHost
+        configuration.advertisedPort = advertisedPort
+        configuration.maxFrameBytes = maxFrameBytes
+        configuration.idleTimeoutMs = idleTimeoutMs
+        return configuration
+    }
+}
