@@ -18,6 +18,7 @@ public final class KafkaServer: Sendable {
     public let configuration: ServerConfiguration
     private let dispatcher: RequestDispatcher
     private let group: MultiThreadedEventLoopGroup
+    private let connections = ConnectionRegistry()
     private let logger: Logger
 
     public init(broker: Broker, configuration: ServerConfiguration, logger: Logger = Logger(label: "ridestream.server")) {
@@ -26,6 +27,9 @@ public final class KafkaServer: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.logger = logger
     }
+
+    /// The port bound, once `run` has bound it (0 before).
+    public var boundPort: Int { dispatcher.boundPort.value }
 
     /// Binds and serves until the task is cancelled; reports the bound port first through
     /// `onBound` (useful with port 0).
@@ -53,6 +57,7 @@ public final class KafkaServer: Sendable {
         } onCancel: {
             for channel in listening { channel.close(promise: nil) }
         }
+        await connections.closeAll()
         try? await group.shutdownGracefully()
     }
 
@@ -61,6 +66,7 @@ public final class KafkaServer: Sendable {
         let maxFrame = configuration.maxFrameBytes
         let idle = TimeAmount.milliseconds(configuration.idleTimeoutMs)
         let logger = logger
+        let connections = connections
         return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -69,7 +75,8 @@ public final class KafkaServer: Sendable {
                 let (frames, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .unbounded)
                 let handler = FrameHandler(maxFrameBytes: maxFrame, frames: continuation)
                 let clientHost = channel.remoteAddress?.ipAddress.map { "/" + $0 } ?? ""
-                Task {
+                let loop = Task {
+                    defer { connections.remove(channel) }
                     for await frame in frames {
                         do {
                             let response = try await dispatcher.handle(frame, clientHost: clientHost)
@@ -86,6 +93,7 @@ public final class KafkaServer: Sendable {
                         }
                     }
                 }
+                connections.add(channel, loop: loop)
                 do {
                     try channel.pipeline.syncOperations.addHandlers(IdleStateHandler(readTimeout: idle), handler)
                     return channel.eventLoop.makeSucceededVoidFuture()

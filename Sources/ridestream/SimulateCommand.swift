@@ -45,6 +45,11 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(help: "Pace simulated time to the wall clock (one tick per tick of real time).")
     var realtime = false
 
+    @Flag(help: "Serve the run's broker on the Kafka port while it runs, for kcat and other Kafka clients (see --port).")
+    var serve = false
+
+    @OptionGroup(title: "Kafka port (with --serve)") var server: ServerOptions
+
     func run() async throws {
         let configuration: PipelineConfiguration
         do {
@@ -61,10 +66,18 @@ struct SimulateCommand: AsyncParsableCommand {
         let stop = StopSignal()
         stop.installHandlers()
         // Line by line even when stdout is a file or a pipe, so progress shows as it happens.
-        let runner = PipelineRunner(configuration: configuration, options: options, stop: stop) { line in
-            print(line)
-            fflush(nil)
-        }
+        let serverConfiguration = server.configuration
+        let runner = PipelineRunner(
+            configuration: configuration, options: options, stop: stop,
+            output: { line in
+                print(line)
+                fflush(nil)
+            },
+            attach: { broker in
+                guard serve else { return {} }
+                return try await KafkaPort.open(broker: broker, configuration: serverConfiguration)
+            }
+        )
         let summary: RunSummary
         do {
             summary = try await runner.run()

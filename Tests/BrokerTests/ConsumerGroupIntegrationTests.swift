@@ -6,8 +6,10 @@ import TestSupport
 import Testing
 
 /// In-process consumers in groups against a real broker. Waits are for events (`eventually`).
-/// Heartbeats are frequent and sessions long enough (5 s) that a member is not expired by a
-/// loaded machine starving its poll loop; the crash test waits for that expiry on purpose.
+/// Heartbeats are frequent and sessions long (15 s) so that a member is not expired by a
+/// loaded machine starving its poll loop (an expiry means a rebalance, and records read again
+/// from the last commit, which would break the exactly-once counts); the crash test uses 5 s
+/// sessions, as it waits for that expiry on purpose.
 @Suite struct ConsumerGroupIntegrationTests {
     static func harness() throws -> TestBroker {
         try TestBroker { configuration in
@@ -15,10 +17,10 @@ import Testing
         }
     }
 
-    static func configuration(_ group: String, assignor: String = "range") -> ConsumerConfiguration {
+    static func configuration(_ group: String, assignor: String = "range", sessionTimeoutMs: Int32 = 15_000) -> ConsumerConfiguration {
         var configuration = ConsumerConfiguration(groupID: group, topics: ["t"])
-        configuration.sessionTimeoutMs = 5000
-        configuration.rebalanceTimeoutMs = 8_000
+        configuration.sessionTimeoutMs = sessionTimeoutMs
+        configuration.rebalanceTimeoutMs = 20_000
         configuration.heartbeatIntervalMs = 20
         configuration.fetchMaxWaitMs = 20
         configuration.assignors = [assignor]
@@ -124,7 +126,7 @@ import Testing
     @Test func leavingAndCrashedMembersTriggerRebalances() async throws {
         let harness = try Self.harness()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 4))
-        let members = (0 ..< 3).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("g", assignor: "sticky"))) }
+        let members = (0 ..< 3).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("g", assignor: "sticky", sessionTimeoutMs: 5000))) }
         #expect(await Self.settled(members, partitions: 4))
         let before = await members[0].consumer.generation
 

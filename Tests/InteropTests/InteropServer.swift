@@ -2,6 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
+/// The suites that drive external clients against a running server. Serialized, so that the
+/// servers, clients and simulations they start do not all compete for the machine at once.
+@Suite(.serialized) enum Interop {}
+
 /// A running `ridestream broker serve` on a free port in a temporary data directory, for
 /// clients nobody here wrote. Stopped with SIGTERM, which must exit 0 with the logs closed.
 final class InteropServer: @unchecked Sendable {

@@ -2,68 +2,71 @@ import Foundation
 import TestSupport
 import Testing
 
-/// kcat (librdkafka) against `ridestream broker serve`. CI installs kcat (`.ci/run`).
-@Suite(.serialized) struct KcatTests {
-    /// Runs kcat with `input` on standard input; returns its standard output.
-    static func kcat(_ arguments: [String], input: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        process.arguments = arguments
-        let stdout = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw InteropError("kcat \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    @Test func listProduceAndConsumeWithKcat() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
-        let server = try InteropServer()
-        defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
-
-        let lines = (1 ... 100_000).map { "line-\($0)" }
-        _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "rides"], input: lines.joined(separator: "\n") + "\n")
-        let listing = try Self.kcat(["-b", server.bootstrap, "-L", "-t", "rides"])
-        #expect(listing.contains("broker 1 at 127.0.0.1:\(server.port)"))
-        #expect(listing.contains(#"topic "rides" with 3 partitions"#))
-
-        let consumed = try Self.kcat(["-b", server.bootstrap, "-C", "-t", "rides", "-e", "-q", "-f", "%p %s\n"])
-        var perPartition: [String: [Int]] = [:]
-        for row in consumed.split(separator: "\n") {
-            let parts = row.split(separator: " ")
-            perPartition[String(parts[0]), default: []].append(Int(parts[1].dropFirst(5))!)
+extension Interop {
+    /// kcat (librdkafka) against `ridestream broker serve`. CI installs kcat (`.ci/run`).
+    @Suite struct KcatTests {
+        /// Runs kcat with `input` on standard input; returns its standard output.
+        static func kcat(_ arguments: [String], input: String? = nil) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+            process.arguments = arguments
+            let stdout = Pipe()
+            let stdin = Pipe()
+            process.standardOutput = stdout
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = stdin
+            try process.run()
+            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+            try stdin.fileHandleForWriting.close()
+            let data = stdout.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw InteropError("kcat \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
+            return String(decoding: data, as: UTF8.self)
         }
-        let all = perPartition.values.flatMap { $0 }
-        #expect(all.count == lines.count, "every line once")
-        #expect(Set(all) == Set(1 ... 100_000))
-        for (partition, numbers) in perPartition {
-            #expect(numbers == numbers.sorted(), "partition \(partition) keeps the produce order")
-        }
-    }
 
-    /// kcat's high-level consumer (`-G`): FindCoordinator, JoinGroup, SyncGroup, Heartbeat,
-    /// OffsetFetch, OffsetCommit and LeaveGroup. A second run of the same group reads only
-    /// what was produced after the first one committed. Records are keyed so that every
-    /// partition has records, and so a committed offset, before the second run (a partition
-    /// without one would start at the log end, Kafka's default reset).
-    @Test func consumerGroupResumesFromCommittedOffsets() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
-        let server = try InteropServer()
-        defer { #expect(server.stop() == 0) }
-        let first = (1 ... 3000).map { "a-\($0)" }
-        _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: first.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
-        let firstRun = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-o", "beginning", "-q", "-e"])
-        #expect(Set(firstRun.split(separator: "\n").map(String.init)) == Set(first))
-        let second = (1 ... 500).map { "b-\($0)" }
-        _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: second.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
-        let secondRun = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-q", "-e"])
-        #expect(secondRun.split(separator: "\n").map(String.init).sorted() == second.sorted(), "only the new records, each once")
-    }
+        @Test func listProduceAndConsumeWithKcat() throws {
+            try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
+            let server = try InteropServer()
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+
+            let lines = (1 ... 100_000).map { "line-\($0)" }
+            _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "rides"], input: lines.joined(separator: "\n") + "\n")
+            let listing = try Self.kcat(["-b", server.bootstrap, "-L", "-t", "rides"])
+            #expect(listing.contains("broker 1 at 127.0.0.1:\(server.port)"))
+            #expect(listing.contains(#"topic "rides" with 3 partitions"#))
+
+            let consumed = try Self.kcat(["-b", server.bootstrap, "-C", "-t", "rides", "-e", "-q", "-f", "%p %s\n"])
+            var perPartition: [String: [Int]] = [:]
+            for row in consumed.split(separator: "\n") {
+                let parts = row.split(separator: " ")
+                perPartition[String(parts[0]), default: []].append(Int(parts[1].dropFirst(5))!)
+            }
+            let all = perPartition.values.flatMap { $0 }
+            #expect(all.count == lines.count, "every line once")
+            #expect(Set(all) == Set(1 ... 100_000))
+            for (partition, numbers) in perPartition {
+                #expect(numbers == numbers.sorted(), "partition \(partition) keeps the produce order")
+            }
+        }
+
+        /// kcat's high-level consumer (`-G`): FindCoordinator, JoinGroup, SyncGroup, Heartbeat,
+        /// OffsetFetch, OffsetCommit and LeaveGroup. A second run of the same group reads only
+        /// what was produced after the first one committed. Records are keyed so that every
+        /// partition has records, and so a committed offset, before the second run (a partition
+        /// without one would start at the log end, Kafka's default reset).
+        @Test func consumerGroupResumesFromCommittedOffsets() throws {
+            try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
+            let server = try InteropServer()
+            defer { #expect(server.stop() == 0) }
+            let first = (1 ... 3000).map { "a-\($0)" }
+            _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: first.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
+            let firstRun = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-o", "beginning", "-q", "-e"])
+            #expect(Set(firstRun.split(separator: "\n").map(String.init)) == Set(first))
+            let second = (1 ... 500).map { "b-\($0)" }
+            _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: second.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
+            let secondRun = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-q", "-e"])
+            #expect(secondRun.split(separator: "\n").map(String.init).sorted() == second.sorted(), "only the new records, each once")
+        }
+}
+
 }

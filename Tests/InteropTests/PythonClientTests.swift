@@ -3,74 +3,76 @@ import KafkaWire
 import TestSupport
 import Testing
 
-/// confluent-kafka (librdkafka) and kafka-python against `ridestream broker serve`. The
-/// scripts in `python/` do the client side and fail with a message naming what broke; `.ci/run`
-/// installs both clients from PyPI into `.venv` (see `requirements.txt`).
-@Suite(.serialized) struct PythonClientTests {
-    static var python: String { InteropServer.root.appendingPathComponent(".venv/bin/python").path }
-    static var scripts: URL { InteropServer.root.appendingPathComponent("Tests/InteropTests/python") }
+extension Interop {
+    /// confluent-kafka (librdkafka) and kafka-python against `ridestream broker serve`. The
+    /// scripts in `python/` do the client side and fail with a message naming what broke; `.ci/run`
+    /// installs both clients from PyPI into `.venv` (see `requirements.txt`).
+    @Suite struct PythonClientTests {
+        static var python: String { InteropServer.root.appendingPathComponent(".venv/bin/python").path }
+        static var scripts: URL { InteropServer.root.appendingPathComponent("Tests/InteropTests/python") }
 
-    /// Runs a script with the server's address; returns its standard output, or fails with
-    /// its output and the server's log.
-    static func run(_ script: String, against server: InteropServer) throws -> String {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: python),
-            "no Python clients: run `bash .ci/run`, or `python3 -m venv .venv && .venv/bin/pip install -r Tests/InteropTests/requirements.txt`"
-        )
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [scripts.appendingPathComponent(script).path, server.bootstrap]
-        let stdout = Pipe()
-        let errors = TemporaryDirectory("python-errors")
-        defer { errors.remove() }
-        let errorFile = URL(fileURLWithPath: errors.path + "/stderr")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        process.standardOutput = stdout
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        try process.run()
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let errorText = (try? Data(contentsOf: errorFile)) ?? Data()
-        guard process.terminationStatus == 0 else {
-            throw InteropError("""
-            \(script) exited \(process.terminationStatus)
-            --- output ---
-            \(output.suffix(2000))
-            --- errors ---
-            \(String(decoding: errorText, as: UTF8.self).suffix(4000))
-            --- broker log ---
-            \(server.log.suffix(4000))
-            """)
+        /// Runs a script with the server's address; returns its standard output, or fails with
+        /// its output and the server's log.
+        static func run(_ script: String, against server: InteropServer) throws -> String {
+            try #require(
+                FileManager.default.isExecutableFile(atPath: python),
+                "no Python clients: run `bash .ci/run`, or `python3 -m venv .venv && .venv/bin/pip install -r Tests/InteropTests/requirements.txt`"
+            )
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [scripts.appendingPathComponent(script).path, server.bootstrap]
+            let stdout = Pipe()
+            let errors = TemporaryDirectory("python-errors")
+            defer { errors.remove() }
+            let errorFile = URL(fileURLWithPath: errors.path + "/stderr")
+            _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+            process.standardOutput = stdout
+            process.standardError = try FileHandle(forWritingTo: errorFile)
+            try process.run()
+            let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let errorText = (try? Data(contentsOf: errorFile)) ?? Data()
+            guard process.terminationStatus == 0 else {
+                throw InteropError("""
+                \(script) exited \(process.terminationStatus)
+                --- output ---
+                \(output.suffix(2000))
+                --- errors ---
+                \(String(decoding: errorText, as: UTF8.self).suffix(4000))
+                --- broker log ---
+                \(server.log.suffix(4000))
+                """)
+            }
+            return output
         }
-        return output
-    }
 
-    @Test func confluentKafkaProducerAndConsumerGroup() throws {
-        let server = try InteropServer()
-        defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
-        let output = try Self.run("confluent_suite.py", against: server)
-        #expect(output.contains("9000 records, each read once"))
-    }
-
-    /// kafka-python's admin client, idempotent producer and group; its murmur2 partitioner
-    /// must put every key where the broker's own partitioner puts it.
-    @Test func kafkaPythonAdminProducerAndGroup() throws {
-        let server = try InteropServer()
-        defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
-        let output = try Self.run("kafka_python_suite.py", against: server)
-        let line = try #require(output.split(separator: "\n").last)
-        let decoded = try JSONDecoder().decode([String: [String: Int32]].self, from: Data(line.utf8))
-        let placements = try #require(decoded["placements"])
-        #expect(placements.count == 500)
-        for (key, partition) in placements {
-            #expect(Murmur2.partition(forKey: Array(key.utf8), partitionCount: 6).rawValue == partition, "key \(key)")
+        @Test func confluentKafkaProducerAndConsumerGroup() throws {
+            let server = try InteropServer()
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let output = try Self.run("confluent_suite.py", against: server)
+            #expect(output.contains("9000 records, each read once"))
         }
-    }
 
-    @Test func malformedOversizedAndAbandonedRequests() throws {
-        let server = try InteropServer()
-        defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
-        let output = try Self.run("robustness.py", against: server)
-        #expect(output.contains("robustness passed"))
-    }
+        /// kafka-python's admin client, idempotent producer and group; its murmur2 partitioner
+        /// must put every key where the broker's own partitioner puts it.
+        @Test func kafkaPythonAdminProducerAndGroup() throws {
+            let server = try InteropServer()
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let output = try Self.run("kafka_python_suite.py", against: server)
+            let line = try #require(output.split(separator: "\n").last)
+            let decoded = try JSONDecoder().decode([String: [String: Int32]].self, from: Data(line.utf8))
+            let placements = try #require(decoded["placements"])
+            #expect(placements.count == 500)
+            for (key, partition) in placements {
+                #expect(Murmur2.partition(forKey: Array(key.utf8), partitionCount: 6).rawValue == partition, "key \(key)")
+            }
+        }
+
+        @Test func malformedOversizedAndAbandonedRequests() throws {
+            let server = try InteropServer()
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let output = try Self.run("robustness.py", against: server)
+            #expect(output.contains("robustness passed"))
+        }
+}
 }

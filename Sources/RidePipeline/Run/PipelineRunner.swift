@@ -17,16 +17,24 @@ public final class PipelineRunner: @unchecked Sendable {
     public let stop: StopSignal
     private let logger: Logger
     private let output: @Sendable (String) -> Void
+    private let attach: BrokerAttachment
+
+    /// Called once the run's broker is open and its topic exists, before anything is produced;
+    /// returns what to do when the run ends, before the broker closes. `simulate --serve`
+    /// uses it to expose the broker on the Kafka port for the length of the run.
+    public typealias BrokerAttachment = @Sendable (Broker) async throws -> @Sendable () async -> Void
 
     public init(
         configuration: PipelineConfiguration, options: RunOptions, stop: StopSignal = StopSignal(),
-        logger: Logger = Logger(label: "ridestream"), output: @escaping @Sendable (String) -> Void = { print($0) }
+        logger: Logger = Logger(label: "ridestream"), output: @escaping @Sendable (String) -> Void = { print($0) },
+        attach: @escaping BrokerAttachment = { _ in {} }
     ) {
         self.configuration = configuration
         self.options = options
         self.stop = stop
         self.logger = logger
         self.output = output
+        self.attach = attach
     }
 
     var dataDirectory: String { configuration.dataDirectory }
@@ -56,6 +64,18 @@ public final class PipelineRunner: @unchecked Sendable {
                 "the log in \(brokerDirectory) has \(partitionCount) partitions, the configuration \(configuration.partitions): run with --fresh"
             )
         }
+        let detach = try await attach(broker)
+        do {
+            let summary = try await run(on: broker, partitionCount: partitionCount, wallStart: wallStart)
+            await detach()
+            return summary
+        } catch {
+            await detach()
+            throw error
+        }
+    }
+
+    private func run(on broker: Broker, partitionCount: Int, wallStart: ContinuousClock.Instant) async throws -> RunSummary {
         var writers: [GroupName: SinkWriter] = [:]
         for group in GroupName.allCases {
             writers[group] = try SinkWriter(group: group, path: databasePath(group), topic: configuration.topic, tariff: configuration.tariff)

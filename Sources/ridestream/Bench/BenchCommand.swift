@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput against baselines taken in the same run.",
-        subcommands: [BrokerBenchCommand.self, PipelineBenchCommand.self, MemoryProbeCommand.self]
+        subcommands: [BrokerBenchCommand.self, PipelineBenchCommand.self, WireBenchCommand.self, MemoryProbeCommand.self]
     )
 }
