@@ -97,7 +97,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The Kafka-protocol dispatcher, driven with request bytes and no sockets.
-        .testTarget(name: "BrokerServerTests", dependencies: ["BrokerServer", "Broker", "Groups", "KafkaWire", "LogStore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BrokerServerTests", dependencies: ["BrokerServer", "Broker", "Groups", "KafkaWire", "LogStore", "RideModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RideModelTests", dependencies: ["RideModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RidePipelineTests", dependencies: ["RidePipeline", "RideModel", "SQLite", "TestSupport"], swiftSettings: swiftSettings),

@@ -26,6 +26,9 @@ public final class Broker: @unchecked Sendable {
     let clock: any WallClock
     let logger: Logger
     private let lock = Lock()
+    /// Serialises topic creation, deletion and growth (administration requests can arrive
+    /// concurrently from the network); taken before `lock`, never inside it.
+    private let adminLock = Lock()
     private var topics: [String: Topic] = [:]
     private var closed = false
     private let directoryLock: DirectoryLock
@@ -89,7 +92,7 @@ public final class Broker: @unchecked Sendable {
             if !log.recovery.cleanShutdown && log.recovery.truncatedBytes > 0 {
                 logger.warning("recovered partition", metadata: ["partition": "\(id)", "cut_bytes": "\(log.recovery.truncatedBytes)"])
             }
-            return Partition(id: id, log: log)
+            return Partition(id: id, log: log, producerIDs: producerIDs)
         } catch {
             throw BrokerError(error, topicPartition: id)
         }
@@ -116,6 +119,10 @@ public final class Broker: @unchecked Sendable {
     /// Creates a topic with its partitions on disk.
     @discardableResult
     public func createTopic(_ name: String, configuration topicConfiguration: TopicConfiguration) throws(BrokerError) -> TopicDescription {
+        try adminLock.withLock { () throws(BrokerError) in try createTopicLocked(name, configuration: topicConfiguration) }
+    }
+
+    private func createTopicLocked(_ name: String, configuration topicConfiguration: TopicConfiguration) throws(BrokerError) -> TopicDescription {
         try TopicName.validate(name)
         try topicConfiguration.validate(defaults: configuration.log)
         return try lock.withLock { () throws(BrokerError) in
@@ -137,6 +144,10 @@ public final class Broker: @unchecked Sendable {
     /// Deletes a topic and its data. Committed offsets of groups for it are kept, as in Kafka
     /// until they expire.
     public func deleteTopic(_ name: String) throws(BrokerError) {
+        try adminLock.withLock { () throws(BrokerError) in try deleteTopicLocked(name) }
+    }
+
+    private func deleteTopicLocked(_ name: String) throws(BrokerError) {
         let topic: Topic = try lock.withLock { () throws(BrokerError) in
             guard let topic = topics.removeValue(forKey: name) else { throw BrokerError.unknownTopic(name) }
             return topic
@@ -151,8 +162,25 @@ public final class Broker: @unchecked Sendable {
 
     /// Grows a topic to `totalCount` partitions (Kafka never shrinks a topic).
     public func addPartitions(_ name: String, totalCount: Int) throws(BrokerError) {
-        let topic = try self.topic(name)
-        let current = topic.configuration
+        try adminLock.withLock { () throws(BrokerError) in
+            let topic = try self.topic(name)
+            let current = topic.configuration
+            let updated = try grown(current, name: name, to: totalCount)
+            let added = try (current.partitions ..< totalCount).map { (index) throws(BrokerError) in
+                try openPartition(topic: name, index: index, configuration: updated)
+            }
+            try writeTopicConfiguration(updated, directory: topic.directory)
+            topic.addPartitions(added, configuration: updated)
+        }
+    }
+
+    /// Checks what `addPartitions` would check without adding anything (CreatePartitions with
+    /// validate_only).
+    public func validateAddPartitions(_ name: String, totalCount: Int) throws(BrokerError) {
+        _ = try grown(try topic(name).configuration, name: name, to: totalCount)
+    }
+
+    private func grown(_ current: TopicConfiguration, name: String, to totalCount: Int) throws(BrokerError) -> TopicConfiguration {
         guard totalCount > current.partitions else {
             throw BrokerError(
                 .invalidPartitions, "topic '\(name)' has \(current.partitions) partitions; the new count \(totalCount) must be larger"
@@ -161,11 +189,7 @@ public final class Broker: @unchecked Sendable {
         var updated = current
         updated.partitions = totalCount
         try updated.validate(defaults: configuration.log)
-        let added = try (current.partitions ..< totalCount).map { (index) throws(BrokerError) in
-            try openPartition(topic: name, index: index, configuration: updated)
-        }
-        try writeTopicConfiguration(updated, directory: topic.directory)
-        topic.addPartitions(added, configuration: updated)
+        return updated
     }
 
     /// Every topic's name, internal ones included, sorted.

@@ -85,22 +85,34 @@ public actor GroupCoordinator {
         var state = group(groupID)
         let (answer, actions) = state.join(request, requestID: requestID, now: clock.milliseconds())
         store(state, as: groupID)
-        return await answerOrPark(answer, actions) { joinWaiters[requestID] = $0 }
+        return await answerOrPark(answer, actions, requestID) { joinWaiters[requestID] = $0 }
     }
 
     /// Returns an immediate answer, or suspends until an action answers the parked request;
-    /// either way the other actions are carried out.
+    /// either way the other actions are carried out. A parked request whose task is cancelled
+    /// (its connection closed, the server stopping) is answered COORDINATOR_NOT_AVAILABLE at
+    /// once; the group itself carries on and drops the member at its deadline if it is gone.
     private func answerOrPark<Response: Sendable>(
-        _ answer: Response?, _ actions: [GroupAction], park: (CheckedContinuation<Response, Never>) -> Void
+        _ answer: Response?, _ actions: [GroupAction], _ requestID: RequestID,
+        park: (CheckedContinuation<Response, Never>) -> Void
     ) async -> Response {
         if let answer {
             perform(actions)
             return answer
         }
-        return await withCheckedContinuation { continuation in
-            park(continuation)
-            perform(actions)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                park(continuation)
+                perform(actions)
+            }
+        } onCancel: {
+            Task { await self.abandon(requestID) }
         }
+    }
+
+    private func abandon(_ requestID: RequestID) {
+        joinWaiters.removeValue(forKey: requestID)?.resume(returning: .failure(.coordinatorNotAvailable))
+        syncWaiters.removeValue(forKey: requestID)?.resume(returning: .failure(.coordinatorNotAvailable))
     }
 
     /// SyncGroup: the leader passes every member's assignment; followers wait for theirs.
@@ -113,7 +125,7 @@ public actor GroupCoordinator {
             memberID: memberID, generation: generation, assignments: assignments, requestID: requestID, now: clock.milliseconds()
         )
         store(state, as: groupID)
-        return await answerOrPark(answer, actions) { syncWaiters[requestID] = $0 }
+        return await answerOrPark(answer, actions, requestID) { syncWaiters[requestID] = $0 }
     }
 
     public func heartbeat(groupID: String, memberID: MemberID, generation: GenerationID) -> ErrorCode {

@@ -10,26 +10,37 @@ final class Partition: @unchecked Sendable {
     private let sequenceLock = Lock()
     private var sequences = ProducerSequences()
 
-    init(id: TopicPartition, log: PartitionLog) {
+    private let producerIDs: ProducerIDAllocator
+
+    init(id: TopicPartition, log: PartitionLog, producerIDs: ProducerIDAllocator) {
         self.id = id
         self.log = log
+        self.producerIDs = producerIDs
     }
 
-    /// Appends one batch. Batches of idempotent producers go through the partition's
-    /// `ProducerSequences` first, under one lock with the append, so a retry racing its
-    /// original is still recognised.
+    /// Appends one batch. Batches of idempotent producers (ids this broker issued) go through
+    /// the partition's `ProducerSequences` first, under one lock with the append, so a retry
+    /// racing its original is still recognised; their checksum is verified before that, so a
+    /// corrupt retry is refused rather than taken for a duplicate.
     func append(_ batch: consuming [UInt8], verifyChecksum: Bool = true) throws(BrokerError) -> AppendResult {
         let bytes = batch
         let header = try? bytes.withRawBytes { (raw) throws(WireError) in try RecordBatchHeader.parse(raw) }
-        guard let header, ProducerSequences.isIdempotent(header) else {
+        guard let header, ProducerSequences.isIdempotent(header), producerIDs.issued(header.producerId) else {
             return try appendToLog(consume bytes, verifyChecksum: verifyChecksum)
+        }
+        if verifyChecksum {
+            do {
+                _ = try bytes.withRawBytes { (raw) throws(WireError) in try RecordBatch.validate(raw) }
+            } catch {
+                throw BrokerError(.corruptMessage, "\(id): rejected batch: \(error)")
+            }
         }
         return try sequenceLock.withLock { () throws(BrokerError) in
             switch try sequences.check(header, partition: id) {
             case let .duplicate(earlier):
                 return earlier
             case .append:
-                let result = try appendToLog(bytes, verifyChecksum: verifyChecksum)
+                let result = try appendToLog(bytes, verifyChecksum: false)
                 sequences.record(header, result: result)
                 return result
             }

@@ -10,10 +10,18 @@ import Synchronization
 /// ids per millisecond it was up. Epochs start at 0; this broker has no transactions, so an
 /// id is never bumped to a new epoch.
 public final class ProducerIDAllocator: Sendable {
+    private let first: Int64
     private let next: Atomic<Int64>
 
     init(clock: any WallClock) {
-        next = Atomic(max(1, clock.milliseconds()) * 1_000)
+        first = max(1, clock.milliseconds()) * 1_000
+        next = Atomic(first)
+    }
+
+    /// Whether this broker handed out `id` since it opened. Only such producers are tracked
+    /// for de-duplication, so a client cannot fill the tables with made-up ids.
+    public func issued(_ id: Int64) -> Bool {
+        id >= first && id < next.load(ordering: .relaxed)
     }
 
     public func allocate() -> (producerID: Int64, epoch: Int16) {

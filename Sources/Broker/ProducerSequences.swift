@@ -17,11 +17,13 @@ import LogStore
 /// - a producer the table does not know (new, or known before a broker restart: the table
 ///   lives in memory) is accepted at any sequence.
 ///
+/// Only producer ids this broker issued since it opened are tracked (`Partition` checks).
+///
 /// The table holds at most `maximumProducers` producers; the one idle longest is forgotten
 /// first, so memory stays bounded whatever the number of short-lived producers.
 struct ProducerSequences {
     static let retainedBatches = 5
-    static let maximumProducers = 4096
+    static let maximumProducers = 1024
 
     struct AppendedBatch: Hashable {
         var firstSequence: Int32

@@ -22,10 +22,18 @@ final class ConnectionRegistry: Sendable {
 
     var count: Int { connections.withLock { $0.count } }
 
-    /// Closes every connection and waits for its request loop to end.
-    func closeAll() async {
+    /// Closes every connection, cancels its request loop and waits for the loops to end, at
+    /// most `timeout` (a loop stuck in a request that ignores cancellation is left behind).
+    func closeAll(timeout: Duration = .seconds(5)) async {
         let open = connections.withLock { Array($0.values) }
-        for connection in open { connection.channel.close(promise: nil) }
-        for connection in open { await connection.loop.value }
+        for connection in open {
+            connection.channel.close(promise: nil)
+            connection.loop.cancel()
+        }
+        // Each loop removes itself from the registry when it ends.
+        let deadline = ContinuousClock.now + timeout
+        while !connections.withLock({ $0.isEmpty }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 }

@@ -20,6 +20,9 @@ enum KafkaConfigNames {
         var name: String
         var brokerName: String
         var type: DescribeConfigs.ValueType
+        /// The values accepted, as a range, and whether -1 ("no limit") is accepted too.
+        var range: ClosedRange<Int64>
+        var unlimited: Bool
         var override: @Sendable (TopicConfiguration) -> String?
         var effective: @Sendable (LogConfiguration) -> String
         var set: @Sendable (inout TopicConfiguration, Int64) -> Void
@@ -27,27 +30,28 @@ enum KafkaConfigNames {
 
     private static let topicSettings: [TopicSetting] = [
         TopicSetting(
-            name: "retention.ms", brokerName: "log.retention.ms", type: .long,
+            name: "retention.ms", brokerName: "log.retention.ms", type: .long, range: 1 ... Int64.max, unlimited: true,
             override: { $0.retentionMilliseconds.map(String.init) }, effective: { String($0.retentionMilliseconds ?? -1) },
             set: { $0.retentionMilliseconds = $1 }
         ),
         TopicSetting(
-            name: "retention.bytes", brokerName: "log.retention.bytes", type: .long,
+            name: "retention.bytes", brokerName: "log.retention.bytes", type: .long, range: 1 ... Int64.max, unlimited: true,
             override: { $0.retentionBytes.map(String.init) }, effective: { String($0.retentionBytes ?? -1) },
             set: { $0.retentionBytes = $1 }
         ),
         TopicSetting(
-            name: "segment.bytes", brokerName: "log.segment.bytes", type: .int,
+            name: "segment.bytes", brokerName: "log.segment.bytes", type: .int, range: 1024 ... Int64(Int32.max), unlimited: false,
             override: { $0.segmentBytes.map(String.init) }, effective: { String($0.segmentBytes) },
             set: { $0.segmentBytes = Int($1) }
         ),
         TopicSetting(
-            name: "segment.ms", brokerName: "log.roll.ms", type: .long,
+            name: "segment.ms", brokerName: "log.roll.ms", type: .long, range: 1 ... Int64.max, unlimited: false,
             override: { $0.segmentMilliseconds.map(String.init) }, effective: { String($0.segmentMilliseconds) },
             set: { $0.segmentMilliseconds = $1 }
         ),
         TopicSetting(
             name: "max.message.bytes", brokerName: "message.max.bytes", type: .int,
+            range: Int64(RecordBatchHeader.size) ... Int64(Int32.max), unlimited: false,
             override: { $0.maxMessageBytes.map(String.init) }, effective: { String($0.maxBatchBytes) },
             set: { $0.maxMessageBytes = Int($1) }
         ),
@@ -65,8 +69,9 @@ enum KafkaConfigNames {
                 let known = (topicSettings.map(\.name) + ["cleanup.policy"]).joined(separator: ", ")
                 throw Problem(message: "unknown or unsupported topic setting '\(config.name)' (settable: \(known))")
             }
-            guard let number = Int64(value), number >= -1, number != 0 || setting.name == "retention.bytes" else {
-                throw Problem(message: "\(config.name) must be a positive integer\(setting.type == .long ? " or -1" : ""), got '\(value)'")
+            guard let number = Int64(value), setting.range.contains(number) || (setting.unlimited && number == -1) else {
+                let bounds = "\(setting.range.lowerBound) to \(setting.range.upperBound)\(setting.unlimited ? ", or -1 for no limit" : "")"
+                throw Problem(message: "\(config.name) must be an integer from \(bounds), got '\(value)'")
             }
             setting.set(&configuration, number)
         }
@@ -101,11 +106,13 @@ enum KafkaConfigNames {
 
     /// The broker's own settings as DescribeConfigs reports them (read-only: they come from the
     /// command line or the configuration file).
-    static func brokerEntries(_ broker: BrokerConfiguration, server: ServerConfiguration, advertised: Metadata.Broker) -> [DescribeConfigs.Entry] {
+    static func brokerEntries(
+        _ broker: BrokerConfiguration, server: ServerConfiguration, boundPort: Int, advertised: Metadata.Broker
+    ) -> [DescribeConfigs.Entry] {
         let log = broker.log
         let entries: [(String, String, DescribeConfigs.ValueType)] = [
             ("broker.id", String(server.nodeID), .int),
-            ("listeners", "PLAINTEXT://\(server.host):\(advertised.port)", .string),
+            ("listeners", "PLAINTEXT://\(server.host):\(boundPort)", .string),
             ("advertised.listeners", "PLAINTEXT://\(advertised.host):\(advertised.port)", .string),
             ("num.partitions", String(broker.defaultPartitions), .int),
             ("auto.create.topics.enable", String(broker.autoCreateTopics), .boolean),

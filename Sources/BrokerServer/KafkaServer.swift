@@ -46,6 +46,10 @@ public final class KafkaServer: Sendable {
             } catch where index > 0 {
                 // A second loopback address (IPv6) may not exist on this machine.
                 logger.notice("not listening on \(host)", metadata: ["reason": "\(error)"])
+            } catch {
+                for channel in channels { try? await channel.close() }
+                try? await group.shutdownGracefully()
+                throw ServerError("cannot listen on \(host.contains(":") ? "[\(host)]" : host):\(port): \(error)")
             }
         }
         dispatcher.boundPort.set(port)
@@ -67,6 +71,7 @@ public final class KafkaServer: Sendable {
         let idle = TimeAmount.milliseconds(configuration.idleTimeoutMs)
         let logger = logger
         let connections = connections
+        let maxConnections = configuration.maxConnections
         return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -75,9 +80,15 @@ public final class KafkaServer: Sendable {
                 let (frames, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .unbounded)
                 let handler = FrameHandler(maxFrameBytes: maxFrame, frames: continuation)
                 let clientHost = channel.remoteAddress?.ipAddress.map { "/" + $0 } ?? ""
+                guard connections.count < maxConnections else {
+                    logger.warning("refusing a connection", metadata: ["reason": "\(maxConnections) connections are open"])
+                    continuation.finish()
+                    return channel.close()
+                }
                 let loop = Task {
                     defer { connections.remove(channel) }
                     for await frame in frames {
+                        guard !Task.isCancelled, channel.isActive else { break }
                         do {
                             let response = try await dispatcher.handle(frame, clientHost: clientHost)
                             if let response {
@@ -98,8 +109,15 @@ public final class KafkaServer: Sendable {
                     try channel.pipeline.syncOperations.addHandlers(IdleStateHandler(readTimeout: idle), handler)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
+                    continuation.finish()
                     return channel.eventLoop.makeFailedFuture(error)
                 }
             }
     }
+}
+
+/// Why the server could not start.
+public struct ServerError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -50,8 +50,8 @@ extension RequestDispatcher {
             guard topic.partitions == -1, topic.replicationFactor == -1 else {
                 return failure(.invalidRequest, "give either partition and replica counts or a replica assignment, not both")
             }
-            guard Set(topic.assignments.keys) == Set(0 ..< Int32(topic.assignments.count)),
-                  topic.assignments.values.allSatisfy({ $0 == [configurationNodeID] }) else {
+            guard topic.assignments.map(\.partition).sorted() == Array(0 ..< Int32(topic.assignments.count)),
+                  topic.assignments.allSatisfy({ $0.brokers == [configurationNodeID] }) else {
                 return failure(.invalidReplicaAssignment, "every partition 0..<n must be assigned to broker \(configurationNodeID) alone")
             }
             configuration.partitions = topic.assignments.count
@@ -101,9 +101,7 @@ extension RequestDispatcher {
                 }
             }
             if validateOnly {
-                guard Int(topic.totalCount) > current else {
-                    return TopicResult(name: topic.name, error: .invalidPartitions, message: "topic '\(topic.name)' already has \(current) partitions")
-                }
+                try broker.validateAddPartitions(topic.name, totalCount: Int(topic.totalCount))
             } else {
                 try broker.addPartitions(topic.name, totalCount: Int(topic.totalCount))
             }
@@ -154,7 +152,9 @@ extension RequestDispatcher {
             guard resource.name.isEmpty || resource.name == String(configuration.nodeID) else {
                 return failure(.invalidRequest, "there is no broker '\(resource.name)'; this broker's id is \(configuration.nodeID)")
             }
-            return result(KafkaConfigNames.brokerEntries(broker.configuration, server: configuration, advertised: advertised))
+            return result(KafkaConfigNames.brokerEntries(
+                broker.configuration, server: configuration, boundPort: boundPort.value > 0 ? boundPort.value : configuration.port, advertised: advertised
+            ))
         default:
             return failure(.invalidRequest, "resource type \(resource.type) is not supported (topics: 2, brokers: 4)")
         }
@@ -164,9 +164,10 @@ extension RequestDispatcher {
 extension CreateTopics.Request {
     /// One result per topic; a name given twice fails both, as in Kafka.
     fileprivate func topicsResults(_ dispatcher: RequestDispatcher) -> [TopicResult] {
-        let names = topics.map(\.name)
+        var counts: [String: Int] = [:]
+        for topic in topics { counts[topic.name, default: 0] += 1 }
         return topics.map { topic in
-            guard names.filter({ $0 == topic.name }).count == 1 else {
+            guard counts[topic.name] == 1 else {
                 return TopicResult(name: topic.name, error: .invalidRequest, message: "topic '\(topic.name)' appears more than once in the request")
             }
             return dispatcher.createTopic(topic, validateOnly: validateOnly)

@@ -132,11 +132,15 @@ public struct RequestDispatcher: Sendable {
 
     func produce(_ request: Produce.Request, version: Int16) -> [UInt8]? {
         var topics: [(name: String, partitions: [Produce.PartitionResponse])] = []
+        let validAcks = [0, 1, -1].contains(request.acks)
         for topic in request.topics {
             var partitions: [Produce.PartitionResponse] = []
             for data in topic.partitions {
                 let id = TopicPartition(topic.name, PartitionID(data.partition))
                 do {
+                    guard validAcks else {
+                        throw BrokerError(.invalidRequiredAcks, "acks must be 0, 1 or -1 (all), got \(request.acks)")
+                    }
                     guard let records = data.records, !records.isEmpty else {
                         throw BrokerError(.invalidRequest, "no records for \(id)")
                     }

@@ -14,6 +14,9 @@ public struct ServerConfiguration: Sendable {
     /// Connections with no request for this long are closed (Kafka `connections.max.idle.ms`,
     /// 10 minutes). A connection waiting for its answer (a long-polling Fetch) is not idle.
     public var idleTimeoutMs: Int64 = 600_000
+    /// Connections beyond this many are closed as they arrive, which bounds the memory
+    /// partial frames can hold (Kafka `max.connections`).
+    public var maxConnections = 1000
     /// The broker id reported in Metadata.
     public var nodeID: Int32 = 1
 

@@ -80,7 +80,10 @@ public struct ByteReader {
         let length = Int(try readInt16())
         if length < 0 { return nil }
         let range = try skip(length)
-        return String(decoding: buffer[range], as: UTF8.self)
+        guard let string = String(validating: buffer[range], as: UTF8.self) else {
+            throw WireError(.malformed, "string of \(length) bytes is not valid UTF-8", at: range.lowerBound - 2)
+        }
+        return string
     }
 
     /// Kafka `NULLABLE_BYTES` (int32 length, -1 for nil).

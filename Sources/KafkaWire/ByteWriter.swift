@@ -30,9 +30,16 @@ public struct ByteWriter: Sendable {
 
     public mutating func write<Bytes: Sequence<UInt8>>(contentsOf data: Bytes) { bytes.append(contentsOf: data) }
 
-    /// A Kafka `STRING`: int16 length then UTF-8 bytes.
+    /// A Kafka `STRING`: int16 length then UTF-8 bytes. A string longer than the format's
+    /// 32,767 bytes (only an error message quoting a huge name could be) is cut at the last
+    /// whole character that fits.
     public mutating func writeString(_ string: String) {
-        let utf8 = Array(string.utf8)
+        var utf8 = Array(string.utf8)
+        if utf8.count > Int(Int16.max) {
+            var end = Int(Int16.max)
+            while end > 0, utf8[end] & 0xC0 == 0x80 { end -= 1 }  // not inside a character
+            utf8.removeSubrange(end...)
+        }
         write(Int16(utf8.count))
         bytes.append(contentsOf: utf8)
     }

@@ -45,15 +45,18 @@ struct BrokerCommand: AsyncParsableCommand {
             let server = KafkaServer(broker: broker, configuration: server.configuration)
             let stop = StopSignal()
             stop.installHandlers()
-            let serving = Task {
-                try await server.run { bound in
-                    print("ridestream broker: Kafka protocol on \(server.configuration.displayAddress(port: bound)), data in \(dataDir)/broker")
-                    fflush(nil)
-                }
+            let close: @Sendable () async -> Void
+            do {
+                close = try await KafkaPort.open(broker: broker, server: server, announce: false)
+            } catch {
+                try? broker.close()
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(1)
             }
+            print("ridestream broker: Kafka protocol on \(server.configuration.displayAddress(port: server.boundPort)), data in \(dataDir)/broker")
+            fflush(nil)
             while !stop.isSet { try await Task.sleep(for: .milliseconds(100)) }
-            serving.cancel()
-            _ = try? await serving.value
+            await close()
             try broker.close()
             print("ridestream broker: stopped, logs closed cleanly")
         }

@@ -11,6 +11,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Port clients are told to connect to (default: the bound port).") var advertisedPort: Int?
     @Option(help: "Largest request frame accepted, in bytes; larger ones close that connection.") var maxFrameBytes = 104_857_600
     @Option(help: "Close connections idle for this many milliseconds.") var idleTimeoutMs: Int64 = 600_000
+    @Option(help: "Refuse connections beyond this many.") var maxConnections = 1000
 
     func validate() throws {
         guard (0 ... 65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
@@ -18,7 +19,10 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError("--advertised-port must be between 1 and 65535, got \(advertisedPort)")
         }
         guard maxFrameBytes >= 1024 else { throw ValidationError("--max-frame-bytes must be at least 1024, got \(maxFrameBytes)") }
-        guard idleTimeoutMs > 0 else { throw ValidationError("--idle-timeout-ms must be positive, got \(idleTimeoutMs)") }
+        guard idleTimeoutMs > 0, idleTimeoutMs <= 7 * 86_400_000 else {
+            throw ValidationError("--idle-timeout-ms must be between 1 and 604800000 (7 days), got \(idleTimeoutMs)")
+        }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1, got \(maxConnections)") }
     }
 
     var configuration: ServerConfiguration {
@@ -29,6 +33,7 @@ struct ServerOptions: ParsableArguments {
         configuration.advertisedPort = advertisedPort
         configuration.maxFrameBytes = maxFrameBytes
         configuration.idleTimeoutMs = idleTimeoutMs
+        configuration.maxConnections = maxConnections
         return configuration
     }
 }

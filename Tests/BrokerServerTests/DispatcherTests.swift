@@ -13,10 +13,14 @@ import Testing
     let broker: Broker
     let dispatcher: RequestDispatcher
 
+    /// The broker that served the kafka-python capture opened at this time, so the first
+    /// producer id it hands out is the one in `kafkaPythonIdempotentProduce`.
+    static let captureTime: Int64 = 1_795_608_010_315
+
     init() throws {
         var configuration = BrokerConfiguration(dataDirectory: dir.path)
         configuration.groups.initialRebalanceDelayMs = 0
-        broker = try Broker(configuration: configuration)
+        broker = try Broker(configuration: configuration, clock: ManualClock(Self.captureTime))
         var server = ServerConfiguration()
         server.host = "127.0.0.1"
         dispatcher = RequestDispatcher(broker: broker, configuration: server)
@@ -98,6 +102,7 @@ import Testing
     @Test func kafkaPythonIdempotentProduceIsStoredOnce() async throws {
         let initialized = try await answer(CapturedRequests.kafkaPythonInitProducerId)
         #expect(Array(initialized[0 ..< 6]) == [0, 0, 0, 0, 0, 0])
+        #expect(hexString(Array(initialized[6 ..< 14])) == "00066118919c54f8", "the id the capture carries")
         #expect(Array(initialized[14 ..< 16]) == [0, 0], "epoch 0")
         let first = try await answer(CapturedRequests.kafkaPythonIdempotentProduce)
         let retry = try await answer(CapturedRequests.kafkaPythonIdempotentProduce)
@@ -123,6 +128,52 @@ import Testing
             await #expect(throws: RequestDispatcher.DispatchError.self) { try await dispatcher.handle(fromHex(hex)) }
         }
         #expect(broker.topicNames().isEmpty, "nothing created by the broken requests")
+    }
+
+    /// A Produce v8 request for one partition of topic "p".
+    func produceRequest(acks: Int16, batch: [UInt8]) -> String {
+        var writer = ByteWriter()
+        writer.write(Int16(0))
+        writer.write(Int16(8))
+        writer.write(Int32(77))
+        writer.writeNullableString("test")
+        writer.writeNullableString(nil)
+        writer.write(acks)
+        writer.write(Int32(1000))
+        writer.write(Int32(1))
+        writer.writeString("p")
+        writer.write(Int32(1))
+        writer.write(Int32(0))
+        writer.writeBytes(batch)
+        return hexString(writer.take())
+    }
+
+    /// The error code and message of the first partition of a Produce v8 response.
+    func produceError(_ body: [UInt8]) throws -> (code: Int16, message: String?) {
+        try body.withRawBytes { (raw) throws(WireError) in
+            var reader = ByteReader(raw)
+            _ = try reader.readInt32()
+            _ = try reader.readString()
+            _ = try reader.readInt32()
+            _ = try reader.readInt32()
+            let code = try reader.readInt16()
+            _ = try reader.readBytes(8 + 8 + 8 + 4)
+            return (code, try reader.readNullableString())
+        }
+    }
+
+    @Test func produceRefusesBadAcksAndOversizedBatches() async throws {
+        try broker.createTopic("p", configuration: TopicConfiguration(partitions: 1))
+        let badAcks = try produceError(try await answer(produceRequest(acks: 2, batch: TestBatches.make(3))))
+        #expect(badAcks.code == 21)
+        #expect(badAcks.message?.contains("got 2") == true)
+        let oversized = try produceError(try await answer(produceRequest(acks: 1, batch: TestBatches.make(2, valueSize: 600_000))))
+        #expect(oversized.code == 10, "MESSAGE_TOO_LARGE")
+        #expect(oversized.message?.contains("exceeds the maximum of 1048588") == true)
+        #expect(try broker.bounds(TopicPartition("p", PartitionID(0))).end == .zero)
+        // acks=0: stored, and no response at all.
+        #expect(try await dispatcher.handle(fromHex(produceRequest(acks: 0, batch: TestBatches.make(3)))) == nil)
+        #expect(try broker.bounds(TopicPartition("p", PartitionID(0))).end == Offset(3))
     }
 
     @Test func createTopicsRefusesWhatOneBrokerCannotDo() async throws {

@@ -67,6 +67,28 @@ extension Interop {
             let secondRun = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-q", "-e"])
             #expect(secondRun.split(separator: "\n").map(String.init).sorted() == second.sorted(), "only the new records, each once")
         }
-}
 
+        /// A second server on a port in use, or on a data directory in use, exits 1 and says why.
+        @Test func aPortOrDirectoryInUseFailsClearly() throws {
+            let server = try InteropServer()
+            defer { #expect(server.stop() == 0) }
+            for (arguments, message) in [
+                (["--port", String(server.port), "--host", "127.0.0.1"], "cannot listen on 127.0.0.1:\(server.port)"),
+                (["--port", "0", "--data-dir", server.dir.path], "is in use by another RideStream process"),
+            ] {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: InteropServer.binary)
+                process.arguments = ["broker", "serve"] + (arguments.contains("--data-dir") ? [] : ["--data-dir", server.dir.path + "-other"]) + arguments
+                let errors = Pipe()
+                process.standardError = errors
+                process.standardOutput = FileHandle.nullDevice
+                try process.run()
+                let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 1)
+                #expect(text.contains(message), "\(text)")
+            }
+            try? FileManager.default.removeItem(atPath: server.dir.path + "-other")
+        }
+    }
 }

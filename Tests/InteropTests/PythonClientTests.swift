@@ -13,14 +13,14 @@ extension Interop {
 
         /// Runs a script with the server's address; returns its standard output, or fails with
         /// its output and the server's log.
-        static func run(_ script: String, against server: InteropServer) throws -> String {
+        static func run(_ script: String, against server: InteropServer, arguments: [String] = []) throws -> String {
             try #require(
                 FileManager.default.isExecutableFile(atPath: python),
                 "no Python clients: run `bash .ci/run`, or `python3 -m venv .venv && .venv/bin/pip install -r Tests/InteropTests/requirements.txt`"
             )
             let process = Process()
             process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [scripts.appendingPathComponent(script).path, server.bootstrap]
+            process.arguments = [scripts.appendingPathComponent(script).path, server.bootstrap] + arguments
             let stdout = Pipe()
             let errors = TemporaryDirectory("python-errors")
             defer { errors.remove() }
@@ -69,9 +69,9 @@ extension Interop {
         }
 
         @Test func malformedOversizedAndAbandonedRequests() throws {
-            let server = try InteropServer()
+            let server = try InteropServer(["--default-partitions", "3", "--idle-timeout-ms", "1500"])
             defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
-            let output = try Self.run("robustness.py", against: server)
+            let output = try Self.run("robustness.py", against: server, arguments: ["1500"])
             #expect(output.contains("robustness passed"))
         }
 }

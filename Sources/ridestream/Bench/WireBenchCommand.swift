@@ -70,16 +70,16 @@ struct WireBenchCommand: AsyncParsableCommand {
             let bootstrap = "127.0.0.1:\(server.boundPort)"
 
             progress.say("run \(run)/\(runs): kcat -P of \(messages) messages")
-            let produceSeconds = try Stopwatch.time {
-                try runKcat(["-P", "-b", bootstrap, "-t", BrokerWorkload.topic, "-p", "0"] + properties.flatMap { ["-X", $0] }, stdin: input)
+            let produceSeconds = try await Stopwatch.time {
+                try await runKcat(["-P", "-b", bootstrap, "-t", BrokerWorkload.topic, "-p", "0"] + properties.flatMap { ["-X", $0] }, stdin: input)
             }
             let stored = try broker.bounds(TopicPartition(BrokerWorkload.topic, PartitionID(0))).end.rawValue
             guard stored == Int64(messages) else { throw BenchError("kcat produced \(stored) of \(messages) messages") }
             produce.append(Double(messages) / produceSeconds)
 
             progress.say("run \(run)/\(runs): kcat -C of \(messages) messages")
-            let consumeSeconds = try Stopwatch.time {
-                try runKcat(["-C", "-b", bootstrap, "-t", BrokerWorkload.topic, "-p", "0", "-o", "beginning", "-e", "-q", "-c", String(messages)], stdin: nil)
+            let consumeSeconds = try await Stopwatch.time {
+                try await runKcat(["-C", "-b", bootstrap, "-t", BrokerWorkload.topic, "-p", "0", "-o", "beginning", "-e", "-q", "-c", String(messages)], stdin: nil)
             }
             consume.append(Double(messages) / consumeSeconds)
             await close()
@@ -119,19 +119,29 @@ struct WireBenchCommand: AsyncParsableCommand {
         try file.write(contentsOf: chunk)
     }
 
-    private func runKcat(_ arguments: [String], stdin: String?) throws {
+    /// Runs kcat to completion without blocking a thread of the concurrency pool, which the
+    /// server's request handling shares; its standard error goes to a file for the message.
+    private func runKcat(_ arguments: [String], stdin: String?) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: kcat)
         process.arguments = arguments
         if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
         process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let errorText = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("kcat \(arguments.prefix(1).joined()) exited \(process.terminationStatus): \(String(decoding: errorText, as: UTF8.self).suffix(500))")
+        let errorPath = URL(fileURLWithPath: dir).standardizedFileURL.path + "/kcat-errors.txt"
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: errorPath)
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        guard status == 0 else {
+            let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+            throw BenchError("kcat \(arguments.prefix(1).joined()) exited \(status): \(errors.suffix(500))")
         }
     }
 }

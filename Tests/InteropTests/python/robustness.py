@@ -1,6 +1,6 @@
 """Malformed, oversized and abandoned requests against a running `ridestream broker serve`.
 
-Usage: robustness.py BOOTSTRAP
+Usage: robustness.py BOOTSTRAP IDLE_TIMEOUT_MS
 Every bad connection must be answered with an error or closed on its own, while a
 confluent-kafka producer on another connection keeps producing; at the end every record it
 produced is in the topic and the broker still answers.
@@ -9,10 +9,12 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 BOOTSTRAP = sys.argv[1]
+IDLE_TIMEOUT_MS = int(sys.argv[2])
 HOST, PORT = BOOTSTRAP.rsplit(":", 1)
 TOPIC = "robust"
 RECORDS = 20000
@@ -23,8 +25,8 @@ def check(condition, message):
         raise SystemExit(f"FAILED: {message}")
 
 
-def connect():
-    sock = socket.create_connection((HOST, int(PORT)), timeout=10)
+def connect(host=HOST):
+    sock = socket.create_connection((host, int(PORT)), timeout=10)
     return sock
 
 
@@ -129,6 +131,25 @@ fetch_body = struct.pack(">iiiib", -1, 5000, 1, 1048576, 0) + struct.pack(">ii",
 fetch_body += struct.pack(">h", len(TOPIC)) + TOPIC.encode() + struct.pack(">i", 1)
 fetch_body += struct.pack(">iqqi", 0, 10**9, 0, 1048576) + struct.pack(">i", 0)
 sock.sendall(request(1, 5, 10, body=fetch_body))
+sock.close()
+
+# Many connections at once, on both loopback addresses, each answered in request order.
+sockets = [connect("127.0.0.1" if n % 2 == 0 else "::1") for n in range(200)]
+for n, sock in enumerate(sockets):
+    sock.sendall(request(18, 0, 1000 + n) + request(18, 1, 5000 + n))
+for n, sock in enumerate(sockets):
+    first, second = read_response(sock), read_response(sock)
+    check(first is not None and first[:4] == struct.pack(">i", 1000 + n), f"connection {n}: first answer {first[:8] if first else None!r}")
+    check(second is not None and second[:4] == struct.pack(">i", 5000 + n), f"connection {n}: answers out of order")
+    sock.close()
+
+# A connection that sends nothing is closed after the idle timeout.
+sock = connect()
+sock.settimeout(IDLE_TIMEOUT_MS / 1000 * 5 + 5)
+started = time.time()
+check(closed_by_broker(sock), "an idle connection was not closed")
+idle = time.time() - started
+check(idle >= IDLE_TIMEOUT_MS / 1000 * 0.9, f"the idle connection was closed after {idle:.2f} s, before the {IDLE_TIMEOUT_MS} ms timeout")
 sock.close()
 
 producing.join()
