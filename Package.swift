@@ -15,6 +15,12 @@ let package = Package(
         .executable(name: "ridestream", targets: ["ridestream"]),
         .library(name: "Broker", targets: ["Broker"]),
     ],
+    traits: [
+        .trait(
+            name: "KafkaCluster",
+            description: "Cluster mode: the pipeline on a real Kafka cluster through librdkafka (needs librdkafka-dev)."
+        ),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -80,6 +86,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // librdkafka, the client of cluster mode; only linked with the KafkaCluster trait.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // Producer, consumer and admin clients over librdkafka (empty without the trait).
+        .target(
+            name: "KafkaCluster",
+            dependencies: [.target(name: "CRdKafka", condition: .when(traits: ["KafkaCluster"]))],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests
         .target(
             name: "TestSupport",
@@ -98,6 +113,8 @@ let package = Package(
         ),
         // The Kafka-protocol dispatcher, driven with request bytes and no sockets.
         .testTarget(name: "BrokerServerTests", dependencies: ["BrokerServer", "Broker", "Groups", "KafkaWire", "LogStore", "RideModel", "TestSupport"], swiftSettings: swiftSettings),
+        // librdkafka clients against `ridestream broker serve` (run with --traits KafkaCluster).
+        .testTarget(name: "KafkaClusterTests", dependencies: ["KafkaCluster", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RideModelTests", dependencies: ["RideModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RidePipelineTests", dependencies: ["RidePipeline", "RideModel", "SQLite", "TestSupport"], swiftSettings: swiftSettings),

@@ -1,25 +1,21 @@
 import Foundation
-import TestSupport
-import Testing
-
-/// The suites that drive external clients against a running server. Serialized, so that the
-/// servers, clients and simulations they start do not all compete for the machine at once.
-@Suite(.serialized) enum Interop {}
 
 /// A running `ridestream broker serve` on a free port in a temporary data directory, for
 /// clients nobody here wrote. Stopped with SIGTERM, which must exit 0 with the logs closed.
-final class InteropServer: @unchecked Sendable {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var binary: String { root.appendingPathComponent(".build/debug/ridestream").path }
+public final class InteropServer: @unchecked Sendable {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static var binary: String { root.appendingPathComponent(".build/debug/ridestream").path }
 
-    let process = Process()
+    public let process = Process()
     let output = Pipe()
     let errors: URL
-    let port: Int
-    let dir = TemporaryDirectory("kafka-port")
+    public let port: Int
+    public let dir = TemporaryDirectory("kafka-port")
 
-    init(_ extraArguments: [String] = ["--default-partitions", "3"]) throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
+    public init(_ extraArguments: [String] = ["--default-partitions", "3"]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw InteropError("build the executable first: \(Self.binary)")
+        }
         errors = URL(fileURLWithPath: dir.path + ".log")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binary)
@@ -40,12 +36,12 @@ final class InteropServer: @unchecked Sendable {
         self.port = port
     }
 
-    var bootstrap: String { "127.0.0.1:\(port)" }
+    public var bootstrap: String { "127.0.0.1:\(port)" }
 
     /// The server's log so far (standard error), for failure messages.
-    var log: String { (try? String(contentsOf: errors, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: errors, encoding: .utf8)) ?? "" }
 
-    func stop() -> Int32 {
+    public func stop() -> Int32 {
         process.terminate()
         process.waitUntilExit()
         dir.remove()
@@ -54,7 +50,7 @@ final class InteropServer: @unchecked Sendable {
     }
 }
 
-struct InteropError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct InteropError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

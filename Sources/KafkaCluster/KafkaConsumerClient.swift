@@ -1,0 +1,193 @@
+#if KafkaCluster
+import CRdKafka
+
+/// A partition of a topic, as the cluster clients name it.
+public struct KafkaTopicPartition: Hashable, Sendable, Comparable {
+    public var topic: String
+    public var partition: Int32
+
+    public init(_ topic: String, _ partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition) }
+}
+
+/// One record read from the cluster.
+public struct KafkaMessage: Sendable {
+    public var topicPartition: KafkaTopicPartition
+    public var offset: Int64
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var timestamp: Int64
+}
+
+/// What a group member does when partitions move, called on the polling thread inside
+/// `poll` (and `close`), as librdkafka's rebalance callback is.
+public struct KafkaRebalanceListener: Sendable {
+    /// Partitions just assigned; returns where to start each (absent: the group's committed
+    /// offset, else `auto.offset.reset`).
+    public var onAssigned: @Sendable ([KafkaTopicPartition]) -> [KafkaTopicPartition: Int64]
+    /// Partitions about to be taken away: finish work on them now.
+    public var onRevoked: @Sendable ([KafkaTopicPartition]) -> Void
+
+    public init(
+        onAssigned: @escaping @Sendable ([KafkaTopicPartition]) -> [KafkaTopicPartition: Int64] = { _ in [:] },
+        onRevoked: @escaping @Sendable ([KafkaTopicPartition]) -> Void = { _ in }
+    ) {
+        self.onAssigned = onAssigned
+        self.onRevoked = onRevoked
+    }
+}
+
+/// A librdkafka group consumer (the classic, eager protocol). Offsets are committed only when
+/// the caller says so (`enable.auto.commit=false`).
+///
+/// Not for concurrent use: one thread polls it (a blocking call, so not a thread of Swift's
+/// concurrency pool), as librdkafka's consumer API expects.
+public final class KafkaConsumerClient: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let box: ListenerBox
+    private var closed = false
+
+    final class ListenerBox: Sendable {
+        let listener: KafkaRebalanceListener
+        init(_ listener: KafkaRebalanceListener) { self.listener = listener }
+    }
+
+    public init(
+        settings: KafkaSettings, groupID: String, clientID: String, topics: [String],
+        properties: [String: String] = [:], listener: KafkaRebalanceListener = KafkaRebalanceListener()
+    ) throws(KafkaClusterError) {
+        let required = [
+            "group.id": groupID, "client.id": clientID, "enable.auto.commit": "false", "enable.auto.offset.store": "false",
+        ]
+        let defaults = ["auto.offset.reset": "earliest", "partition.assignment.strategy": "range", "log_level": "3"]
+        let configuration = try settings.makeConfiguration(required.merging(properties) { fixed, _ in fixed }.merging(defaults) { mine, _ in mine })
+        let box = ListenerBox(listener)
+        self.box = box
+        rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(box).toOpaque())
+        rd_kafka_conf_set_rebalance_cb(configuration) { handle, code, partitions, opaque in
+            guard let handle, let opaque else { return }
+            let listener = Unmanaged<ListenerBox>.fromOpaque(opaque).takeUnretainedValue().listener
+            let list = partitions.map(TopicPartitionList.entries) ?? []
+            if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, let partitions {
+                let starts = listener.onAssigned(list)
+                TopicPartitionList.setOffsets(partitions, starts)
+                rd_kafka_assign(handle, partitions)
+            } else {
+                listener.onRevoked(list)
+                rd_kafka_assign(handle, nil)
+            }
+        }
+        handle = try KafkaSettings.makeHandle(RD_KAFKA_CONSUMER, configuration)
+        rd_kafka_poll_set_consumer(handle)
+        let subscription = TopicPartitionList.make(topics.map { KafkaTopicPartition($0, RD_KAFKA_PARTITION_UA) })
+        defer { rd_kafka_topic_partition_list_destroy(subscription) }
+        let code = rd_kafka_subscribe(handle, subscription)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_destroy(handle)
+            throw KafkaClusterError("cannot subscribe to \(topics.joined(separator: ", ")): \(describe(code))", code: code.rawValue)
+        }
+    }
+
+    deinit { close() }
+
+    /// Up to `maxMessages` records, waiting at most `timeoutMs` for the first. Rebalance
+    /// callbacks run inside. Transient errors (a broker connection dropping) are left to
+    /// librdkafka's retries; errors about the topic itself are thrown.
+    public func poll(maxMessages: Int, timeoutMs: Int32) throws(KafkaClusterError) -> [KafkaMessage] {
+        var messages: [KafkaMessage] = []
+        var wait = timeoutMs
+        while messages.count < maxMessages, let message = rd_kafka_consumer_poll(handle, wait) {
+            defer { rd_kafka_message_destroy(message) }
+            wait = 0
+            let record = message.pointee
+            guard record.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                switch record.err {
+                case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+                     RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR__FATAL:
+                    throw KafkaClusterError("consumer: \(describe(record.err))", code: record.err.rawValue)
+                default:
+                    continue
+                }
+            }
+            let topic = String(cString: rd_kafka_topic_name(record.rkt))
+            let value = record.payload.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: record.len)) } ?? []
+            let key = record.key.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: record.key_len)) }
+            var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            messages.append(KafkaMessage(
+                topicPartition: KafkaTopicPartition(topic, record.partition), offset: record.offset, key: key, value: value,
+                timestamp: rd_kafka_message_timestamp(message, &type)
+            ))
+        }
+        return messages
+    }
+
+    /// Commits `offsets` (the next offset to read, per partition) synchronously.
+    public func commit(_ offsets: [KafkaTopicPartition: Int64]) throws(KafkaClusterError) {
+        guard !offsets.isEmpty else { return }
+        let list = TopicPartitionList.make(offsets.keys.sorted())
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        TopicPartitionList.setOffsets(list, offsets)
+        let code = rd_kafka_commit(handle, list, 0)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaClusterError("commit failed: \(describe(code))", code: code.rawValue)
+        }
+    }
+
+    /// Moves the read position of an assigned partition.
+    public func seek(_ partition: KafkaTopicPartition, to offset: Int64) throws(KafkaClusterError) {
+        let list = TopicPartitionList.make([partition])
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        TopicPartitionList.setOffsets(list, [partition: offset])
+        if let error = rd_kafka_seek_partitions(handle, list, 10_000) {
+            let text = String(cString: rd_kafka_error_string(error))
+            rd_kafka_error_destroy(error)
+            throw KafkaClusterError("seek \(partition.topic)/\(partition.partition) to \(offset): \(text)")
+        }
+    }
+
+    /// The partitions currently assigned to this member.
+    public var assignment: [KafkaTopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return TopicPartitionList.entries(list).sorted()
+    }
+
+    /// Leaves the group (revoking the assignment through the listener) and frees the client.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        rd_kafka_consumer_close(handle)
+        rd_kafka_destroy(handle)
+    }
+}
+
+/// Helpers for librdkafka's `rd_kafka_topic_partition_list_t`.
+enum TopicPartitionList {
+    static func make(_ partitions: [KafkaTopicPartition]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))!
+        for entry in partitions { rd_kafka_topic_partition_list_add(list, entry.topic, entry.partition) }
+        return list
+    }
+
+    static func entries(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [KafkaTopicPartition] {
+        (0 ..< Int(list.pointee.cnt)).map { index in
+            let element = list.pointee.elems[index]
+            return KafkaTopicPartition(String(cString: element.topic), element.partition)
+        }
+    }
+
+    static func setOffsets(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, _ offsets: [KafkaTopicPartition: Int64]) {
+        for index in 0 ..< Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            if let offset = offsets[KafkaTopicPartition(String(cString: element.topic), element.partition)] {
+                list.pointee.elems[index].offset = offset
+            }
+        }
+    }
+}
+#endif

@@ -1,0 +1,113 @@
+#if KafkaCluster
+import CRdKafka
+import Synchronization
+
+/// A librdkafka producer. `send` queues a record (librdkafka batches and sends in its own
+/// threads); `flush` waits until everything queued is acknowledged and throws the first
+/// delivery failure, so a caller that flushes knows every record it sent is in the log.
+///
+/// Thread-safe: librdkafka's producer may be used from several threads.
+public final class KafkaProducerClient: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let reports: DeliveryReports
+
+    /// Counts delivery reports; librdkafka calls back from `rd_kafka_poll`/`flush`.
+    final class DeliveryReports: Sendable {
+        let state = Mutex<(delivered: Int, failure: String?)>((0, nil))
+    }
+
+    /// - Parameter properties: producer settings on top of `settings` (e.g. `acks`).
+    public init(settings: KafkaSettings, properties: [String: String] = [:]) throws(KafkaClusterError) {
+        let defaults = ["acks": "all", "linger.ms": "5", "enable.idempotence": "false"]
+        let configuration = try settings.makeConfiguration(properties.merging(defaults) { mine, _ in mine })
+        let reports = DeliveryReports()
+        self.reports = reports
+        rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(reports).toOpaque())
+        rd_kafka_conf_set_dr_msg_cb(configuration) { _, message, opaque in
+            guard let message, let opaque else { return }
+            let reports = Unmanaged<DeliveryReports>.fromOpaque(opaque).takeUnretainedValue()
+            let error = message.pointee.err
+            reports.state.withLock { state in
+                if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    state.delivered += 1
+                } else if state.failure == nil {
+                    state.failure = "delivery to partition \(message.pointee.partition) failed: \(describe(error))"
+                }
+            }
+        }
+        handle = try KafkaSettings.makeHandle(RD_KAFKA_PRODUCER, configuration)
+    }
+
+    deinit {
+        rd_kafka_flush(handle, 5000)
+        rd_kafka_destroy(handle)
+    }
+
+    /// Records acknowledged so far.
+    public var delivered: Int { reports.state.withLock { $0.delivered } }
+
+    /// Queues one record; waits (serving delivery reports) while librdkafka's queue is full.
+    /// - Parameter partition: nil lets librdkafka's partitioner choose from the key.
+    public func send(topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], timestamp: Int64) throws(KafkaClusterError) {
+        while true {
+            let error: OpaquePointer? = topic.withCString { topicName in
+                value.withUnsafeBytes { valueBytes in
+                    withOptionalBytes(key) { keyBytes in
+                        var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 5)
+                        fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                        fields[0].u.cstr = topicName
+                        fields[1].vtype = RD_KAFKA_VTYPE_VALUE
+                        fields[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBytes.baseAddress)
+                        fields[1].u.mem.size = valueBytes.count
+                        fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                        fields[2].u.i = RD_KAFKA_MSG_F_COPY
+                        fields[3].vtype = RD_KAFKA_VTYPE_TIMESTAMP
+                        fields[3].u.i64 = timestamp
+                        var count = 4
+                        if let partition {
+                            fields[count].vtype = RD_KAFKA_VTYPE_PARTITION
+                            fields[count].u.i32 = partition
+                            count += 1
+                        }
+                        if let keyBytes {
+                            fields.append(rd_kafka_vu_t())
+                            fields[count].vtype = RD_KAFKA_VTYPE_KEY
+                            fields[count].u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBytes.baseAddress)
+                            fields[count].u.mem.size = keyBytes.count
+                            count += 1
+                        }
+                        return rd_kafka_produceva(handle, fields, count)
+                    }
+                }
+            }
+            guard let error else {
+                rd_kafka_poll(handle, 0)
+                return
+            }
+            let code = rd_kafka_error_code(error)
+            let text = String(cString: rd_kafka_error_string(error))
+            rd_kafka_error_destroy(error)
+            guard code == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
+                throw KafkaClusterError("cannot produce to \(topic): \(text)", code: code.rawValue)
+            }
+            rd_kafka_poll(handle, 100)
+        }
+    }
+
+    /// Waits until every queued record is acknowledged (or `timeoutMs` passes); throws the
+    /// first delivery failure seen.
+    public func flush(timeoutMs: Int32 = 60_000) throws(KafkaClusterError) {
+        let result = rd_kafka_flush(handle, timeoutMs)
+        if let failure = reports.state.withLock({ $0.failure }) { throw KafkaClusterError(failure) }
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaClusterError("\(rd_kafka_outq_len(handle)) records not acknowledged after \(timeoutMs) ms: \(describe(result))")
+        }
+    }
+}
+
+/// Runs `body` with the bytes of `bytes`, or with nil.
+func withOptionalBytes<Result>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> Result) -> Result {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBytes { body($0) }
+}
+#endif
