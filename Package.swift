@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "RidePipeline",
             dependencies: [
-                "RideModel", "Broker", "KafkaWire", "LogStore", "Groups", "SQLite",
+                "RideModel", "Broker", "KafkaWire", "LogStore", "Groups", "SQLite", "KafkaCluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -79,7 +79,7 @@ let package = Package(
             name: "ridestream",
             dependencies: [
                 "RidePipeline", "RideModel", "SQLite", "Groups", "BrokerServer",
-                "Broker", "KafkaWire", "LogStore",
+                "Broker", "KafkaWire", "LogStore", "KafkaCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,6 +117,6 @@ let package = Package(
         .testTarget(name: "KafkaClusterTests", dependencies: ["KafkaCluster", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RideModelTests", dependencies: ["RideModel", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RidePipelineTests", dependencies: ["RidePipeline", "RideModel", "SQLite", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RidePipelineTests", dependencies: ["RidePipeline", "RideModel", "SQLite", "KafkaCluster", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -125,16 +125,38 @@ public final class KafkaConsumerClient: @unchecked Sendable {
         return messages
     }
 
-    /// Commits `offsets` (the next offset to read, per partition) synchronously.
-    public func commit(_ offsets: [KafkaTopicPartition: Int64]) throws(KafkaClusterError) {
+    /// Commits `offsets` (the next offset to read, per partition): synchronously, or handed
+    /// to librdkafka's background thread with `wait: false`.
+    public func commit(_ offsets: [KafkaTopicPartition: Int64], wait: Bool = true) throws(KafkaClusterError) {
         guard !offsets.isEmpty else { return }
         let list = TopicPartitionList.make(offsets.keys.sorted())
         defer { rd_kafka_topic_partition_list_destroy(list) }
         TopicPartitionList.setOffsets(list, offsets)
-        let code = rd_kafka_commit(handle, list, 0)
+        let code = rd_kafka_commit(handle, list, wait ? 0 : 1)
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaClusterError("commit failed: \(describe(code))", code: code.rawValue)
         }
+    }
+
+    /// A group's committed offsets (-1001, librdkafka's "invalid", where it has none), read
+    /// without joining the group.
+    public static func committedOffsets(
+        settings: KafkaSettings, group: String, partitions: [KafkaTopicPartition], timeoutMs: Int32 = 10_000
+    ) throws(KafkaClusterError) -> [KafkaTopicPartition: Int64] {
+        let handle = try KafkaSettings.makeHandle(RD_KAFKA_CONSUMER, try settings.makeConfiguration(["group.id": group, "log_level": "3"]))
+        defer { rd_kafka_destroy(handle) }
+        let list = TopicPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_committed(handle, list, timeoutMs)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaClusterError("committed offsets of group \(group): \(describe(code))", code: code.rawValue)
+        }
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for index in 0 ..< Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            result[KafkaTopicPartition(String(cString: element.topic), element.partition)] = element.offset
+        }
+        return result
     }
 
     /// Moves the read position of an assigned partition.
@@ -163,6 +185,14 @@ public final class KafkaConsumerClient: @unchecked Sendable {
         closed = true
         rd_kafka_consumer_close(handle)
         rd_kafka_destroy(handle)
+    }
+
+    /// Frees the client without leaving the group, as a crashed process would: the group
+    /// notices when the session times out.
+    public func abandon() {
+        guard !closed else { return }
+        closed = true
+        rd_kafka_destroy_flags(handle, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
     }
 }
 

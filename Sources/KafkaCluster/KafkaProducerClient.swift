@@ -1,5 +1,6 @@
 #if KafkaCluster
 import CRdKafka
+import Glibc
 import Synchronization
 
 /// A librdkafka producer. `send` queues a record (librdkafka batches and sends in its own
@@ -48,7 +49,12 @@ public final class KafkaProducerClient: @unchecked Sendable {
 
     /// Queues one record; waits (serving delivery reports) while librdkafka's queue is full.
     /// - Parameter partition: nil lets librdkafka's partitioner choose from the key.
-    public func send(topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], timestamp: Int64) throws(KafkaClusterError) {
+    public func send(
+        topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], timestamp: Int64
+    ) throws(KafkaClusterError) {
+        // Header names as C strings for the length of the call (librdkafka copies them).
+        let names = headers.map { strdup($0.0)! }
+        defer { names.forEach { free($0) } }
         while true {
             let error: OpaquePointer? = topic.withCString { topicName in
                 value.withUnsafeBytes { valueBytes in
@@ -74,6 +80,20 @@ public final class KafkaProducerClient: @unchecked Sendable {
                             fields[count].vtype = RD_KAFKA_VTYPE_KEY
                             fields[count].u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBytes.baseAddress)
                             fields[count].u.mem.size = keyBytes.count
+                            count += 1
+                        }
+                        var headerValues: [UnsafeMutableRawPointer] = []
+                        defer { headerValues.forEach { $0.deallocate() } }
+                        for (index, header) in headers.enumerated() {
+                            let copy = UnsafeMutableRawPointer.allocate(byteCount: max(1, header.1.count), alignment: 1)
+                            header.1.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                            headerValues.append(copy)
+                            var field = rd_kafka_vu_t()
+                            field.vtype = RD_KAFKA_VTYPE_HEADER
+                            field.u.header.name = UnsafePointer(names[index])
+                            field.u.header.val = UnsafeRawPointer(copy)
+                            field.u.header.size = header.1.count
+                            if count < fields.count { fields[count] = field } else { fields.append(field) }
                             count += 1
                         }
                         return rd_kafka_produceva(handle, fields, count)

@@ -36,6 +36,9 @@ public struct RecordSet: RandomAccessCollection, Sendable {
         )
     }
 
+    /// The offset of record `position` alone.
+    public func offset(at position: Int) -> Offset { Offset(entries[position].offset) }
+
     /// The value of record `position` alone, without building the whole record.
     public func value(at position: Int) -> ArraySlice<UInt8>? {
         let entry = entries[position]

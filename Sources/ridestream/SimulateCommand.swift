@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaCluster
 import RidePipeline
 #if canImport(Glibc)
 import Glibc
@@ -44,6 +45,9 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Flag(help: "Pace simulated time to the wall clock (one tick per tick of real time).")
     var realtime = false
+
+    @Option(help: "Run on a Kafka cluster instead of the built-in broker: its bootstrap servers, HOST:PORT[,HOST:PORT] (sets broker.mode kafka; needs the KafkaCluster build trait).")
+    var bootstrap: String?
 
     @Flag(help: "Serve the run's broker on the Kafka port while it runs, for kcat and other Kafka clients (see --port).")
     var serve = false
@@ -99,6 +103,17 @@ struct SimulateCommand: AsyncParsableCommand {
             ConfigError(file: "command line", line: nil, key: key, problem: problem)
         }
         if let dataDir { configuration.dataDirectory = dataDir }
+        if let bootstrap {
+            guard !bootstrap.isEmpty, bootstrap.split(separator: ",").allSatisfy({ $0.contains(":") }) else {
+                throw invalid("--bootstrap", "must be HOST:PORT[,HOST:PORT], got '\(bootstrap)'")
+            }
+            var settings = KafkaSettings(bootstrapServers: bootstrap)
+            if case let .kafka(configured) = configuration.brokerMode { settings.properties = configured.properties }
+            configuration.brokerMode = .kafka(settings)
+        }
+        if serve, configuration.brokerMode != .embedded {
+            throw invalid("--serve", "serves the built-in broker; a run on a Kafka cluster has no broker of its own to serve")
+        }
         if let drivers {
             guard drivers > 0 else { throw invalid("--drivers", "must be at least 1, got \(drivers)") }
             configuration.drivers = drivers

@@ -1,3 +1,4 @@
+import KafkaCluster
 import Broker
 import Foundation
 import LogStore
@@ -142,7 +143,25 @@ public enum ConfigLoader {
     }
 
     private static func readBroker(_ node: ConfigNode, into configuration: inout PipelineConfiguration) throws(ConfigError) {
-        let fields = try node.mapping(allowed: ["retention_hours", "retention_mb", "segment_mb", "flush", "flush_records", "flush_ms"])
+        let fields = try node.mapping(allowed: [
+            "mode", "bootstrap_servers", "client_properties", "replication_factor",
+            "retention_hours", "retention_mb", "segment_mb", "flush", "flush_records", "flush_ms",
+        ])
+        if let value = fields["replication_factor"] { configuration.replicationFactor = try value.int(1 ... 32) }
+        let servers = try fields["bootstrap_servers"].map { (node) throws(ConfigError) in try node.string() }
+        var properties: [String: String] = [:]
+        if let node = fields["client_properties"] {
+            for (key, value) in try node.entries() { properties[key] = try value.string() }
+        }
+        if let mode = fields["mode"] {
+            switch try mode.string() {
+            case "embedded": configuration.brokerMode = .embedded
+            case "kafka":
+                guard let servers, !servers.isEmpty else { throw mode.fail("'kafka' needs broker.bootstrap_servers (host:port[,host:port])") }
+                configuration.brokerMode = .kafka(KafkaSettings(bootstrapServers: servers, properties: properties))
+            case let other: throw mode.fail("must be embedded or kafka, got '\(other)'")
+            }
+        }
         if let value = fields["retention_hours"] {
             configuration.log.retentionMilliseconds = value.isNull ? nil : Int64(try value.int(1 ... 100_000)) * 3_600_000
         }

@@ -1,3 +1,4 @@
+import KafkaCluster
 import Broker
 import LogStore
 import RideModel
@@ -70,7 +71,12 @@ public struct PipelineConfiguration: Hashable, Sendable {
     public var producerLingerMs: Int64 = 5
     public var tariff = Tariff()
     public var dataDirectory = "Data"
+    /// The built-in broker's log settings (embedded mode).
     public var log = LogConfiguration()
+    /// Which log the pipeline runs on.
+    public var brokerMode: BrokerMode = .embedded
+    /// Replicas of the topic when the pipeline creates it on a Kafka cluster.
+    public var replicationFactor = 1
     public var scenario: [ScenarioStep] = []
 
     public init() {
@@ -98,4 +104,13 @@ public struct PipelineConfiguration: Hashable, Sendable {
         }
         return table
     }
+}
+
+/// The log under the pipeline (`broker.mode` in the configuration).
+public enum BrokerMode: Hashable, Sendable {
+    /// The built-in broker, in this process, with its log in `<data_dir>/broker`.
+    case embedded
+    /// A Kafka-protocol cluster (Apache Kafka, Redpanda, `ridestream broker serve`) through
+    /// librdkafka; needs the KafkaCluster build trait.
+    case kafka(KafkaSettings)
 }

@@ -1,5 +1,3 @@
-import Broker
-
 /// Every pipeline consumer of the run, by group: starts them, applies scenario steps, and
 /// reports on them.
 actor ConsumerFleet {
@@ -8,32 +6,32 @@ actor ConsumerFleet {
         var state: String
     }
 
-    private let broker: Broker
+    private let log: any EventLog
     private let writers: [GroupName: SinkWriter]
     private let configuration: PipelineConfiguration
     private var members: [GroupName: [Member]] = [:]
 
-    init(broker: Broker, writers: [GroupName: SinkWriter], configuration: PipelineConfiguration) {
-        self.broker = broker
+    init(log: any EventLog, writers: [GroupName: SinkWriter], configuration: PipelineConfiguration) {
+        self.log = log
         self.writers = writers
         self.configuration = configuration
     }
 
     /// Starts one more consumer in `group`, named `<group>-<n>`.
     @discardableResult
-    func add(_ group: GroupName) async -> String {
+    func add(_ group: GroupName) async throws -> String {
         let name = "\(group.rawValue)-\((members[group]?.count ?? 0) + 1)"
-        let consumer = PipelineConsumer(name: name, group: group, broker: broker, writer: writers[group]!, configuration: configuration)
-        await consumer.start()
+        let consumer = PipelineConsumer(name: name, group: group, log: log, writer: writers[group]!, configuration: configuration)
+        try await consumer.start()
         members[group, default: []].append(Member(consumer: consumer, state: "running"))
         return name
     }
 
     /// Applies a scenario step; returns what happened, for the log and the summary.
-    func apply(_ step: ScenarioStep) async -> String {
+    func apply(_ step: ScenarioStep) async throws -> String {
         switch step.action {
         case .addConsumer:
-            return "added \(await add(step.group))"
+            return "added \(try await add(step.group))"
         case .removeConsumer, .crashConsumer:
             guard let index = members[step.group]?.lastIndex(where: { $0.state == "running" }) else {
                 return "no running \(step.group.rawValue) consumer to \(step.action == .crashConsumer ? "crash" : "remove")"

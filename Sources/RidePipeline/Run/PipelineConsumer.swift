@@ -1,6 +1,3 @@
-import Broker
-import Groups
-import KafkaWire
 import RideModel
 
 /// One consumer of a group: polls its partitions, decodes events, and hands batches of up to
@@ -17,10 +14,10 @@ actor PipelineConsumer {
 
     nonisolated let name: String
     nonisolated let group: GroupName
-    private let broker: Broker
+    private let log: any EventLog
     private let writer: SinkWriter
     private let configuration: PipelineConfiguration
-    private var consumer: Consumer!
+    private var consumer: (any EventConsumer)!
     private var buffers: [Int: Buffer] = [:]
     private var task: Task<Void, Never>?
     private var seenRebalances = 0
@@ -32,46 +29,31 @@ actor PipelineConsumer {
     /// Set by `crash()`: nothing more is written, as after a real crash.
     private var crashed = false
 
-    init(name: String, group: GroupName, broker: Broker, writer: SinkWriter, configuration: PipelineConfiguration) {
+    init(name: String, group: GroupName, log: any EventLog, writer: SinkWriter, configuration: PipelineConfiguration) {
         self.name = name
         self.group = group
-        self.broker = broker
+        self.log = log
         self.writer = writer
         self.configuration = configuration
     }
 
-    func start() {
-        var settings = ConsumerConfiguration(groupID: group.rawValue, topics: [configuration.topic])
-        settings.clientID = name
-        settings.sessionTimeoutMs = configuration.sessionTimeoutMs
-        settings.rebalanceTimeoutMs = max(configuration.sessionTimeoutMs, 5000)
-        settings.heartbeatIntervalMs = configuration.heartbeatIntervalMs
-        settings.fetchMaxWaitMs = max(5, min(configuration.lingerMs, 100))
-        settings.assignors = [configuration.assignor]
-        settings.autoOffsetReset = .earliest
-        let topic = configuration.topic
-        let writer = writer
-        let listener = RebalanceListener(
-            onRevoked: { [weak self] partitions in
-                await self?.flush(partitions.map { Int($0.partition.rawValue) })
-            },
-            onAssigned: { partitions in
-                let stored = (try? await writer.storedOffsets(partitions.map { Int($0.partition.rawValue) })) ?? [:]
-                var positions: [TopicPartition: Offset] = [:]
-                for (partition, offset) in stored { positions[TopicPartition(topic, PartitionID(partition))] = Offset(offset) }
-                return positions
-            }
+    func start() throws {
+        let settings = EventConsumerSettings(
+            group: group.rawValue, clientID: name, topic: configuration.topic, sessionTimeoutMs: configuration.sessionTimeoutMs,
+            heartbeatIntervalMs: configuration.heartbeatIntervalMs, fetchMaxWaitMs: max(5, min(configuration.lingerMs, 100)),
+            assignor: configuration.assignor
         )
-        consumer = Consumer(broker: broker, configuration: settings, listener: listener)
+        let writer = writer
+        let listener = EventRebalanceListener(
+            onRevoked: { [weak self] partitions in await self?.flush(partitions) },
+            onAssigned: { partitions in (try? await writer.storedOffsets(partitions)) ?? [:] }
+        )
+        consumer = try log.makeConsumer(settings, listener: listener)
         task = Task { await self.run() }
     }
 
     var assignment: [Int] {
-        get async { await consumer.assignment.map { Int($0.partition.rawValue) } }
-    }
-
-    var generation: GenerationID {
-        get async { await consumer.generation }
+        get async { await consumer.assignment() }
     }
 
     private func run() async {
@@ -92,21 +74,18 @@ actor PipelineConsumer {
         }
     }
 
-    private func take(_ batch: ConsumerBatch) {
-        let partition = Int(batch.topicPartition.partition.rawValue)
-        guard !batch.records.isEmpty else { return }
-        var buffer = buffers[partition] ?? Buffer(
-            firstOffset: batch.records[0].offset.rawValue, nextOffset: batch.records[0].offset.rawValue, since: .now
-        )
-        for index in batch.records.indices {
-            let offset = batch.records[index].offset.rawValue
-            guard let value = batch.records.value(at: index), let event = try? LocationEvent.decode(value) else {
+    private func take(_ batch: EventBatch) {
+        let partition = batch.partition
+        guard let first = batch.offsets.first else { return }
+        var buffer = buffers[partition] ?? Buffer(firstOffset: first, nextOffset: first, since: .now)
+        for index in batch.offsets.indices {
+            guard let value = batch.values[index], let event = try? LocationEvent.decode(value) else {
                 undecodable += 1
                 continue
             }
-            buffer.events.append(PositionedEvent(partition: partition, offset: offset, event: event))
+            buffer.events.append(PositionedEvent(partition: partition, offset: batch.offsets[index], event: event))
         }
-        buffer.nextOffset = batch.nextOffset.rawValue
+        buffer.nextOffset = batch.nextOffset
         buffers[partition] = buffer
     }
 
@@ -160,27 +139,26 @@ actor PipelineConsumer {
     /// the log lost events the database already has (an OS crash with the page-cache flush
     /// policy): stop with a message rather than guess.
     private func resolve(_ stale: StaleBatchError) async throws {
-        let id = TopicPartition(configuration.topic, PartitionID(stale.partition))
-        let bounds = try broker.bounds(id)
-        if stale.storedOffset > bounds.end.rawValue {
+        let bounds = try await log.bounds(configuration.topic, partition: stale.partition)
+        if stale.storedOffset > bounds.end {
             throw SinkError(
                 "\(writer.path): partition \(stale.partition) is stored up to offset \(stale.storedOffset) but the log ends at \(bounds.end); the log lost events the database has (run with --fresh)"
             )
         }
-        if stale.storedOffset < bounds.start.rawValue {
+        if stale.storedOffset < bounds.start {
             _ = try await writer.write(
-                consumer: name, partition: stale.partition, firstOffset: stale.storedOffset, nextOffset: bounds.start.rawValue, events: []
+                consumer: name, partition: stale.partition, firstOffset: stale.storedOffset, nextOffset: bounds.start, events: []
             )
-            await consumer.seek(id, to: bounds.start)
+            try await consumer.seek(partition: stale.partition, to: bounds.start)
             return
         }
-        await consumer.seek(id, to: Offset(stale.storedOffset))
+        try await consumer.seek(partition: stale.partition, to: stale.storedOffset)
     }
 
     /// Mirrors the database's offsets into the broker's committed offsets, so that lag tools
     /// see the group's progress. The database stays the source of truth.
     private func commitToBroker(_ partition: Int, _ next: Int64) async {
-        try? await consumer.commit([TopicPartition(configuration.topic, PartitionID(partition)): Offset(next)])
+        await consumer.commit([partition: next])
     }
 
     private func flush(_ partitions: [Int]) async {
@@ -194,19 +172,15 @@ actor PipelineConsumer {
         }
     }
 
-    /// After a rebalance this member led, records the generation in the group's database.
+    /// After a rebalance this member led, records the generation in the group's database
+    /// (when the log can describe the group).
     private func noteRebalance() async throws {
-        let count = await consumer.rebalances
+        let count = await consumer.rebalances()
         guard count != seenRebalances else { return }
         seenRebalances = count
-        guard await consumer.isLeader, let description = await broker.coordinator.describe(groupID: group.rawValue) else { return }
-        var assignment: [String: [Int]] = [:]
-        for member in description.members {
-            let partitions = (try? ConsumerAssignment.decode(member.assignment).partitions) ?? []
-            assignment[member.clientID + "(" + member.memberID.rawValue.suffix(6) + ")"] = partitions.map { Int($0.partition.rawValue) }.sorted()
-        }
+        guard await consumer.isLeader(), let snapshot = await log.describeGroup(group.rawValue) else { return }
         try await writer.recordRebalance(
-            generation: description.generation.rawValue, members: Array(assignment.keys), assignment: assignment
+            generation: snapshot.generation, members: Array(snapshot.assignment.keys), assignment: snapshot.assignment
         )
     }
 
@@ -222,11 +196,12 @@ actor PipelineConsumer {
 
     /// Stops as a crashed process would: no final writes, no leave; the group notices when
     /// the session times out.
-    func crash() {
+    func crash() async {
         guard !stopped else { return }
         stopped = true
         crashed = true
         task?.cancel()
         buffers = [:]
+        await consumer.abandon()
     }
 }

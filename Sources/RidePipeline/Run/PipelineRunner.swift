@@ -45,52 +45,81 @@ public final class PipelineRunner: @unchecked Sendable {
     public func run() async throws -> RunSummary {
         let wallStart = ContinuousClock.now
         try prepareDataDirectory()
-        var brokerConfiguration = BrokerConfiguration(dataDirectory: brokerDirectory)
-        brokerConfiguration.log = configuration.log
-        brokerConfiguration.groups.minSessionTimeoutMs = 500
-        var brokerLogger = logger
-        brokerLogger.logLevel = .warning
-        let broker = try Broker(configuration: brokerConfiguration, logger: brokerLogger)
-        defer { try? broker.close() }
-        if options.resume && !broker.topicNames().contains(configuration.topic) {
-            throw SinkError("nothing to resume in \(dataDirectory): it has no topic '\(configuration.topic)'")
-        }
-        if !broker.topicNames().contains(configuration.topic) {
-            try broker.createTopic(configuration.topic, configuration: TopicConfiguration(partitions: configuration.partitions))
-        }
-        let partitionCount = try broker.partitionCount(configuration.topic)
-        guard partitionCount == configuration.partitions else {
-            throw SinkError(
-                "the log in \(brokerDirectory) has \(partitionCount) partitions, the configuration \(configuration.partitions): run with --fresh"
-            )
-        }
-        let detach = try await attach(broker)
+        let log = try await openLog()
         do {
-            let summary = try await run(on: broker, partitionCount: partitionCount, wallStart: wallStart)
+            let partitionCount = try await log.prepareTopic(
+                configuration.topic, partitions: configuration.partitions, replicationFactor: configuration.replicationFactor
+            )
+            guard partitionCount == configuration.partitions else {
+                throw SinkError(
+                    "the topic '\(configuration.topic)' on \(log.name) has \(partitionCount) partitions, the configuration \(configuration.partitions)"
+                        + (configuration.brokerMode == .embedded ? ": run with --fresh" : ": use another topic or partition count")
+                )
+            }
+            var detach: @Sendable () async -> Void = {}
+            if let builtIn = log as? BuiltInEventLog { detach = try await attach(builtIn.broker) }
+            let summary: RunSummary
+            do {
+                summary = try await run(on: log, partitionCount: partitionCount, wallStart: wallStart)
+            } catch {
+                await detach()
+                throw error
+            }
             await detach()
+            try await log.close()
             return summary
         } catch {
-            await detach()
+            try? await log.close()
             throw error
         }
     }
 
-    private func run(on broker: Broker, partitionCount: Int, wallStart: ContinuousClock.Instant) async throws -> RunSummary {
+    /// The built-in broker in the data directory, or the configured Kafka cluster.
+    private func openLog() async throws -> any EventLog {
+        switch configuration.brokerMode {
+        case .embedded:
+            var brokerConfiguration = BrokerConfiguration(dataDirectory: brokerDirectory)
+            brokerConfiguration.log = configuration.log
+            brokerConfiguration.groups.minSessionTimeoutMs = 500
+            var brokerLogger = logger
+            brokerLogger.logLevel = .warning
+            let broker = try Broker(configuration: brokerConfiguration, logger: brokerLogger)
+            if options.resume && !broker.topicNames().contains(configuration.topic) {
+                try? broker.close()
+                throw SinkError("nothing to resume in \(dataDirectory): it has no topic '\(configuration.topic)'")
+            }
+            return BuiltInEventLog(broker: broker)
+        case let .kafka(settings):
+            return try KafkaEventLog.open(settings)
+        }
+    }
+
+    private func run(on log: any EventLog, partitionCount: Int, wallStart: ContinuousClock.Instant) async throws -> RunSummary {
         var writers: [GroupName: SinkWriter] = [:]
         for group in GroupName.allCases {
             writers[group] = try SinkWriter(group: group, path: databasePath(group), topic: configuration.topic, tariff: configuration.tariff)
         }
-        let fleet = ConsumerFleet(broker: broker, writers: writers, configuration: configuration)
+        let fleet = ConsumerFleet(log: log, writers: writers, configuration: configuration)
         for group in GroupName.allCases {
-            for _ in 0 ..< (configuration.consumers[group] ?? 1) { await fleet.add(group) }
+            for _ in 0 ..< (configuration.consumers[group] ?? 1) { try await fleet.add(group) }
         }
-        let production = try await produce(broker: broker, fleet: fleet)
-        let ends = try (0 ..< partitionCount).map { (partition) throws(BrokerError) in
-            try broker.bounds(TopicPartition(configuration.topic, PartitionID(partition))).end.rawValue
+        let production: Production
+        do {
+            production = try await produce(log: log, fleet: fleet, partitionCount: partitionCount)
+        } catch {
+            await fleet.stopAll()
+            throw error
         }
-        try await waitUntilConsumed(ends: ends, writers: writers, fleet: fleet, broker: broker, produced: production.events + production.resumedFrom)
+        var ends: [Int64] = []
+        for partition in 0 ..< partitionCount { ends.append(try await log.bounds(configuration.topic, partition: partition).end) }
+        do {
+            try await waitUntilConsumed(ends: ends, writers: writers, fleet: fleet, produced: production.events + production.resumedFrom)
+        } catch {
+            await fleet.stopAll()
+            throw error
+        }
         let summary = await makeSummary(
-            ends: ends, production: production, fleet: fleet, writers: writers, broker: broker,
+            ends: ends, production: production, fleet: fleet, writers: writers, log: log,
             wallSeconds: Stopwatch.seconds(ContinuousClock.now - wallStart)
         )
         await fleet.stopAll()
@@ -135,17 +164,15 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     /// Runs the simulator and produces every event, applying scenario steps on the way.
-    private func produce(broker: Broker, fleet: ConsumerFleet) async throws -> Production {
-        var settings = ProducerConfiguration()
-        settings.batchBytes = configuration.producerBatchBytes
-        settings.lingerMs = configuration.producerLingerMs
-        let table = configuration.partitionTable.mapValues { $0.map { PartitionID($0) } }
-        settings.partitioner = .table(PartitionTable(source: .header("region"), partitions: table))
-        let producer = Producer(broker: broker, configuration: settings)
+    private func produce(log: any EventLog, fleet: ConsumerFleet, partitionCount: Int) async throws -> Production {
+        let producer = try log.makeProducer(EventProducerSettings(
+            topic: configuration.topic, batchBytes: configuration.producerBatchBytes, lingerMs: configuration.producerLingerMs
+        ))
+        let partitioner = RegionPartitioner(table: configuration.partitionTable, partitionCount: partitionCount)
         var simulator = Simulator(settings: configuration.simulatorSettings)
         let ticks = Int((Int64(configuration.durationSeconds) * 1000) / configuration.tickMs)
         var production = Production()
-        let alreadyProduced = options.resume ? try await ProducedEvents(broker: broker, topic: configuration.topic) : nil
+        let alreadyProduced = options.resume ? try await ProducedEvents(log: log, topic: configuration.topic) : nil
         if let alreadyProduced {
             output("resuming: the log already holds \(alreadyProduced.count) events; producing the rest")
             production.resumedFrom = alreadyProduced.count
@@ -162,7 +189,7 @@ public final class PipelineRunner: @unchecked Sendable {
             let second = Int(Int64(tick) * configuration.tickMs / 1000)
             while let step = pendingSteps.first, step.atSeconds <= second {
                 pendingSteps.removeFirst()
-                production.scenario.append(await fleet.apply(step))
+                production.scenario.append(try await fleet.apply(step))
                 output("scenario at \(step.atSeconds) s: \(production.scenario.last!)")
             }
             if configuration.realtime {
@@ -170,15 +197,16 @@ public final class PipelineRunner: @unchecked Sendable {
             }
             for event in simulator.step() {
                 if let alreadyProduced, alreadyProduced.contains(event) { continue }
-                try producer.send(ProducerRecord(
-                    topic: configuration.topic, key: Array(event.driverId.utf8), value: event.json(),
-                    headers: [RecordHeader(key: "region", value: Array(event.region.utf8))], timestamp: event.ts
-                ))
+                let key = Array(event.driverId.utf8)
+                try producer.send(
+                    partition: partitioner.partition(region: event.region, key: key), key: key, value: event.json(),
+                    headers: [("region", Array(event.region.utf8))], timestamp: event.ts
+                )
                 production.events += 1
             }
             production.ticks = tick + 1
             if progress.due() {
-                await progress.report(produced: production.events, ticks: production.ticks, of: ticks, fleet: fleet, broker: broker, topic: configuration.topic)
+                await progress.report(produced: production.events, ticks: production.ticks, of: ticks, fleet: fleet)
             }
             if tick % 16 == 15 { await Task.yield() }
         }
@@ -190,7 +218,7 @@ public final class PipelineRunner: @unchecked Sendable {
     /// Waits until every group's database holds offsets equal to the log end of every
     /// partition.
     private func waitUntilConsumed(
-        ends: [Int64], writers: [GroupName: SinkWriter], fleet: ConsumerFleet, broker: Broker, produced: Int
+        ends: [Int64], writers: [GroupName: SinkWriter], fleet: ConsumerFleet, produced: Int
     ) async throws {
         let progress = ProgressReporter(interactive: options.interactive, enabled: options.showProgress, output: output)
         let ticks = Int((Int64(configuration.durationSeconds) * 1000) / configuration.tickMs)
@@ -204,7 +232,7 @@ public final class PipelineRunner: @unchecked Sendable {
                     throw SinkError("group \(group.rawValue) has no running consumer left to finish the run")
                 }
                 if progress.due() {
-                    await progress.report(produced: produced, ticks: ticks, of: ticks, fleet: fleet, broker: broker, topic: configuration.topic)
+                    await progress.report(produced: produced, ticks: ticks, of: ticks, fleet: fleet)
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -212,16 +240,16 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     private func makeSummary(
-        ends: [Int64], production: Production, fleet: ConsumerFleet, writers: [GroupName: SinkWriter], broker: Broker, wallSeconds: Double
+        ends: [Int64], production: Production, fleet: ConsumerFleet, writers: [GroupName: SinkWriter], log: any EventLog, wallSeconds: Double
     ) async -> RunSummary {
         var groups: [String: RunSummary.Group] = [:]
         for group in GroupName.allCases {
-            let description = await broker.coordinator.describe(groupID: group.rawValue)
+            let description = await log.describeGroup(group.rawValue)
             let writer = writers[group]!
             groups[group.rawValue] = RunSummary.Group(
                 database: databasePath(group), consumers: await fleet.summaries(group),
                 events: await writer.events, transactions: await writer.transactions,
-                rebalances: Int(description?.generation.rawValue ?? 0), generation: description?.generation.rawValue ?? 0
+                rebalances: Int(description?.generation ?? 0), generation: description?.generation ?? 0
             )
         }
         let table = configuration.partitionTable

@@ -1,6 +1,3 @@
-import Broker
-import KafkaWire
-import LogStore
 import RideModel
 
 /// What an earlier, interrupted run already put in the log: per driver, the highest event
@@ -12,26 +9,16 @@ struct ProducedEvents {
     private(set) var count = 0
 
     /// Reads every partition of `topic` from its log start.
-    init(broker: Broker, topic: String) async throws {
-        let partitions = try broker.partitionCount(topic)
-        for partition in 0 ..< partitions {
-            let id = TopicPartition(topic, PartitionID(partition))
-            var next = try broker.bounds(id).start
-            let end = try broker.bounds(id).end
-            while next < end {
-                let read = try broker.read(id, from: next, maxBytes: 4 << 20)
-                let records = try RecordSet.decode(read.bytes, from: next)
-                for index in records.indices {
-                    guard let value = records.value(at: index), let event = try? LocationEvent.decode(value),
-                          let sequence = Self.sequence(of: event) else { continue }
-                    lastSequence[event.driverId] = max(lastSequence[event.driverId] ?? 0, sequence)
-                    count += 1
-                }
-                guard records.nextOffset > next else { break }
-                next = records.nextOffset
-                await Task.yield()
-            }
+    init(log: any EventLog, topic: String) async throws {
+        var lastSequence: [String: Int] = [:]
+        var count = 0
+        try await log.forEachStoredValue(topic) { value in
+            guard let event = try? LocationEvent.decode(value[...]), let sequence = Self.sequence(of: event) else { return }
+            lastSequence[event.driverId] = max(lastSequence[event.driverId] ?? 0, sequence)
+            count += 1
         }
+        self.lastSequence = lastSequence
+        self.count = count
     }
 
     static func sequence(of event: LocationEvent) -> Int? {

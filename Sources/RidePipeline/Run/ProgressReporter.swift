@@ -1,6 +1,4 @@
-import Broker
 import Foundation
-import KafkaWire
 
 /// Live progress while the simulator produces: events produced, each group's consumed count
 /// and lag, and the event rate. On a terminal one line is redrawn four times a second;
@@ -27,7 +25,7 @@ final class ProgressReporter: @unchecked Sendable {
         return clock.now - last >= (interactive ? .milliseconds(250) : .seconds(2))
     }
 
-    func report(produced: Int, ticks: Int, of total: Int, fleet: ConsumerFleet, broker: Broker, topic: String) async {
+    func report(produced: Int, ticks: Int, of total: Int, fleet: ConsumerFleet) async {
         last = clock.now
         let seconds = Stopwatch.seconds(clock.now - start)
         var parts = ["tick \(ticks)/\(total)", "produced \(produced)"]

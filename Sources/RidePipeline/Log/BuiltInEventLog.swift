@@ -1,0 +1,143 @@
+import Broker
+import Groups
+import KafkaWire
+import LogStore
+
+/// The pipeline's log on the built-in broker, in this process.
+public final class BuiltInEventLog: EventLog {
+    public let broker: Broker
+
+    public init(broker: Broker) { self.broker = broker }
+
+    public var name: String { "the built-in broker in \(broker.configuration.dataDirectory)" }
+
+    public func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws -> Int {
+        if !broker.topicNames().contains(topic) {
+            try broker.createTopic(topic, configuration: TopicConfiguration(partitions: partitions))
+        }
+        return try broker.partitionCount(topic)
+    }
+
+    public func bounds(_ topic: String, partition: Int) async throws -> (start: Int64, end: Int64) {
+        let bounds = try broker.bounds(TopicPartition(topic, PartitionID(Int32(partition))))
+        return (bounds.start.rawValue, bounds.end.rawValue)
+    }
+
+    public func makeProducer(_ settings: EventProducerSettings) throws -> any EventProducer {
+        var configuration = ProducerConfiguration()
+        configuration.batchBytes = settings.batchBytes
+        configuration.lingerMs = settings.lingerMs
+        return BuiltInProducer(producer: Producer(broker: broker, configuration: configuration), topic: settings.topic)
+    }
+
+    public func makeConsumer(_ settings: EventConsumerSettings, listener: EventRebalanceListener) throws -> any EventConsumer {
+        var configuration = ConsumerConfiguration(groupID: settings.group, topics: [settings.topic])
+        configuration.clientID = settings.clientID
+        configuration.sessionTimeoutMs = settings.sessionTimeoutMs
+        configuration.rebalanceTimeoutMs = max(settings.sessionTimeoutMs, 5000)
+        configuration.heartbeatIntervalMs = settings.heartbeatIntervalMs
+        configuration.fetchMaxWaitMs = settings.fetchMaxWaitMs
+        configuration.assignors = [settings.assignor]
+        configuration.autoOffsetReset = .earliest
+        let topic = settings.topic
+        let rebalance = RebalanceListener(
+            onRevoked: { partitions in await listener.onRevoked(partitions.map { Int($0.partition.rawValue) }) },
+            onAssigned: { partitions in
+                let starts = await listener.onAssigned(partitions.map { Int($0.partition.rawValue) })
+                var positions: [TopicPartition: Offset] = [:]
+                for (partition, offset) in starts { positions[TopicPartition(topic, PartitionID(Int32(partition)))] = Offset(offset) }
+                return positions
+            }
+        )
+        return BuiltInConsumer(consumer: Consumer(broker: broker, configuration: configuration, listener: rebalance), topic: topic)
+    }
+
+    public func describeGroup(_ group: String) async -> GroupSnapshot? {
+        guard let description = await broker.coordinator.describe(groupID: group) else { return nil }
+        var assignment: [String: [Int]] = [:]
+        for member in description.members {
+            let partitions = (try? ConsumerAssignment.decode(member.assignment).partitions) ?? []
+            assignment[member.clientID + "(" + member.memberID.rawValue.suffix(6) + ")"] = partitions.map { Int($0.partition.rawValue) }.sorted()
+        }
+        return GroupSnapshot(generation: description.generation.rawValue, assignment: assignment)
+    }
+
+    public func forEachStoredValue(_ topic: String, _ body: ([UInt8]) -> Void) async throws {
+        for partition in 0 ..< (try broker.partitionCount(topic)) {
+            let id = TopicPartition(topic, PartitionID(Int32(partition)))
+            var next = try broker.bounds(id).start
+            let end = try broker.bounds(id).end
+            while next < end {
+                let records = try RecordSet.decode(try broker.read(id, from: next, maxBytes: 4 << 20).bytes, from: next)
+                for index in records.indices {
+                    if let value = records.value(at: index) { body(Array(value)) }
+                }
+                guard records.nextOffset > next else { break }
+                next = records.nextOffset
+                await Task.yield()
+            }
+        }
+    }
+
+    public func close() async throws { try broker.close() }
+}
+
+/// The in-process producer, writing to the partitions the pipeline chose.
+final class BuiltInProducer: EventProducer {
+    let producer: Producer
+    let topic: String
+
+    init(producer: Producer, topic: String) {
+        self.producer = producer
+        self.topic = topic
+    }
+
+    func send(partition: Int, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) throws {
+        try producer.send(ProducerRecord(
+            topic: topic, partition: PartitionID(Int32(partition)), key: key, value: value,
+            headers: headers.map { RecordHeader(key: $0.0, value: $0.1) }, timestamp: timestamp
+        ))
+    }
+
+    func close() throws { try producer.close() }
+}
+
+/// The in-process group consumer.
+final class BuiltInConsumer: EventConsumer {
+    let consumer: Consumer
+    let topic: String
+
+    init(consumer: Consumer, topic: String) {
+        self.consumer = consumer
+        self.topic = topic
+    }
+
+    func poll() async throws -> [EventBatch] {
+        try await consumer.poll().map { batch in
+            EventBatch(
+                partition: Int(batch.topicPartition.partition.rawValue), offsets: batch.records.indices.map { batch.records.offset(at: $0).rawValue },
+                values: batch.records.indices.map { batch.records.value(at: $0) }, nextOffset: batch.nextOffset.rawValue
+            )
+        }
+    }
+
+    func assignment() async -> [Int] { await consumer.assignment.map { Int($0.partition.rawValue) } }
+    func rebalances() async -> Int { await consumer.rebalances }
+    func isLeader() async -> Bool { await consumer.isLeader }
+
+    func seek(partition: Int, to offset: Int64) async throws {
+        await consumer.seek(TopicPartition(topic, PartitionID(Int32(partition))), to: Offset(offset))
+    }
+
+    func commit(_ offsets: [Int: Int64]) async {
+        var positions: [TopicPartition: Offset] = [:]
+        for (partition, offset) in offsets { positions[TopicPartition(topic, PartitionID(Int32(partition)))] = Offset(offset) }
+        try? await consumer.commit(positions)
+    }
+
+    func close() async { await consumer.close() }
+
+    /// The in-process consumer heartbeats from its poll loop, which the pipeline consumer's
+    /// cancelled task no longer runs: nothing else to stop.
+    func abandon() async {}
+}

@@ -1,0 +1,100 @@
+/// The log under the pipeline: the built-in broker in this process (`BuiltInEventLog`) or a
+/// Kafka cluster reached through librdkafka (`KafkaEventLog`, with the KafkaCluster trait).
+///
+/// The pipeline only needs what every Kafka-style log offers: topics with a partition count,
+/// per-partition offsets, a producer that writes to a chosen partition, and group consumers
+/// that tell it when partitions are assigned (so it can start each from the offset in its
+/// database) and revoked (so it can write what it holds first).
+public protocol EventLog: Sendable {
+    /// For messages: "the built-in broker in Data/broker", "the Kafka cluster at host:9092".
+    var name: String { get }
+
+    /// Creates `topic` when it does not exist; returns its partition count.
+    func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws -> Int
+
+    /// The log start and end offsets of one partition.
+    func bounds(_ topic: String, partition: Int) async throws -> (start: Int64, end: Int64)
+
+    func makeProducer(_ settings: EventProducerSettings) throws -> any EventProducer
+
+    func makeConsumer(_ settings: EventConsumerSettings, listener: EventRebalanceListener) throws -> any EventConsumer
+
+    /// The group's generation and members' assignments, when the log can tell (the built-in
+    /// coordinator can; a Kafka client sees only its own assignment).
+    func describeGroup(_ group: String) async -> GroupSnapshot?
+
+    /// Calls `body` with every stored record value of `topic`, partition by partition, from
+    /// the log start (`--resume` uses it to find what an interrupted run produced).
+    func forEachStoredValue(_ topic: String, _ body: ([UInt8]) -> Void) async throws
+
+    /// Flushes and releases the log's resources.
+    func close() async throws
+}
+
+public struct EventProducerSettings: Sendable {
+    public var topic: String
+    public var batchBytes: Int
+    public var lingerMs: Int64
+}
+
+public struct EventConsumerSettings: Sendable {
+    public var group: String
+    public var clientID: String
+    public var topic: String
+    public var sessionTimeoutMs: Int32
+    public var heartbeatIntervalMs: Int64
+    public var fetchMaxWaitMs: Int64
+    public var assignor: String
+}
+
+/// Writes records to explicit partitions; `close` returns once every record is stored.
+public protocol EventProducer: Sendable {
+    func send(partition: Int, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) throws
+    func close() throws
+}
+
+/// A group member's view of the log.
+public protocol EventConsumer: Sendable {
+    /// The next records of the assigned partitions (empty after a quiet wait).
+    func poll() async throws -> [EventBatch]
+    /// Partitions assigned to this member now.
+    func assignment() async -> [Int]
+    /// Rebalances this member has been through; changes when a new assignment arrives.
+    func rebalances() async -> Int
+    /// Whether this member led the last rebalance (it then records the group's assignment).
+    func isLeader() async -> Bool
+    func seek(partition: Int, to offset: Int64) async throws
+    /// Mirrors progress into the log's committed offsets (the databases stay the source of
+    /// truth), so lag tools see it.
+    func commit(_ offsets: [Int: Int64]) async
+    /// Leaves the group.
+    func close() async
+    /// Stops as a crashed process would: no leave, no more heartbeats.
+    func abandon() async
+}
+
+/// Records of one partition, in offset order; values are slices of the fetched bytes where
+/// the log allows.
+public struct EventBatch: Sendable {
+    public var partition: Int
+    public var offsets: [Int64]
+    public var values: [ArraySlice<UInt8>?]
+    /// The offset after the last record (with the built-in broker, past records it skipped).
+    public var nextOffset: Int64
+}
+
+/// What the pipeline does when partitions move.
+public struct EventRebalanceListener: Sendable {
+    /// Partitions about to be taken away.
+    public var onRevoked: @Sendable ([Int]) async -> Void
+    /// Partitions just assigned; returns where to start each (absent: the committed offset,
+    /// else the log start).
+    public var onAssigned: @Sendable ([Int]) async -> [Int: Int64]
+}
+
+/// A group as the log's coordinator sees it.
+public struct GroupSnapshot: Sendable {
+    public var generation: Int32
+    /// Member label ("client(…id)") → partitions.
+    public var assignment: [String: [Int]]
+}

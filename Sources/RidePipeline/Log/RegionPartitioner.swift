@@ -1,0 +1,20 @@
+import KafkaWire
+
+/// Chooses each event's partition from its region, the same way whatever the log: the
+/// configured region → partitions table, the driver id's murmur2 hash choosing among a
+/// region's partitions (so a driver's events stay in order in one partition), and murmur2
+/// over every partition for a region the table does not list. Choosing here, not in a
+/// client's partitioner, is what makes a run on a Kafka cluster put every event where a run
+/// on the built-in broker does.
+struct RegionPartitioner: Sendable {
+    let table: [String: [Int]]
+    let partitionCount: Int
+
+    func partition(region: String, key: [UInt8]) -> Int {
+        if let choices = table[region]?.filter({ $0 < partitionCount }), !choices.isEmpty {
+            if choices.count == 1 { return choices[0] }
+            return choices[Int(Murmur2.partition(forKey: key, partitionCount: choices.count).rawValue)]
+        }
+        return Int(Murmur2.partition(forKey: key, partitionCount: partitionCount).rawValue)
+    }
+}
