@@ -6,6 +6,6 @@ struct RideStream: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ridestream",
         abstract: "A single-binary event-streaming pipeline: built-in Kafka-style broker, simulator and SQLite sinks.",
-        subcommands: [SimulateCommand.self, TopicsCommand.self, GroupsCommand.self, ReportCommand.self, BrokerCommand.self, BenchCommand.self]
+        subcommands: [SimulateCommand.self, ProduceCommand.self, ConsumeCommand.self, TopicsCommand.self, GroupsCommand.self, ReportCommand.self, BrokerCommand.self, BenchCommand.self]
     )
 }

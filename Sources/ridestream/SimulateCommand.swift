@@ -13,23 +13,7 @@ struct SimulateCommand: AsyncParsableCommand {
         abstract: "Run the ride-sharing simulation: simulator → built-in broker → fare, analytics and support SQLite files."
     )
 
-    @Option(help: "The pipeline configuration file.")
-    var config = ConfigLoader.defaultPath
-
-    @Option(help: "Where the broker log and the SQLite files go (default: data_dir in the config, Data).")
-    var dataDir: String?
-
-    @Option(help: "Number of drivers.")
-    var drivers: Int?
-
-    @Option(help: "Simulated seconds to run.")
-    var duration: Int?
-
-    @Option(help: "Random seed: the same seed and config give the same events and rows.")
-    var seed: UInt64?
-
-    @Option(help: "Partitions of the topic.")
-    var partitions: Int?
+    @OptionGroup var pipeline: PipelineOptions
 
     @Option(name: .customLong("consumers"), help: "Consumers of a group, as GROUP=N (repeatable), e.g. --consumers fare=3.")
     var consumerCounts: [String] = []
@@ -42,12 +26,6 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(help: "Also write the summary as JSON to this file.")
     var jsonSummary: String?
-
-    @Flag(help: "Pace simulated time to the wall clock (one tick per tick of real time).")
-    var realtime = false
-
-    @Option(help: "Run on a Kafka cluster instead of the built-in broker: its bootstrap servers, HOST:PORT[,HOST:PORT] (sets broker.mode kafka; needs the KafkaCluster build trait).")
-    var bootstrap: String?
 
     @Flag(help: "Serve the run's broker on the Kafka port while it runs, for kcat and other Kafka clients (see --port).")
     var serve = false
@@ -98,44 +76,18 @@ struct SimulateCommand: AsyncParsableCommand {
 
     /// The configuration file with the command-line overrides applied and checked again.
     func loadConfiguration() throws -> PipelineConfiguration {
-        var configuration = try ConfigLoader.load(path: config)
-        func invalid(_ key: String, _ problem: String) -> ConfigError {
-            ConfigError(file: "command line", line: nil, key: key, problem: problem)
-        }
-        if let dataDir { configuration.dataDirectory = dataDir }
-        if let bootstrap {
-            guard !bootstrap.isEmpty, bootstrap.split(separator: ",").allSatisfy({ $0.contains(":") }) else {
-                throw invalid("--bootstrap", "must be HOST:PORT[,HOST:PORT], got '\(bootstrap)'")
-            }
-            var settings = KafkaSettings(bootstrapServers: bootstrap)
-            if case let .kafka(configured) = configuration.brokerMode { settings.properties = configured.properties }
-            configuration.brokerMode = .kafka(settings)
-        }
+        var configuration = try pipeline.load()
         if serve, configuration.brokerMode != .embedded {
-            throw invalid("--serve", "serves the built-in broker; a run on a Kafka cluster has no broker of its own to serve")
-        }
-        if let drivers {
-            guard drivers > 0 else { throw invalid("--drivers", "must be at least 1, got \(drivers)") }
-            configuration.drivers = drivers
-        }
-        if let duration {
-            guard duration > 0 else { throw invalid("--duration", "must be at least 1, got \(duration)") }
-            configuration.durationSeconds = duration
-        }
-        if let seed { configuration.seed = seed }
-        if let partitions {
-            guard partitions > 0 else { throw invalid("--partitions", "must be at least 1, got \(partitions)") }
-            configuration.partitions = partitions
+            throw PipelineOptions.invalid("--serve", "serves the built-in broker; a run on a Kafka cluster has no broker of its own to serve")
         }
         for pair in consumerCounts {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let group = GroupName(rawValue: parts[0]), let count = Int(parts[1]), count > 0 else {
-                throw invalid("--consumers", "expected GROUP=N with GROUP fare, analytics or support and N ≥ 1, got '\(pair)'")
+                throw PipelineOptions.invalid("--consumers", "expected GROUP=N with GROUP fare, analytics or support and N ≥ 1, got '\(pair)'")
             }
             configuration.consumers[group] = count
         }
-        if realtime { configuration.realtime = true }
-        try ConfigLoader.validate(configuration, file: config)
+        try ConfigLoader.validate(configuration, file: pipeline.config)
         return configuration
     }
 }

@@ -56,6 +56,76 @@ import Testing
         #expect(fareCommitted == clusterRun.eventsPerPartition.map(Int64.init))
     }
 
+    /// The roles as separate processes: `produce`, and two `consume` processes of the fare
+    /// group, one of which is killed with SIGKILL mid-run and started again. Every offset is
+    /// written exactly once, the partitions move between the processes, and the trips are
+    /// those of an embedded run of the same seed.
+    @Test func rolesInSeparateProcessesSurviveAKilledConsumer() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CrashResumeTests.binary), "build the executable first")
+        let server = try InteropServer(["--initial-rebalance-delay-ms", "0"])
+        defer { #expect(server.stop() == 0) }
+        let dir = TemporaryDirectory("roles")
+        defer { dir.remove() }
+        let config = dir.file("roles.yaml")
+        FileDamage.write(config, Array("""
+            simulation: { drivers: 300, duration_seconds: 600, seed: 47 }
+            topic: { partitions: 4 }
+            consumer: { batch_size: 500, linger_ms: 20 }
+            scenario: []
+            """.utf8))
+        let shared = ["--config", config, "--bootstrap", server.bootstrap, "--data-dir", dir.file("roles")]
+        let consume = ["consume"] + shared + ["--group", "fare", "--exit-when-idle", "4"]
+        let fare = dir.file("roles/fare.sqlite")
+        let (first, _) = try CrashResumeTests.launch(consume)
+        let (second, secondOutput) = try CrashResumeTests.launch(consume)
+        let (producer, producerOutput) = try CrashResumeTests.launch(["produce"] + shared)
+        #expect(await eventually(timeoutMs: 120_000) { Self.batchCount(fare) >= 10 || !producer.isRunning })
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+        let (restarted, restartedOutput) = try CrashResumeTests.launch(consume)
+        producer.waitUntilExit()
+        let produced = String(decoding: producerOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(producer.terminationStatus == 0, "\(produced)")
+        for (process, output) in [(second, secondOutput), (restarted, restartedOutput)] {
+            process.waitUntilExit()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 0, "\(text.suffix(2000))")
+            #expect(text.contains("lag 0"), "\(text.suffix(2000))")
+        }
+
+        // Every offset of every partition written once, in order, up to the log end.
+        let batches = try CrashResumeTests.rows(fare, #"SELECT "partition" || ' ' || first_offset || ' ' || last_offset || ' ' || consumer FROM batches ORDER BY "partition", first_offset"#)
+        var next: [Int: Int64] = [:]
+        var writers: [Int: Set<String>] = [:]
+        for row in batches {
+            let fields = row.split(separator: " ").map(String.init)
+            let partition = Int(fields[0])!
+            #expect(Int64(fields[1])! == next[partition] ?? 0, "partition \(partition): batch \(row) does not follow offset \(next[partition] ?? 0)")
+            next[partition] = Int64(fields[2])! + 1
+            writers[partition, default: []].insert(fields[3])
+        }
+        let marks = try (0 ..< 4).map { try KafkaAdminClient(settings: KafkaSettings(bootstrapServers: server.bootstrap)).watermarks("driver-locations", partition: Int32($0)).high }
+        #expect((0 ..< 4).map { next[$0] ?? 0 } == marks, "stored up to the log end")
+        #expect(Set(writers.values.flatMap { $0 }).count >= 3, "the killed, the surviving and the restarted process all wrote")
+        #expect(writers.values.contains { $0.count >= 2 }, "a partition moved between processes")
+
+        var reference = try ConfigLoader.load(path: config)
+        reference.dataDirectory = dir.file("reference")
+        var options = RunOptions()
+        options.showProgress = false
+        _ = try await PipelineRunner(configuration: reference, options: options, output: { _ in }).run()
+        let trips = CrashResumeTests.businessQueries[0]
+        let expected = try CrashResumeTests.rows(dir.file("reference/fare.sqlite"), trips.1)
+        #expect(!expected.isEmpty)
+        #expect(try CrashResumeTests.rows(fare, trips.1) == expected)
+    }
+
+    static func batchCount(_ path: String) -> Int64 {
+        guard FileManager.default.fileExists(atPath: path), let database = try? Database(path: path, create: false, readOnly: true) else { return 0 }
+        return (try? database.scalar("SELECT count(*) FROM batches")) ?? 0
+    }
+
     @Test func aClusterThatCannotBeReachedOrAskedWronglyFailsClearly() async throws {
         let dir = TemporaryDirectory("cluster-mode-bad")
         defer { dir.remove() }

@@ -1,3 +1,4 @@
+import KafkaCluster
 import Foundation
 import RideModel
 
@@ -16,6 +17,8 @@ public struct PipelineBenchmark {
         public var ceilingEventsPerSecond: Double
         public var naiveEvents: Int
         public var events: Int
+        /// The same pipeline on a Kafka-protocol cluster through librdkafka, when measured.
+        public var kafkaModeEventsPerSecond: Double?
 
         public var pipelineOverNaive: Double { pipelineEventsPerSecond / naiveEventsPerSecond }
         public var pipelineOverCeiling: Double { pipelineEventsPerSecond / ceilingEventsPerSecond }
@@ -24,6 +27,8 @@ public struct PipelineBenchmark {
     public var configuration: PipelineConfiguration
     public var naiveEvents: Int
     public var directory: String
+    /// A cluster to run the pipeline on a second time (cluster mode), or nil.
+    public var cluster: KafkaSettings?
 
     public init(configuration: PipelineConfiguration, naiveEvents: Int, directory: String) {
         self.configuration = configuration
@@ -49,9 +54,18 @@ public struct PipelineBenchmark {
         let summary = try await PipelineRunner(configuration: pipelineConfiguration, options: options, output: { _ in }).run()
         progress("ceiling: \(events) events batch-inserted straight into the databases")
         let ceiling = try await writeDirectly(limit: events, batch: configuration.batchSize, tuned: true, into: directory + "/ceiling")
+        var kafkaMode: Double?
+        if let cluster {
+            progress("kafka mode: \(events) events through \(cluster.bootstrapServers) with librdkafka")
+            var clusterConfiguration = pipelineConfiguration
+            clusterConfiguration.dataDirectory = directory + "/kafka"
+            clusterConfiguration.brokerMode = .kafka(cluster)
+            let run = try await PipelineRunner(configuration: clusterConfiguration, options: options, output: { _ in }).run()
+            kafkaMode = Double(run.eventsProduced) / run.wallSeconds
+        }
         return Result(
             naiveEventsPerSecond: Double(naiveEvents) / naive, pipelineEventsPerSecond: Double(summary.eventsProduced) / summary.wallSeconds,
-            ceilingEventsPerSecond: Double(events) / ceiling, naiveEvents: naiveEvents, events: events
+            ceilingEventsPerSecond: Double(events) / ceiling, naiveEvents: naiveEvents, events: events, kafkaModeEventsPerSecond: kafkaMode
         )
     }
 

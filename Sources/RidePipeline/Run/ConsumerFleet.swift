@@ -10,9 +10,13 @@ actor ConsumerFleet {
     private let writers: [GroupName: SinkWriter]
     private let configuration: PipelineConfiguration
     private var members: [GroupName: [Member]] = [:]
+    /// What consumer names start with: the group's name, or more where several processes
+    /// run consumers of one group (`ridestream consume`), so that names stay unique.
+    private let namePrefix: String?
 
-    init(log: any EventLog, writers: [GroupName: SinkWriter], configuration: PipelineConfiguration) {
+    init(log: any EventLog, writers: [GroupName: SinkWriter], configuration: PipelineConfiguration, namePrefix: String? = nil) {
         self.log = log
+        self.namePrefix = namePrefix
         self.writers = writers
         self.configuration = configuration
     }
@@ -20,7 +24,7 @@ actor ConsumerFleet {
     /// Starts one more consumer in `group`, named `<group>-<n>`.
     @discardableResult
     func add(_ group: GroupName) async throws -> String {
-        let name = "\(group.rawValue)-\((members[group]?.count ?? 0) + 1)"
+        let name = "\(namePrefix ?? group.rawValue)-\((members[group]?.count ?? 0) + 1)"
         let consumer = PipelineConsumer(name: name, group: group, log: log, writer: writers[group]!, configuration: configuration)
         try await consumer.start()
         members[group, default: []].append(Member(consumer: consumer, state: "running"))
@@ -46,6 +50,24 @@ actor ConsumerFleet {
             members[step.group]![index].state = "stopped"
             return "removed \(member.name) (left the group cleanly)"
         }
+    }
+
+    /// Whether every group's running consumers have joined one generation that covers all
+    /// partitions exactly once (members beyond the partition count idle). The run waits for
+    /// this before producing, so that the first events do not go to a member of a short-lived
+    /// early generation.
+    func settled(partitionCount: Int) async -> Bool {
+        for (group, list) in members {
+            let running = list.filter { $0.state == "running" }.map(\.consumer)
+            var owned: [Int] = []
+            for consumer in running {
+                guard await consumer.hasRebalanced else { return false }
+                owned += await consumer.assignment
+            }
+            guard owned.sorted() == Array(0 ..< partitionCount) else { return false }
+            if let snapshot = await log.describeGroup(group.rawValue), snapshot.assignment.count != running.count { return false }
+        }
+        return true
     }
 
     func running(_ group: GroupName) -> Int {

@@ -56,6 +56,11 @@ actor PipelineConsumer {
         get async { await consumer.assignment() }
     }
 
+    /// Whether this consumer has received an assignment (possibly empty) at least once.
+    var hasRebalanced: Bool {
+        get async { await consumer.rebalances() > 0 }
+    }
+
     private func run() async {
         while !Task.isCancelled {
             do {

@@ -16,7 +16,7 @@ public final class PipelineRunner: @unchecked Sendable {
     public let options: RunOptions
     public let stop: StopSignal
     private let logger: Logger
-    private let output: @Sendable (String) -> Void
+    let output: @Sendable (String) -> Void
     private let attach: BrokerAttachment
 
     /// Called once the run's broker is open and its topic exists, before anything is produced;
@@ -75,7 +75,7 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     /// The built-in broker in the data directory, or the configured Kafka cluster.
-    private func openLog() async throws -> any EventLog {
+    func openLog() async throws -> any EventLog {
         switch configuration.brokerMode {
         case .embedded:
             var brokerConfiguration = BrokerConfiguration(dataDirectory: brokerDirectory)
@@ -103,6 +103,10 @@ public final class PipelineRunner: @unchecked Sendable {
         for group in GroupName.allCases {
             for _ in 0 ..< (configuration.consumers[group] ?? 1) { try await fleet.add(group) }
         }
+        let settling = ContinuousClock.now
+        while !(await fleet.settled(partitionCount: partitionCount)), ContinuousClock.now - settling < .seconds(30) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let production: Production
         do {
             production = try await produce(log: log, fleet: fleet, partitionCount: partitionCount)
@@ -127,7 +131,7 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     /// Checks the data directory is writable; with `fresh`, removes the previous run's outputs.
-    private func prepareDataDirectory() throws {
+    func prepareDataDirectory() throws {
         let files = FileManager.default
         do {
             try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
@@ -164,7 +168,9 @@ public final class PipelineRunner: @unchecked Sendable {
     }
 
     /// Runs the simulator and produces every event, applying scenario steps on the way.
-    private func produce(log: any EventLog, fleet: ConsumerFleet, partitionCount: Int) async throws -> Production {
+    /// - Parameter fleet: the run's consumers, for scenario steps and progress; nil when
+    ///   producing alone (`ridestream produce`), which skips the scenario.
+    func produce(log: any EventLog, fleet: ConsumerFleet?, partitionCount: Int) async throws -> Production {
         let producer = try log.makeProducer(EventProducerSettings(
             topic: configuration.topic, batchBytes: configuration.producerBatchBytes, lingerMs: configuration.producerLingerMs
         ))
@@ -177,7 +183,7 @@ public final class PipelineRunner: @unchecked Sendable {
             output("resuming: the log already holds \(alreadyProduced.count) events; producing the rest")
             production.resumedFrom = alreadyProduced.count
         }
-        var pendingSteps = options.resume ? [] : configuration.scenario
+        var pendingSteps = options.resume || fleet == nil ? [] : configuration.scenario
         let progress = ProgressReporter(interactive: options.interactive, enabled: options.showProgress, output: output)
         let clock = ContinuousClock()
         let start = clock.now
@@ -189,7 +195,7 @@ public final class PipelineRunner: @unchecked Sendable {
             let second = Int(Int64(tick) * configuration.tickMs / 1000)
             while let step = pendingSteps.first, step.atSeconds <= second {
                 pendingSteps.removeFirst()
-                production.scenario.append(try await fleet.apply(step))
+                production.scenario.append(try await fleet!.apply(step))
                 output("scenario at \(step.atSeconds) s: \(production.scenario.last!)")
             }
             if configuration.realtime {

@@ -104,9 +104,11 @@ public actor SinkWriter {
     public func write(
         consumer: String, partition: Int, firstOffset: Int64, nextOffset: Int64, events: [PositionedEvent]
     ) throws -> Int {
-        let stored = try storedOffsets([partition])[partition]
-        if let stored, stored != firstOffset { throw StaleBatchError(partition: partition, storedOffset: stored) }
+        // The check is inside the (IMMEDIATE, so write-locked) transaction: consumers of the
+        // group in other processes may write the same file.
         let written: Int = try database.transaction {
+            let stored = try storedOffsets([partition])[partition]
+            if let stored, stored != firstOffset { throw StaleBatchError(partition: partition, storedOffset: stored) }
             let count = try processor.process(events)
             writeOffset.bind(1, topic)
             writeOffset.bind(2, partition)

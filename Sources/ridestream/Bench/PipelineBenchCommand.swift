@@ -1,5 +1,10 @@
 import ArgumentParser
+import Broker
+import BrokerServer
 import Foundation
+import Groups
+import KafkaCluster
+import Logging
 import RidePipeline
 
 /// `ridestream bench pipeline`: naive per-event writes vs the pipeline vs direct batch inserts.
@@ -41,10 +46,31 @@ struct PipelineBenchCommand: AsyncParsableCommand {
         }
         configuration.drivers = drivers
         configuration.durationSeconds = duration
-        let benchmark = PipelineBenchmark(configuration: configuration, naiveEvents: naiveEvents, directory: dir)
+        var benchmark = PipelineBenchmark(configuration: configuration, naiveEvents: naiveEvents, directory: dir)
+        #if KafkaCluster
+        // Cluster mode is measured against a `broker serve` of this process on a free port.
+        let clusterDirectory = URL(fileURLWithPath: dir).standardizedFileURL.path + "-cluster"
+        try? FileManager.default.removeItem(atPath: clusterDirectory)
+        defer { try? FileManager.default.removeItem(atPath: clusterDirectory) }
+        var brokerConfiguration = BrokerConfiguration(dataDirectory: clusterDirectory)
+        brokerConfiguration.groups.initialRebalanceDelayMs = 0
+        var quiet = Logger(label: "ridestream.bench")
+        quiet.logLevel = .warning
+        let broker = try Broker(configuration: brokerConfiguration, logger: quiet)
+        var serverConfiguration = ServerConfiguration()
+        serverConfiguration.host = "127.0.0.1"
+        serverConfiguration.port = 0
+        let server = KafkaServer(broker: broker, configuration: serverConfiguration, logger: quiet)
+        let stopServing = try await KafkaPort.open(broker: broker, server: server, announce: false)
+        benchmark.cluster = KafkaSettings(bootstrapServers: "127.0.0.1:\(server.boundPort)")
+        #endif
         let result = try await benchmark.run { line in
             if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
+        #if KafkaCluster
+        await stopServing()
+        try broker.close()
+        #endif
         if json {
             let object: [String: Any] = [
                 "naive_events_per_s": result.naiveEventsPerSecond.rounded(),
@@ -54,13 +80,20 @@ struct PipelineBenchCommand: AsyncParsableCommand {
                 "pipeline_over_ceiling": result.pipelineOverCeiling,
                 "naive_events": result.naiveEvents,
                 "events": result.events,
-            ]
+            ].merging(result.kafkaModeEventsPerSecond.map {
+                ["kafka_mode_events_per_s": $0.rounded(), "kafka_mode_over_pipeline": $0 / result.pipelineEventsPerSecond]
+            } ?? [:]) { first, _ in first }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print("RideStream pipeline benchmark: \(result.events) events (naive: \(result.naiveEvents))")
             print(String(format: "  naive (one synced transaction per event per database) %10.0f events/s", result.naiveEventsPerSecond))
             print(String(format: "  pipeline (simulator -> broker -> three groups)         %10.0f events/s  %.0fx naive", result.pipelineEventsPerSecond, result.pipelineOverNaive))
             print(String(format: "  ceiling (batch inserts straight into the databases)   %10.0f events/s  pipeline = %.0f%% of it", result.ceilingEventsPerSecond, result.pipelineOverCeiling * 100))
+            if let kafka = result.kafkaModeEventsPerSecond {
+                print(String(format: "  kafka mode (librdkafka to a broker serve over TCP)   %10.0f events/s  %.0f%% of the embedded pipeline", kafka, kafka / result.pipelineEventsPerSecond * 100))
+            } else {
+                print("  kafka mode: not measured (build with --traits KafkaCluster)")
+            }
         }
     }
 }
