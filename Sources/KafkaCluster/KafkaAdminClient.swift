@@ -1,5 +1,6 @@
 #if KafkaCluster
 import CRdKafka
+import Glibc
 
 /// Topic administration and offsets through librdkafka: create a topic with its partitions
 /// and replication factor, read a topic's partition count and a partition's watermarks.
@@ -8,7 +9,7 @@ public final class KafkaAdminClient: @unchecked Sendable {
     private let timeoutMs: Int32
 
     public init(settings: KafkaSettings, timeoutMs: Int32 = 30_000) throws(KafkaClusterError) {
-        handle = try KafkaSettings.makeHandle(RD_KAFKA_PRODUCER, try settings.makeConfiguration())
+        handle = try KafkaSettings.makeHandle(RD_KAFKA_PRODUCER, try settings.makeConfiguration(defaults: ["log_level": "3"]))
         self.timeoutMs = timeoutMs
     }
 
@@ -54,8 +55,23 @@ public final class KafkaAdminClient: @unchecked Sendable {
         return true
     }
 
-    /// The number of partitions of a topic, from the cluster's metadata.
-    public func partitionCount(_ topic: String) throws(KafkaClusterError) -> Int {
+    /// The number of partitions of a topic, from the cluster's metadata. Right after the
+    /// topic's creation a cluster may not know it everywhere yet: errors are retried for up
+    /// to `retryMs`.
+    public func partitionCount(_ topic: String, retryMs: Int = 10_000) throws(KafkaClusterError) -> Int {
+        var waited = 0
+        while true {
+            do {
+                return try partitionCountOnce(topic)
+            } catch {
+                guard waited < retryMs else { throw error }
+                usleep(200_000)
+                waited += 200
+            }
+        }
+    }
+
+    private func partitionCountOnce(_ topic: String) throws(KafkaClusterError) -> Int {
         guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else { throw KafkaClusterError("topic \(topic): invalid name") }
         defer { rd_kafka_topic_destroy(topicHandle) }
         var metadata: UnsafePointer<rd_kafka_metadata>?

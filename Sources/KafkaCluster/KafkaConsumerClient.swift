@@ -1,5 +1,6 @@
 #if KafkaCluster
 import CRdKafka
+import Synchronization
 
 /// A partition of a topic, as the cluster clients name it.
 public struct KafkaTopicPartition: Hashable, Sendable, Comparable {
@@ -44,15 +45,20 @@ public struct KafkaRebalanceListener: Sendable {
 /// A librdkafka group consumer (the classic, eager protocol). Offsets are committed only when
 /// the caller says so (`enable.auto.commit=false`).
 ///
-/// Not for concurrent use: one thread polls it (a blocking call, so not a thread of Swift's
-/// concurrency pool), as librdkafka's consumer API expects.
+/// One thread polls it (a blocking call, so not a thread of Swift's concurrency pool), as
+/// librdkafka's consumer API expects; `poll`, `close` and `abandon` must not run at the same
+/// time. `commit`, `seek` and `assignment` may be called from other threads: they do nothing
+/// (or throw) once the client is closed, never touching a freed handle.
 public final class KafkaConsumerClient: @unchecked Sendable {
     private let handle: OpaquePointer
     private let box: ListenerBox
-    private var closed = false
+    /// Set, under the lock, before the handle is destroyed.
+    private let closed = Mutex(false)
 
     final class ListenerBox: Sendable {
         let listener: KafkaRebalanceListener
+        /// Rebalance callbacks so far: `poll` drops what it gathered before one.
+        let callbacks = Atomic<Int>(0)
         init(_ listener: KafkaRebalanceListener) { self.listener = listener }
     }
 
@@ -60,17 +66,25 @@ public final class KafkaConsumerClient: @unchecked Sendable {
         settings: KafkaSettings, groupID: String, clientID: String, topics: [String],
         properties: [String: String] = [:], listener: KafkaRebalanceListener = KafkaRebalanceListener()
     ) throws(KafkaClusterError) {
+        // The rebalance callback below assigns eagerly, so a cooperative assignor is refused.
+        if let strategy = (properties["partition.assignment.strategy"] ?? settings.properties["partition.assignment.strategy"]),
+           strategy.contains("cooperative") {
+            throw KafkaClusterError("partition.assignment.strategy \(strategy): only the eager assignors (range, roundrobin) are supported")
+        }
         let required = [
             "group.id": groupID, "client.id": clientID, "enable.auto.commit": "false", "enable.auto.offset.store": "false",
         ]
         let defaults = ["auto.offset.reset": "earliest", "partition.assignment.strategy": "range", "log_level": "3"]
-        let configuration = try settings.makeConfiguration(required.merging(properties) { fixed, _ in fixed }.merging(defaults) { mine, _ in mine })
+            .merging(properties) { _, given in given }
+        let configuration = try settings.makeConfiguration(required: required, defaults: defaults)
         let box = ListenerBox(listener)
         self.box = box
         rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(box).toOpaque())
         rd_kafka_conf_set_rebalance_cb(configuration) { handle, code, partitions, opaque in
             guard let handle, let opaque else { return }
-            let listener = Unmanaged<ListenerBox>.fromOpaque(opaque).takeUnretainedValue().listener
+            let box = Unmanaged<ListenerBox>.fromOpaque(opaque).takeUnretainedValue()
+            box.callbacks.wrappingAdd(1, ordering: .sequentiallyConsistent)
+            let listener = box.listener
             let list = partitions.map(TopicPartitionList.entries) ?? []
             if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, let partitions {
                 let starts = listener.onAssigned(list)
@@ -87,27 +101,40 @@ public final class KafkaConsumerClient: @unchecked Sendable {
         defer { rd_kafka_topic_partition_list_destroy(subscription) }
         let code = rd_kafka_subscribe(handle, subscription)
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            rd_kafka_destroy(handle)
+            abandon()
             throw KafkaClusterError("cannot subscribe to \(topics.joined(separator: ", ")): \(describe(code))", code: code.rawValue)
         }
     }
 
-    deinit { close() }
+    /// Without `close()` first, the client is freed without leaving its group (leaving runs
+    /// the revoke callback, which must not happen on whatever thread drops the last reference).
+    deinit { abandon() }
+
+    private var isClosed: Bool { closed.withLock { $0 } }
 
     /// Up to `maxMessages` records, waiting at most `timeoutMs` for the first. Rebalance
     /// callbacks run inside. Transient errors (a broker connection dropping) are left to
     /// librdkafka's retries; errors about the topic itself are thrown.
+    ///
+    /// Records gathered before a rebalance callback in the same call are dropped: they belong
+    /// to the assignment that callback ended, and the new one starts from its own offsets.
     public func poll(maxMessages: Int, timeoutMs: Int32) throws(KafkaClusterError) -> [KafkaMessage] {
+        guard !isClosed else { throw KafkaClusterError("consumer: closed") }
         var messages: [KafkaMessage] = []
         var wait = timeoutMs
+        var callbacks = box.callbacks.load(ordering: .sequentiallyConsistent)
         while messages.count < maxMessages, let message = rd_kafka_consumer_poll(handle, wait) {
             defer { rd_kafka_message_destroy(message) }
             wait = 0
+            let now = box.callbacks.load(ordering: .sequentiallyConsistent)
+            if now != callbacks {
+                messages.removeAll()
+                callbacks = now
+            }
             let record = message.pointee
             guard record.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 switch record.err {
-                case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
-                     RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR__FATAL:
+                case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR__FATAL:
                     throw KafkaClusterError("consumer: \(describe(record.err))", code: record.err.rawValue)
                 default:
                     continue
@@ -132,7 +159,9 @@ public final class KafkaConsumerClient: @unchecked Sendable {
         let list = TopicPartitionList.make(offsets.keys.sorted())
         defer { rd_kafka_topic_partition_list_destroy(list) }
         TopicPartitionList.setOffsets(list, offsets)
-        let code = rd_kafka_commit(handle, list, wait ? 0 : 1)
+        // Under the lock: the handle is not destroyed meanwhile (a commit made from the revoke
+        // callback during `close` runs before `close` takes the lock).
+        let code = closed.withLock { closed in closed ? RD_KAFKA_RESP_ERR__STATE : rd_kafka_commit(handle, list, wait ? 0 : 1) }
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaClusterError("commit failed: \(describe(code))", code: code.rawValue)
         }
@@ -143,7 +172,9 @@ public final class KafkaConsumerClient: @unchecked Sendable {
     public static func committedOffsets(
         settings: KafkaSettings, group: String, partitions: [KafkaTopicPartition], timeoutMs: Int32 = 10_000
     ) throws(KafkaClusterError) -> [KafkaTopicPartition: Int64] {
-        let handle = try KafkaSettings.makeHandle(RD_KAFKA_CONSUMER, try settings.makeConfiguration(["group.id": group, "log_level": "3"]))
+        let handle = try KafkaSettings.makeHandle(
+            RD_KAFKA_CONSUMER, try settings.makeConfiguration(required: ["group.id": group], defaults: ["log_level": "3"])
+        )
         defer { rd_kafka_destroy(handle) }
         let list = TopicPartitionList.make(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }
@@ -164,35 +195,47 @@ public final class KafkaConsumerClient: @unchecked Sendable {
         let list = TopicPartitionList.make([partition])
         defer { rd_kafka_topic_partition_list_destroy(list) }
         TopicPartitionList.setOffsets(list, [partition: offset])
-        if let error = rd_kafka_seek_partitions(handle, list, 10_000) {
-            let text = String(cString: rd_kafka_error_string(error))
-            rd_kafka_error_destroy(error)
-            throw KafkaClusterError("seek \(partition.topic)/\(partition.partition) to \(offset): \(text)")
+        let failure: String? = closed.withLock { closed in
+            guard !closed else { return "the consumer is closed" }
+            if let error = rd_kafka_seek_partitions(handle, list, 10_000) {
+                defer { rd_kafka_error_destroy(error) }
+                return String(cString: rd_kafka_error_string(error))
+            }
+            let code = list.pointee.elems[0].err
+            return code == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : describe(code)
         }
+        if let failure { throw KafkaClusterError("seek \(partition.topic)/\(partition.partition) to \(offset): \(failure)") }
     }
 
     /// The partitions currently assigned to this member.
     public var assignment: [KafkaTopicPartition] {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        return TopicPartitionList.entries(list).sorted()
+        closed.withLock { closed in
+            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            guard !closed, rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            return TopicPartitionList.entries(list).sorted()
+        }
     }
 
     /// Leaves the group (revoking the assignment through the listener) and frees the client.
     public func close() {
-        guard !closed else { return }
-        closed = true
+        guard !isClosed else { return }
         rd_kafka_consumer_close(handle)
-        rd_kafka_destroy(handle)
+        destroy(flags: 0)
     }
 
     /// Frees the client without leaving the group, as a crashed process would: the group
     /// notices when the session times out.
     public func abandon() {
-        guard !closed else { return }
-        closed = true
-        rd_kafka_destroy_flags(handle, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
+        destroy(flags: Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
+    }
+
+    private func destroy(flags: Int32) {
+        closed.withLock { closed in
+            guard !closed else { return }
+            closed = true
+            rd_kafka_destroy_flags(handle, flags)
+        }
     }
 }
 

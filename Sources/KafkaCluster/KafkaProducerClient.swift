@@ -19,8 +19,10 @@ public final class KafkaProducerClient: @unchecked Sendable {
 
     /// - Parameter properties: producer settings on top of `settings` (e.g. `acks`).
     public init(settings: KafkaSettings, properties: [String: String] = [:]) throws(KafkaClusterError) {
-        let defaults = ["acks": "all", "linger.ms": "5", "enable.idempotence": "false"]
-        let configuration = try settings.makeConfiguration(properties.merging(defaults) { mine, _ in mine })
+        // Idempotence: a produce request retried after a lost answer is not stored twice,
+        // and retries keep each partition's order.
+        let defaults = ["acks": "all", "linger.ms": "5", "enable.idempotence": "true"].merging(properties) { _, given in given }
+        let configuration = try settings.makeConfiguration(defaults: defaults)
         let reports = DeliveryReports()
         self.reports = reports
         rd_kafka_conf_set_opaque(configuration, Unmanaged.passUnretained(reports).toOpaque())
@@ -114,14 +116,15 @@ public final class KafkaProducerClient: @unchecked Sendable {
         }
     }
 
-    /// Waits until every queued record is acknowledged (or `timeoutMs` passes); throws the
-    /// first delivery failure seen.
-    public func flush(timeoutMs: Int32 = 60_000) throws(KafkaClusterError) {
-        let result = rd_kafka_flush(handle, timeoutMs)
-        if let failure = reports.state.withLock({ $0.failure }) { throw KafkaClusterError(failure) }
-        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaClusterError("\(rd_kafka_outq_len(handle)) records not acknowledged after \(timeoutMs) ms: \(describe(result))")
+    /// Waits until every queued record is acknowledged; throws the first delivery failure
+    /// seen. librdkafka gives up on a record after its `message.timeout.ms` (5 minutes by
+    /// default), which reports a failure, so this does not wait forever.
+    public func flush() throws(KafkaClusterError) {
+        while rd_kafka_outq_len(handle) > 0 {
+            rd_kafka_flush(handle, 1000)
+            if let failure = reports.state.withLock({ $0.failure }) { throw KafkaClusterError(failure) }
         }
+        if let failure = reports.state.withLock({ $0.failure }) { throw KafkaClusterError(failure) }
     }
 }
 

@@ -16,12 +16,15 @@ public struct KafkaSettings: Sendable, Hashable {
 import CRdKafka
 
 extension KafkaSettings {
-    /// A librdkafka configuration with these settings and `extra` on top; the error names the
-    /// property librdkafka refused and why. The caller owns the result until `rd_kafka_new`
-    /// takes it.
-    func makeConfiguration(_ extra: [String: String] = [:]) throws(KafkaClusterError) -> OpaquePointer {
+    /// A librdkafka configuration: `defaults`, then these settings' properties over them, then
+    /// `required` over everything (what the client's semantics depend on, such as its group
+    /// id); the error names the property librdkafka refused and why. The caller owns the
+    /// result until `rd_kafka_new` takes it.
+    func makeConfiguration(required: [String: String] = [:], defaults: [String: String] = [:]) throws(KafkaClusterError) -> OpaquePointer {
         let configuration = rd_kafka_conf_new()!
-        let all = properties.merging(extra) { mine, _ in mine }.merging(["bootstrap.servers": bootstrapServers]) { _, servers in servers }
+        let all = defaults.merging(properties) { _, user in user }
+            .merging(required) { _, fixed in fixed }
+            .merging(["bootstrap.servers": bootstrapServers]) { _, servers in servers }
         for (key, value) in all.sorted(by: { $0.key < $1.key }) {
             var error = [CChar](repeating: 0, count: 512)
             if rd_kafka_conf_set(configuration, key, value, &error, error.count) != RD_KAFKA_CONF_OK {

@@ -41,9 +41,7 @@ struct PipelineOptions: ParsableArguments {
             guard !bootstrap.isEmpty, bootstrap.split(separator: ",").allSatisfy({ $0.contains(":") }) else {
                 throw Self.invalid("--bootstrap", "must be HOST:PORT[,HOST:PORT], got '\(bootstrap)'")
             }
-            var settings = KafkaSettings(bootstrapServers: bootstrap)
-            if case let .kafka(configured) = configuration.brokerMode { settings.properties = configured.properties }
-            configuration.brokerMode = .kafka(settings)
+            configuration.brokerMode = .kafka(KafkaSettings(bootstrapServers: bootstrap, properties: configuration.kafkaClientProperties))
         }
         if let drivers {
             guard drivers > 0 else { throw Self.invalid("--drivers", "must be at least 1, got \(drivers)") }

@@ -54,6 +54,13 @@ import Testing
         // The consumers mirrored their progress into the cluster's committed offsets.
         let fareCommitted = try Self.committedOffsets(server: server, group: "fare", partitions: 4)
         #expect(fareCommitted == clusterRun.eventsPerPartition.map(Int64.init))
+
+        // A second run on the same topic would produce the same events again: refused.
+        onCluster.dataDirectory = dir.file("again")
+        let again = await #expect(throws: (any Error).self) {
+            try await PipelineRunner(configuration: onCluster, options: options, output: { _ in }).run()
+        }
+        #expect("\(again.map { "\($0)" } ?? "")".contains("already holds \(clusterRun.eventsProduced) events"))
     }
 
     /// The roles as separate processes: `produce`, and two `consume` processes of the fare

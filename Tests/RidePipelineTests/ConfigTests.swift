@@ -45,6 +45,10 @@ import Testing
         ("consumer:\n  assignor: fastest\n", "consumer.assignor", "range, roundrobin or sticky"),
         ("topic:\n  name: \"bad name\"\n", "topic.name", "are allowed"),
         ("scenario:\n  - { at_seconds: 5, action: explode, group: fare }\n", "scenario[0].action", "must be one of"),
+        ("broker:\n  mode: cluster\n", "broker.mode", "must be embedded or kafka"),
+        ("broker:\n  mode: kafka\n", "broker.mode", "needs broker.bootstrap_servers"),
+        ("broker:\n  client_properties: { group.id: mine }\n", "broker.client_properties.group.id", "set by RideStream itself"),
+        ("broker:\n  replication_factor: 0\n", "broker.replication_factor", "between 1 and"),
     ])
     func impossibleValuesNameKeyAndProblem(yaml: String, key: String, problem: String) {
         let error = Self.error(yaml)

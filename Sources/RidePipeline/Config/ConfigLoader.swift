@@ -151,8 +151,15 @@ public enum ConfigLoader {
         let servers = try fields["bootstrap_servers"].map { (node) throws(ConfigError) in try node.string() }
         var properties: [String: String] = [:]
         if let node = fields["client_properties"] {
-            for (key, value) in try node.entries() { properties[key] = try value.string() }
+            let reserved: Set = ["bootstrap.servers", "group.id", "client.id", "enable.auto.commit", "enable.auto.offset.store"]
+            for (key, value) in try node.entries() {
+                guard !reserved.contains(key) else {
+                    throw value.fail("is set by RideStream itself (each group and consumer needs its own; commits follow the databases)")
+                }
+                properties[key] = try value.string()
+            }
         }
+        configuration.kafkaClientProperties = properties
         if let mode = fields["mode"] {
             switch try mode.string() {
             case "embedded": configuration.brokerMode = .embedded

@@ -75,6 +75,9 @@ public struct PipelineConfiguration: Hashable, Sendable {
     public var log = LogConfiguration()
     /// Which log the pipeline runs on.
     public var brokerMode: BrokerMode = .embedded
+    /// librdkafka properties from `broker.client_properties` (security, timeouts, ...), used
+    /// whenever the pipeline runs on a Kafka cluster (`broker.mode: kafka` or `--bootstrap`).
+    public var kafkaClientProperties: [String: String] = [:]
     /// Replicas of the topic when the pipeline creates it on a Kafka cluster.
     public var replicationFactor = 1
     public var scenario: [ScenarioStep] = []

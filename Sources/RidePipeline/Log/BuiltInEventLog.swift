@@ -40,12 +40,20 @@ public final class BuiltInEventLog: EventLog {
         configuration.assignors = [settings.assignor]
         configuration.autoOffsetReset = .earliest
         let topic = settings.topic
+        let broker = broker
         let rebalance = RebalanceListener(
             onRevoked: { partitions in await listener.onRevoked(partitions.map { Int($0.partition.rawValue) }) },
             onAssigned: { partitions in
                 let starts = await listener.onAssigned(partitions.map { Int($0.partition.rawValue) })
                 var positions: [TopicPartition: Offset] = [:]
-                for (partition, offset) in starts { positions[TopicPartition(topic, PartitionID(Int32(partition)))] = Offset(offset) }
+                for (partition, offset) in starts {
+                    let id = TopicPartition(topic, PartitionID(Int32(partition)))
+                    if offset == EventRebalanceListener.logStart {
+                        if let bounds = try? broker.bounds(id) { positions[id] = bounds.start }
+                    } else {
+                        positions[id] = Offset(offset)
+                    }
+                }
                 return positions
             }
         )

@@ -87,9 +87,11 @@ public struct EventBatch: Sendable {
 public struct EventRebalanceListener: Sendable {
     /// Partitions about to be taken away.
     public var onRevoked: @Sendable ([Int]) async -> Void
-    /// Partitions just assigned; returns where to start each (absent: the committed offset,
-    /// else the log start).
+    /// Partitions just assigned; returns where to start each: an offset, or `logStart`.
     public var onAssigned: @Sendable ([Int]) async -> [Int: Int64]
+
+    /// "From the first offset the log still has" (Kafka's OFFSET_BEGINNING, -2).
+    public static let logStart: Int64 = -2
 }
 
 /// A group as the log's coordinator sees it.

@@ -43,10 +43,9 @@ actor PipelineConsumer {
             heartbeatIntervalMs: configuration.heartbeatIntervalMs, fetchMaxWaitMs: max(5, min(configuration.lingerMs, 100)),
             assignor: configuration.assignor
         )
-        let writer = writer
         let listener = EventRebalanceListener(
             onRevoked: { [weak self] partitions in await self?.flush(partitions) },
-            onAssigned: { partitions in (try? await writer.storedOffsets(partitions)) ?? [:] }
+            onAssigned: { [weak self] partitions in await self?.starts(partitions) ?? [:] }
         )
         consumer = try log.makeConsumer(settings, listener: listener)
         task = Task { await self.run() }
@@ -54,6 +53,22 @@ actor PipelineConsumer {
 
     var assignment: [Int] {
         get async { await consumer.assignment() }
+    }
+
+    /// Where newly assigned partitions start: the offsets stored in the group's database, or
+    /// the log start for a partition the database has never seen — never the log's committed
+    /// offsets, which the database may not match. Anything still buffered for them is stale.
+    private func starts(_ partitions: [Int]) async -> [Int: Int64] {
+        for partition in partitions { buffers[partition] = nil }
+        do {
+            let stored = try await writer.storedOffsets(partitions)
+            var starts: [Int: Int64] = [:]
+            for partition in partitions { starts[partition] = stored[partition] ?? EventRebalanceListener.logStart }
+            return starts
+        } catch {
+            failure = "\(name): cannot read the stored offsets: \(error)"
+            return [:]
+        }
     }
 
     /// Whether this consumer has received an assignment (possibly empty) at least once.
@@ -84,6 +99,8 @@ actor PipelineConsumer {
         guard let first = batch.offsets.first else { return }
         var buffer = buffers[partition] ?? Buffer(firstOffset: first, nextOffset: first, since: .now)
         for index in batch.offsets.indices {
+            // Records before the buffer's end were already taken (a re-fetch after a seek).
+            guard batch.offsets[index] >= buffer.nextOffset else { continue }
             guard let value = batch.values[index], let event = try? LocationEvent.decode(value) else {
                 undecodable += 1
                 continue
@@ -144,6 +161,7 @@ actor PipelineConsumer {
     /// the log lost events the database already has (an OS crash with the page-cache flush
     /// policy): stop with a message rather than guess.
     private func resolve(_ stale: StaleBatchError) async throws {
+        guard !stopped else { return }
         let bounds = try await log.bounds(configuration.topic, partition: stale.partition)
         if stale.storedOffset > bounds.end {
             throw SinkError(
@@ -154,9 +172,11 @@ actor PipelineConsumer {
             _ = try await writer.write(
                 consumer: name, partition: stale.partition, firstOffset: stale.storedOffset, nextOffset: bounds.start, events: []
             )
+            guard !stopped else { return }
             try await consumer.seek(partition: stale.partition, to: bounds.start)
             return
         }
+        guard !stopped else { return }
         try await consumer.seek(partition: stale.partition, to: stale.storedOffset)
     }
 

@@ -38,9 +38,9 @@ extension PipelineRunner {
         let log = try await openLog()
         do {
             let partitionCount = try await preparedTopic(log)
+            try await requireEmptyTopic(log, partitionCount: partitionCount)
             let production = try await produce(log: log, fleet: nil, partitionCount: partitionCount)
-            var ends: [Int64] = []
-            for partition in 0 ..< partitionCount { ends.append(try await log.bounds(configuration.topic, partition: partition).end) }
+            let ends = try await logEnds(log, partitionCount: partitionCount)
             try await log.close()
             return ProducerReport(
                 events: production.events, eventsPerPartition: ends,
@@ -60,6 +60,7 @@ extension PipelineRunner {
         try requireRemoteLog("consume")
         try prepareDataDirectory()
         let log = try await openLog()
+        var fleetToStop: ConsumerFleet?
         do {
             let partitionCount = try await preparedTopic(log)
             let writer = try SinkWriter(group: group, path: databasePath(group), topic: configuration.topic, tariff: configuration.tariff)
@@ -68,6 +69,7 @@ extension PipelineRunner {
                 log: log, writers: [group: writer], configuration: configuration,
                 namePrefix: "\(group.rawValue)@\(host):\(ProcessInfo.processInfo.processIdentifier)"
             )
+            fleetToStop = fleet
             for _ in 0 ..< count { try await fleet.add(group) }
             let progress = ProgressReporter(interactive: options.interactive, enabled: options.showProgress, output: output)
             var lastEnds: [Int64] = []
@@ -78,9 +80,11 @@ extension PipelineRunner {
                     await fleet.stopAll()
                     throw SinkError(failure)
                 }
-                var ends: [Int64] = []
-                for partition in 0 ..< partitionCount { ends.append(try await log.bounds(configuration.topic, partition: partition).end) }
-                let offsets = try await writer.storedOffsets(Array(0 ..< partitionCount))
+                try await Task.sleep(for: .milliseconds(250))
+                // Progress and the idle check only: a cluster that does not answer for a moment
+                // does not stop the consumers, which go on by themselves.
+                guard let ends = try? await logEnds(log, partitionCount: partitionCount),
+                      let offsets = try? await writer.storedOffsets(Array(0 ..< partitionCount)) else { continue }
                 stored = (0 ..< partitionCount).map { offsets[$0] ?? 0 }
                 if progress.due() {
                     let lag = zip(ends, stored).reduce(Int64(0)) { $0 + max(0, $1.0 - $1.1) }
@@ -92,7 +96,6 @@ extension PipelineRunner {
                     if let since = caughtUpSince, ContinuousClock.now - since >= exitWhenIdle { break }
                 }
                 lastEnds = ends
-                try await Task.sleep(for: .milliseconds(100))
             }
             progress.finish()
             let summaries = await fleet.summaries(group)
@@ -105,6 +108,7 @@ extension PipelineRunner {
                 storedOffsets: stored, logEnds: lastEnds, stoppedBySignal: stop.isSet
             )
         } catch {
+            await fleetToStop?.stopAll()
             try? await log.close()
             throw error
         }
@@ -115,6 +119,24 @@ extension PipelineRunner {
             throw SinkError(
                 "`ridestream \(role)` runs one role against a broker reached over the network: give --bootstrap HOST:PORT "
                     + "(a Kafka cluster, or `ridestream broker serve`) or set broker.mode: kafka; `ridestream simulate` runs every role in one process"
+            )
+        }
+    }
+
+    func logEnds(_ log: any EventLog, partitionCount: Int) async throws -> [Int64] {
+        var ends: [Int64] = []
+        for partition in 0 ..< partitionCount { ends.append(try await log.bounds(configuration.topic, partition: partition).end) }
+        return ends
+    }
+
+    /// A run's events go into an empty topic: the same seed produces the same events, so
+    /// events an earlier run left would be stored twice by the groups.
+    func requireEmptyTopic(_ log: any EventLog, partitionCount: Int) async throws {
+        let held = try await logEnds(log, partitionCount: partitionCount).reduce(0, +)
+        guard held == 0 else {
+            throw SinkError(
+                "the topic '\(configuration.topic)' on \(log.name) already holds \(held) events from an earlier run; "
+                    + "delete it (e.g. kafka-topics.sh --delete --topic \(configuration.topic)) or set another topic.name in the configuration"
             )
         }
     }

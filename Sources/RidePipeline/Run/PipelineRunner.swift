@@ -56,6 +56,7 @@ public final class PipelineRunner: @unchecked Sendable {
                         + (configuration.brokerMode == .embedded ? ": run with --fresh" : ": use another topic or partition count")
                 )
             }
+            if case .kafka = configuration.brokerMode { try await requireEmptyTopic(log, partitionCount: partitionCount) }
             var detach: @Sendable () async -> Void = {}
             if let builtIn = log as? BuiltInEventLog { detach = try await attach(builtIn.broker) }
             let summary: RunSummary
@@ -114,8 +115,7 @@ public final class PipelineRunner: @unchecked Sendable {
             await fleet.stopAll()
             throw error
         }
-        var ends: [Int64] = []
-        for partition in 0 ..< partitionCount { ends.append(try await log.bounds(configuration.topic, partition: partition).end) }
+        let ends = try await logEnds(log, partitionCount: partitionCount)
         do {
             try await waitUntilConsumed(ends: ends, writers: writers, fleet: fleet, produced: production.events + production.resumedFrom)
         } catch {

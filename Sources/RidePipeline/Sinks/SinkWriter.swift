@@ -52,18 +52,26 @@ public actor SinkWriter {
 
     private static func prepareSchema(_ database: Database, group: GroupName, tuned: Bool) throws(SQLiteError) {
         let tuning = tuned ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;" : ""
-        let applicationID = try database.scalar("PRAGMA application_id") ?? 0
-        let version = try database.userVersion
-        let tables = try database.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
-        if tables == 0 && version == 0 && applicationID == 0 {
-            try database.execute("BEGIN")
-            try database.execute(SinkSchema.common)
-            try database.execute(group.processorType.schema)
-            try database.execute("PRAGMA application_id = \(SinkSchema.applicationID)")
-            try database.setUserVersion(SinkSchema.version)
-            try database.execute("COMMIT")
-            try database.execute(tuning)
-            return
+        // Checked and created under the write lock: another process (a `consume` of the same
+        // group) may be creating the same new file.
+        let applicationID: Int64
+        let version: Int64
+        do {
+            (applicationID, version) = try database.transaction { () throws -> (Int64, Int64) in
+                let applicationID = try database.scalar("PRAGMA application_id") ?? 0
+                let version = try database.userVersion
+                let tables = try database.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+                guard tables == 0 && version == 0 && applicationID == 0 else { return (applicationID, version) }
+                try database.execute(SinkSchema.common)
+                try database.execute(group.processorType.schema)
+                try database.execute("PRAGMA application_id = \(SinkSchema.applicationID)")
+                try database.setUserVersion(SinkSchema.version)
+                return (SinkSchema.applicationID, SinkSchema.version)
+            }
+        } catch let error as SQLiteError {
+            throw error
+        } catch {
+            throw SQLiteError(code: 0, message: "\(error)", path: database.path)
         }
         guard applicationID == SinkSchema.applicationID else {
             throw SQLiteError(code: 0, message: "not a RideStream \(group.rawValue) database (application id \(applicationID)); it was left untouched", path: database.path)

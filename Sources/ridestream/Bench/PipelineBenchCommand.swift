@@ -64,8 +64,17 @@ struct PipelineBenchCommand: AsyncParsableCommand {
         let stopServing = try await KafkaPort.open(broker: broker, server: server, announce: false)
         benchmark.cluster = KafkaSettings(bootstrapServers: "127.0.0.1:\(server.boundPort)")
         #endif
-        let result = try await benchmark.run { line in
-            if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let result: PipelineBenchmark.Result
+        do {
+            result = try await benchmark.run { line in
+                if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            }
+        } catch {
+            #if KafkaCluster
+            await stopServing()
+            try? broker.close()
+            #endif
+            throw error
         }
         #if KafkaCluster
         await stopServing()
