@@ -52,10 +52,9 @@ public actor GroupCoordinator {
         for removed in old.subtracting(new).sorted() {
             logger.info("member removed", metadata: ["group": "\(id)", "member": "\(removed.rawValue)"])
         }
-        let description = state.describe()
-        if description.generation != before?.describe().generation, description.state == .completingRebalance || description.state == .stable {
+        if state.generation != before?.generation, state.state == .completingRebalance || state.state == .stable {
             logger.info("new generation", metadata: [
-                "group": "\(id)", "generation": "\(description.generation.rawValue)", "protocol": "\(description.protocolName)",
+                "group": "\(id)", "generation": "\(state.generation.rawValue)", "protocol": "\(state.protocolName)",
                 "members": "\(new.sorted().map(\.rawValue).joined(separator: ","))",
             ])
         }

@@ -107,6 +107,4 @@ struct ProducerSequences {
             producers.removeValue(forKey: idlest)
         }
     }
-
-    var producerCount: Int { producers.count }
 }

@@ -45,32 +45,32 @@ extension RequestDispatcher {
     /// Checks and creates one topic of a CreateTopics request.
     func createTopic(_ topic: CreateTopics.Topic, validateOnly: Bool) -> TopicResult {
         func failure(_ code: ErrorCode, _ message: String) -> TopicResult { TopicResult(name: topic.name, error: code, message: message) }
-        var configuration = TopicConfiguration(partitions: broker.configuration.defaultPartitions)
+        var settings = TopicConfiguration(partitions: broker.configuration.defaultPartitions)
         if !topic.assignments.isEmpty {
             guard topic.partitions == -1, topic.replicationFactor == -1 else {
                 return failure(.invalidRequest, "give either partition and replica counts or a replica assignment, not both")
             }
             guard topic.assignments.map(\.partition).sorted() == Array(0 ..< Int32(topic.assignments.count)),
-                  topic.assignments.allSatisfy({ $0.brokers == [configurationNodeID] }) else {
-                return failure(.invalidReplicaAssignment, "every partition 0..<n must be assigned to broker \(configurationNodeID) alone")
+                  topic.assignments.allSatisfy({ $0.brokers == [configuration.nodeID] }) else {
+                return failure(.invalidReplicaAssignment, "every partition 0..<n must be assigned to broker \(configuration.nodeID) alone")
             }
-            configuration.partitions = topic.assignments.count
+            settings.partitions = topic.assignments.count
         } else {
-            if topic.partitions != -1 { configuration.partitions = Int(topic.partitions) }
+            if topic.partitions != -1 { settings.partitions = Int(topic.partitions) }
             guard topic.replicationFactor == -1 || topic.replicationFactor == 1 else {
                 return failure(.invalidReplicationFactor, "replication factor \(topic.replicationFactor) is more than the 1 broker available")
             }
         }
         do {
-            try KafkaConfigNames.apply(topic.configs, to: &configuration)
+            try KafkaConfigNames.apply(topic.configs, to: &settings)
         } catch {
             return failure(.invalidConfig, "topic '\(topic.name)': \(error.message)")
         }
         do {
             if validateOnly {
-                try broker.validateNewTopic(topic.name, configuration: configuration)
+                try broker.validateNewTopic(topic.name, configuration: settings)
             } else {
-                try broker.createTopic(topic.name, configuration: configuration)
+                try broker.createTopic(topic.name, configuration: settings)
             }
             return TopicResult(name: topic.name, error: .noError)
         } catch {
@@ -86,8 +86,6 @@ extension RequestDispatcher {
             return TopicResult(name: name, error: error.code, message: error.message)
         }
     }
-
-    private var configurationNodeID: Int32 { configuration.nodeID }
 
     private func addPartitions(_ topic: CreatePartitions.Topic, validateOnly: Bool) -> TopicResult {
         do {

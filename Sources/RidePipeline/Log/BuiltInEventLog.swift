@@ -70,7 +70,7 @@ public final class BuiltInEventLog: EventLog {
         return GroupSnapshot(generation: description.generation.rawValue, assignment: assignment)
     }
 
-    public func forEachStoredValue(_ topic: String, _ body: ([UInt8]) -> Void) async throws {
+    public func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws {
         for partition in 0 ..< (try broker.partitionCount(topic)) {
             let id = TopicPartition(topic, PartitionID(Int32(partition)))
             var next = try broker.bounds(id).start
@@ -78,7 +78,7 @@ public final class BuiltInEventLog: EventLog {
             while next < end {
                 let records = try RecordSet.decode(try broker.read(id, from: next, maxBytes: 4 << 20).bytes, from: next)
                 for index in records.indices {
-                    if let value = records.value(at: index) { body(Array(value)) }
+                    if let value = records.value(at: index) { body(value) }
                 }
                 guard records.nextOffset > next else { break }
                 next = records.nextOffset

@@ -25,7 +25,7 @@ public protocol EventLog: Sendable {
 
     /// Calls `body` with every stored record value of `topic`, partition by partition, from
     /// the log start (`--resume` uses it to find what an interrupted run produced).
-    func forEachStoredValue(_ topic: String, _ body: ([UInt8]) -> Void) async throws
+    func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws
 
     /// Flushes and releases the log's resources.
     func close() async throws

@@ -55,7 +55,7 @@ final class KafkaClusterLog: EventLog {
     /// A Kafka client sees only its own assignment; the group's generation is the cluster's.
     func describeGroup(_ group: String) async -> GroupSnapshot? { nil }
 
-    func forEachStoredValue(_ topic: String, _ body: ([UInt8]) -> Void) async throws {
+    func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws {
         throw SinkError("--resume reads the built-in broker's log; on a Kafka cluster, restart the role commands instead (`ridestream produce`, `ridestream consume`)")
     }
 

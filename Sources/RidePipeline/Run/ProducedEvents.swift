@@ -13,7 +13,7 @@ struct ProducedEvents {
         var lastSequence: [String: Int] = [:]
         var count = 0
         try await log.forEachStoredValue(topic) { value in
-            guard let event = try? LocationEvent.decode(value[...]), let sequence = Self.sequence(of: event) else { return }
+            guard let event = try? LocationEvent.decode(value), let sequence = Self.sequence(of: event) else { return }
             lastSequence[event.driverId] = max(lastSequence[event.driverId] ?? 0, sequence)
             count += 1
         }

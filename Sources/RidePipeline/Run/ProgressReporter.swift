@@ -26,27 +26,20 @@ final class ProgressReporter: @unchecked Sendable {
     }
 
     func report(produced: Int, ticks: Int, of total: Int, fleet: ConsumerFleet?) async {
-        last = clock.now
         let seconds = Stopwatch.seconds(clock.now - start)
         var parts = ["tick \(ticks)/\(total)", "produced \(produced)"]
         for group in GroupName.allCases {
-            guard let fleet else { continue }
+            guard let fleet else { break }
             let consumed = await fleet.consumed(group)
             let running = await fleet.running(group)
             guard running > 0 || consumed > 0 else { continue }
             parts.append("\(group.rawValue) \(consumed) (lag \(max(0, produced - consumed)))")
         }
         parts.append(String(format: "%.0f events/s", Double(produced) / max(seconds, 0.001)))
-        let line = parts.joined(separator: " | ")
-        if interactive {
-            FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
-            drew = true
-        } else {
-            output(line)
-        }
+        report(parts.joined(separator: " | "))
     }
 
-    /// Prints a line of its own (the consumer role's progress).
+    /// Prints a progress line: redrawn in place on a terminal, else a line of its own.
     func report(_ line: String) {
         last = clock.now
         if interactive {
