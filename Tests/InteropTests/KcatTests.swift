@@ -6,36 +6,24 @@ extension Interop {
     /// kcat (librdkafka) against `ridestream broker serve`. CI installs kcat (`.ci/run`).
     @Suite struct KcatTests {
         /// Runs kcat with `input` on standard input; returns its standard output.
-        static func kcat(_ arguments: [String], input: String? = nil) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-            process.arguments = arguments
-            let stdout = Pipe()
-            let stdin = Pipe()
-            process.standardOutput = stdout
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = stdin
-            try process.run()
-            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-            try stdin.fileHandleForWriting.close()
-            let data = stdout.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw InteropError("kcat \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
-            return String(decoding: data, as: UTF8.self)
+        static func kcat(_ arguments: [String], input: String? = nil) async throws -> String {
+            let exit = try await ChildProcess("/usr/bin/kcat", arguments, input: input, errors: .discarded).exit()
+            guard exit.status == 0 else { throw InteropError("kcat \(arguments.joined(separator: " ")) exited \(exit.status)") }
+            return exit.output
         }
 
-        @Test func listProduceAndConsumeWithKcat() throws {
+        @Test func listProduceAndConsumeWithKcat() async throws {
             try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
             let server = try InteropServer()
             defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
 
             let lines = (1 ... 100_000).map { "line-\($0)" }
-            _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "rides"], input: lines.joined(separator: "\n") + "\n")
-            let listing = try Self.kcat(["-b", server.bootstrap, "-L", "-t", "rides"])
+            _ = try await Self.kcat(["-b", server.bootstrap, "-P", "-t", "rides"], input: lines.joined(separator: "\n") + "\n")
+            let listing = try await Self.kcat(["-b", server.bootstrap, "-L", "-t", "rides"])
             #expect(listing.contains("broker 1 at 127.0.0.1:\(server.port)"))
             #expect(listing.contains(#"topic "rides" with 3 partitions"#))
 
-            let consumed = try Self.kcat(["-b", server.bootstrap, "-C", "-t", "rides", "-e", "-q", "-f", "%p %s\n"])
+            let consumed = try await Self.kcat(["-b", server.bootstrap, "-C", "-t", "rides", "-e", "-q", "-f", "%p %s\n"])
             var perPartition: [String: [Int]] = [:]
             for row in consumed.split(separator: "\n") {
                 let parts = row.split(separator: " ")
@@ -54,39 +42,32 @@ extension Interop {
         /// what was produced after the first one committed. Records are keyed so that every
         /// partition has records, and so a committed offset, before the second run (a partition
         /// without one would start at the log end, Kafka's default reset).
-        @Test func consumerGroupResumesFromCommittedOffsets() throws {
+        @Test func consumerGroupResumesFromCommittedOffsets() async throws {
             try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
             let server = try InteropServer()
             defer { #expect(server.stop() == 0) }
             let first = (1 ... 3000).map { "a-\($0)" }
-            _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: first.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
-            let firstRun = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-o", "beginning", "-q", "-e"])
+            _ = try await Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: first.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
+            let firstRun = try await Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-o", "beginning", "-q", "-e"])
             #expect(Set(firstRun.split(separator: "\n").map(String.init)) == Set(first))
             let second = (1 ... 500).map { "b-\($0)" }
-            _ = try Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: second.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
-            let secondRun = try Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-q", "-e"])
+            _ = try await Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: second.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
+            let secondRun = try await Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-q", "-e"])
             #expect(secondRun.split(separator: "\n").map(String.init).sorted() == second.sorted(), "only the new records, each once")
         }
 
         /// A second server on a port in use, or on a data directory in use, exits 1 and says why.
-        @Test func aPortOrDirectoryInUseFailsClearly() throws {
+        @Test func aPortOrDirectoryInUseFailsClearly() async throws {
             let server = try InteropServer()
             defer { #expect(server.stop() == 0) }
             for (arguments, message) in [
                 (["--port", String(server.port), "--host", "127.0.0.1"], "cannot listen on 127.0.0.1:\(server.port)"),
                 (["--port", "0", "--data-dir", server.dir.path], "is in use by another RideStream process"),
             ] {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: InteropServer.binary)
-                process.arguments = ["broker", "serve"] + (arguments.contains("--data-dir") ? [] : ["--data-dir", server.dir.path + "-other"]) + arguments
-                let errors = Pipe()
-                process.standardError = errors
-                process.standardOutput = FileHandle.nullDevice
-                try process.run()
-                let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                #expect(process.terminationStatus == 1)
-                #expect(text.contains(message), "\(text)")
+                let others = arguments.contains("--data-dir") ? [] : ["--data-dir", server.dir.path + "-other"]
+                let exit = try await ChildProcess(InteropServer.binary, ["broker", "serve"] + others + arguments).exit()
+                #expect(exit.status == 1)
+                #expect(exit.output.contains(message), "\(exit.output)")
             }
             try? FileManager.default.removeItem(atPath: server.dir.path + "-other")
         }

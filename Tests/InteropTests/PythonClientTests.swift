@@ -5,7 +5,7 @@ import Testing
 
 extension Interop {
     /// confluent-kafka (librdkafka) and kafka-python against `ridestream broker serve`. The
-    /// scripts in `python/` do the client side and fail with a message naming what broke; `.ci/run`
+    /// scripts in `python/` do the client side and fail with a message naming what broke; `.ci/setup`
     /// installs both clients from PyPI into `.venv` (see `requirements.txt`).
     @Suite struct PythonClientTests {
         static var python: String { InteropServer.root.appendingPathComponent(".venv/bin/python").path }
@@ -13,52 +13,40 @@ extension Interop {
 
         /// Runs a script with the server's address; returns its standard output, or fails with
         /// its output and the server's log.
-        static func run(_ script: String, against server: InteropServer, arguments: [String] = []) throws -> String {
+        static func run(_ script: String, against server: InteropServer, arguments: [String] = []) async throws -> String {
             try #require(
                 FileManager.default.isExecutableFile(atPath: python),
-                "no Python clients: run `bash .ci/run`, or `python3 -m venv .venv && .venv/bin/pip install -r Tests/InteropTests/requirements.txt`"
+                "no Python clients: run `bash .ci/setup`, or `python3 -m venv .venv && .venv/bin/pip install -r Tests/InteropTests/requirements.txt`"
             )
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [scripts.appendingPathComponent(script).path, server.bootstrap] + arguments
-            let stdout = Pipe()
-            let errors = TemporaryDirectory("python-errors")
-            defer { errors.remove() }
-            let errorFile = URL(fileURLWithPath: errors.path + "/stderr")
-            _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-            process.standardOutput = stdout
-            process.standardError = try FileHandle(forWritingTo: errorFile)
-            try process.run()
-            let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            let errorText = (try? Data(contentsOf: errorFile)) ?? Data()
-            guard process.terminationStatus == 0 else {
+            let path = scripts.appendingPathComponent(script).path
+            let exit = try await ChildProcess(python, [path, server.bootstrap] + arguments, errors: .separate).exit()
+            guard exit.status == 0, !exit.signalled else {
                 throw InteropError("""
-                \(script) exited \(process.terminationStatus)
+                \(script) exited \(exit.status)\(exit.signalled ? " (signal)" : "")
                 --- output ---
-                \(output.suffix(2000))
+                \(exit.output.suffix(2000))
                 --- errors ---
-                \(String(decoding: errorText, as: UTF8.self).suffix(4000))
+                \(exit.errors.suffix(4000))
                 --- broker log ---
                 \(server.log.suffix(4000))
                 """)
             }
-            return output
+            return exit.output
         }
 
-        @Test func confluentKafkaProducerAndConsumerGroup() throws {
+        @Test func confluentKafkaProducerAndConsumerGroup() async throws {
             let server = try InteropServer()
             defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
-            let output = try Self.run("confluent_suite.py", against: server)
+            let output = try await Self.run("confluent_suite.py", against: server)
             #expect(output.contains("9000 records, each read once"))
         }
 
         /// kafka-python's admin client, idempotent producer and group; its murmur2 partitioner
         /// must put every key where the broker's own partitioner puts it.
-        @Test func kafkaPythonAdminProducerAndGroup() throws {
+        @Test func kafkaPythonAdminProducerAndGroup() async throws {
             let server = try InteropServer()
             defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
-            let output = try Self.run("kafka_python_suite.py", against: server)
+            let output = try await Self.run("kafka_python_suite.py", against: server)
             let line = try #require(output.split(separator: "\n").last)
             let decoded = try JSONDecoder().decode([String: [String: Int32]].self, from: Data(line.utf8))
             let placements = try #require(decoded["placements"])
@@ -68,10 +56,10 @@ extension Interop {
             }
         }
 
-        @Test func malformedOversizedAndAbandonedRequests() throws {
+        @Test func malformedOversizedAndAbandonedRequests() async throws {
             let server = try InteropServer(["--default-partitions", "3", "--idle-timeout-ms", "1500"])
             defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
-            let output = try Self.run("robustness.py", against: server, arguments: ["1500"])
+            let output = try await Self.run("robustness.py", against: server, arguments: ["1500"])
             #expect(output.contains("robustness passed"))
         }
 }

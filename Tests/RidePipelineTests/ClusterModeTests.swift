@@ -83,23 +83,19 @@ import Testing
         let shared = ["--config", config, "--bootstrap", server.bootstrap, "--data-dir", dir.file("roles")]
         let consume = ["consume"] + shared + ["--group", "fare", "--exit-when-idle", "4"]
         let fare = dir.file("roles/fare.sqlite")
-        let (first, _) = try CrashResumeTests.launch(consume)
-        let (second, secondOutput) = try CrashResumeTests.launch(consume)
-        let (producer, producerOutput) = try CrashResumeTests.launch(["produce"] + shared)
-        let firstName = ":\(first.processIdentifier)-"
-        #expect(await eventually(timeoutMs: 120_000) { Self.batchCount(fare, writtenBy: firstName) >= 2 || !producer.isRunning })
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        #expect(first.terminationReason == .uncaughtSignal)
-        let (restarted, restartedOutput) = try CrashResumeTests.launch(consume)
-        producer.waitUntilExit()
-        let produced = String(decoding: producerOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(producer.terminationStatus == 0, "\(produced)")
-        for (process, output) in [(second, secondOutput), (restarted, restartedOutput)] {
-            process.waitUntilExit()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationStatus == 0, "\(text.suffix(2000))")
-            #expect(text.contains("lag 0"), "\(text.suffix(2000))")
+        let first = try CrashResumeTests.launch(consume)
+        let second = try CrashResumeTests.launch(consume)
+        let producer = try CrashResumeTests.launch(["produce"] + shared)
+        let firstName = ":\(first.pid)-"
+        #expect(await first.signal(SIGKILL, when: { Self.batchCount(fare, writtenBy: firstName) >= 2 }), "\(first.output.suffix(2000))")
+        #expect(await first.exit().signalled)
+        let restarted = try CrashResumeTests.launch(consume)
+        let produced = await producer.exit()
+        #expect(produced.status == 0, "\(produced.output.suffix(2000))")
+        for process in [second, restarted] {
+            let exit = await process.exit()
+            #expect(exit.status == 0, "\(exit.output.suffix(2000))")
+            #expect(exit.output.contains("lag 0"), "\(exit.output.suffix(2000))")
         }
 
         // Every offset of every partition written once, in order, up to the log end.

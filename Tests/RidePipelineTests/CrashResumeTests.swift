@@ -22,15 +22,8 @@ import Testing
         return path
     }
 
-    static func launch(_ arguments: [String]) throws -> (Process, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        return (process, pipe)
+    static func launch(_ arguments: [String]) throws -> ChildProcess {
+        try ChildProcess(binary, arguments)
     }
 
     static func storedEvents(_ path: String) -> Int64 {
@@ -60,18 +53,14 @@ import Testing
         defer { dir.remove() }
         let config = Self.writeConfig(dir)
         let crashed = dir.file("crashed")
-        let (first, _) = try Self.launch(["simulate", "--config", config, "--data-dir", crashed])
-        let progressed = await eventually(timeoutMs: 120_000) { Self.storedEvents(crashed + "/analytics.sqlite") >= 5_000 || !first.isRunning }
-        #expect(progressed)
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        #expect(first.terminationReason == .uncaughtSignal, "the run was still going when it was killed")
+        let first = try Self.launch(["simulate", "--config", config, "--data-dir", crashed])
+        let killed = await first.signal(SIGKILL, when: { Self.storedEvents(crashed + "/analytics.sqlite") >= 5_000 })
+        let firstExit = await first.exit()
+        #expect(killed && firstExit.signalled, "the run was still going when it was killed: \(firstExit.output.suffix(2000))")
 
-        let (second, output) = try Self.launch(["simulate", "--config", config, "--data-dir", crashed, "--resume"])
-        second.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(second.terminationStatus == 0, "\(text)")
-        #expect(text.contains("resuming: the log already holds"))
+        let second = try await Self.launch(["simulate", "--config", config, "--data-dir", crashed, "--resume"]).exit()
+        #expect(second.status == 0, "\(second.output)")
+        #expect(second.output.contains("resuming: the log already holds"))
 
         var configuration = try ConfigLoader.load(path: config)
         configuration.dataDirectory = dir.file("reference")
@@ -93,39 +82,33 @@ import Testing
         let config = Self.writeConfig(dir)
         let data = dir.file("data")
         let summaryPath = dir.file("summary.json")
-        let (process, output) = try Self.launch(["simulate", "--config", config, "--data-dir", data, "--json-summary", summaryPath])
-        #expect(await eventually(timeoutMs: 120_000) { Self.storedEvents(data + "/analytics.sqlite") >= 2_000 || !process.isRunning })
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(text)")
-        #expect(text.contains("stopped early"))
+        let process = try Self.launch(["simulate", "--config", config, "--data-dir", data, "--json-summary", summaryPath])
+        #expect(await process.signal(SIGINT, when: { Self.storedEvents(data + "/analytics.sqlite") >= 2_000 }))
+        let exit = await process.exit()
+        #expect(exit.status == 0 && !exit.signalled, "\(exit.output)")
+        #expect(exit.output.contains("stopped early"))
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryPath))) as! [String: Any]
         let produced = summary["events_produced"] as! Int
         #expect(produced < 300 * 500)
         #expect(Self.storedEvents(data + "/analytics.sqlite") == Int64(produced))
     }
 
-    @Test func badConfigurationExitsWithCodeTwoAndWritesNothing() throws {
+    @Test func badConfigurationExitsWithCodeTwoAndWritesNothing() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
         let dir = TemporaryDirectory("badconfig")
         defer { dir.remove() }
         let config = dir.file("bad.yaml")
         FileDamage.write(config, Array("topic:\n  partitions: 0\n".utf8))
-        let (process, output) = try Self.launch(["simulate", "--config", config, "--data-dir", dir.file("data")])
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 2)
-        #expect(text.contains("\(config):2: topic.partitions: must be between 1 and 1000, got 0"), "\(text)")
+        let bad = try await Self.launch(["simulate", "--config", config, "--data-dir", dir.file("data")]).exit()
+        #expect(bad.status == 2)
+        #expect(bad.output.contains("\(config):2: topic.partitions: must be between 1 and 1000, got 0"), "\(bad.output)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
-        let (missing, missingOutput) = try Self.launch(["simulate", "--config", dir.file("absent.yaml")])
-        missing.waitUntilExit()
-        #expect(missing.terminationStatus == 2)
-        #expect(String(decoding: missingOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("absent.yaml: no such file"))
-        let (override, overrideOutput) = try Self.launch(["simulate", "--config", Self.writeConfig(dir), "--consumers", "fare=0", "--data-dir", dir.file("data")])
-        override.waitUntilExit()
-        #expect(override.terminationStatus == 2)
-        #expect(String(decoding: overrideOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("--consumers"))
+        let missing = try await Self.launch(["simulate", "--config", dir.file("absent.yaml")]).exit()
+        #expect(missing.status == 2)
+        #expect(missing.output.contains("absent.yaml: no such file"), "\(missing.output)")
+        let override = try await Self.launch(["simulate", "--config", Self.writeConfig(dir), "--consumers", "fare=0", "--data-dir", dir.file("data")]).exit()
+        #expect(override.status == 2)
+        #expect(override.output.contains("--consumers"), "\(override.output)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
     }
 }

@@ -159,15 +159,10 @@ import Testing
         var configuration = Self.configuration(dir)
         configuration.durationSeconds = 60
         let summary = try await Self.run(configuration)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [dir.file("analytics.sqlite"), #"SELECT count(*) FROM location_events; SELECT count(*) FROM batches WHERE "partition" = 0; PRAGMA integrity_check;"#]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
-        #expect(process.terminationStatus == 0)
+        let sql = #"SELECT count(*) FROM location_events; SELECT count(*) FROM batches WHERE "partition" = 0; PRAGMA integrity_check;"#
+        let shell = try await ChildProcess("/usr/bin/sqlite3", [dir.file("analytics.sqlite"), sql], errors: .separate).exit()
+        let lines = shell.output.split(separator: "\n")
+        #expect(shell.status == 0, "\(shell.errors)")
         #expect(lines.first.map(String.init) == String(summary.eventsProduced))
         #expect(lines.last == "ok")
     }
