@@ -11,7 +11,10 @@ import Logging
 /// - `topics/<topic>/topic.json`: the topic's `TopicConfiguration`, written last when a topic is
 ///   created, so a directory without it is an unfinished creation and is removed on start;
 /// - `topics/<topic>/<partition>/`: one `PartitionLog` per partition;
+/// - `topics/<topic>/<partition>/producer-state`: the partition's idempotent producers at its
+///   last clean close or snapshot (see `ProducerStateFile`);
 /// - `internal/consumer-offsets/`: the committed-offsets log (see `OffsetStore`);
+/// - `producer-ids`: the first producer id this directory handed out (see `ProducerIDAllocator`);
 /// - `.lock`: held (`flock`) while a broker has the directory open, so a second process is
 ///   refused instead of corrupting the logs.
 ///
@@ -42,13 +45,13 @@ public final class Broker: @unchecked Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        producerIDs = ProducerIDAllocator(clock: clock)
         do {
             try FileManager.default.createDirectory(atPath: configuration.topicsDirectory, withIntermediateDirectories: true)
         } catch {
             throw BrokerError(.unknownServerError, "cannot create data directory \(configuration.topicsDirectory): \(error.localizedDescription)")
         }
         directoryLock = try DirectoryLock(directory: configuration.dataDirectory)
+        producerIDs = try ProducerIDAllocator(directory: configuration.dataDirectory, clock: clock, logger: logger)
         offsets = try OffsetStore(directory: configuration.offsetsDirectory, log: configuration.log, clock: clock, logger: logger)
         coordinator = GroupCoordinator(configuration: configuration.groups, clock: clock, offsets: offsets, logger: logger)
         try loadTopics()
@@ -92,7 +95,7 @@ public final class Broker: @unchecked Sendable {
             if !log.recovery.cleanShutdown && log.recovery.truncatedBytes > 0 {
                 logger.warning("recovered partition", metadata: ["partition": "\(id)", "cut_bytes": "\(log.recovery.truncatedBytes)"])
             }
-            return Partition(id: id, log: log, producerIDs: producerIDs)
+            return try Partition(id: id, log: log, producerIDs: producerIDs, logger: logger)
         } catch {
             throw BrokerError(error, topicPartition: id)
         }
@@ -228,7 +231,7 @@ public final class Broker: @unchecked Sendable {
                     partition: partition.id.partition, logStartOffset: partition.log.logStartOffset,
                     logEndOffset: partition.log.logEndOffset, sizeInBytes: partition.log.sizeInBytes,
                     segments: partition.log.segmentBaseOffsets.count,
-                    openedCleanly: partition.log.recovery.cleanShutdown
+                    recovery: partition.log.recovery
                 )
             }
         )
@@ -270,7 +273,7 @@ public final class Broker: @unchecked Sendable {
         }
         for topic in all {
             for partition in topic.partitions {
-                do { try partition.log.close() } catch { throw BrokerError(error, topicPartition: partition.id) }
+                do { try partition.close() } catch { throw BrokerError(error, topicPartition: partition.id) }
             }
         }
         try offsets.close()
@@ -291,6 +294,8 @@ public struct PartitionDescription: Hashable, Sendable {
     public var logEndOffset: Offset
     public var sizeInBytes: Int
     public var segments: Int
+    /// What opening the log found: a clean close, or a recovery scan and what it cut.
+    public var recovery: RecoveryReport
     /// Whether the log had been closed cleanly when the broker opened it (false: recovered).
-    public var openedCleanly: Bool
+    public var openedCleanly: Bool { recovery.cleanShutdown }
 }

@@ -1,21 +1,29 @@
 import KafkaWire
 import LogStore
+import Logging
 
-/// One partition of a topic: its log and the fetches waiting for its next append.
+/// One partition of a topic: its log, its idempotent producers and the fetches waiting for its
+/// next append.
 final class Partition: @unchecked Sendable {
     let id: TopicPartition
     let log: PartitionLog
     private let lock = Lock()
     private var waiters: [ObjectIdentifier: AppendWaiter] = [:]
     private let sequenceLock = Lock()
-    private var sequences = ProducerSequences()
-
+    private var sequences: ProducerSequences
+    private var bytesSinceSnapshot = 0
+    private let stateFile: ProducerStateFile
     private let producerIDs: ProducerIDAllocator
+    private let logger: Logger
 
-    init(id: TopicPartition, log: PartitionLog, producerIDs: ProducerIDAllocator) {
+    /// Opens the partition over `log`, restoring its idempotent producers (`ProducerStateFile`).
+    init(id: TopicPartition, log: PartitionLog, producerIDs: ProducerIDAllocator, logger: Logger) throws(LogError) {
         self.id = id
         self.log = log
         self.producerIDs = producerIDs
+        self.logger = logger
+        stateFile = ProducerStateFile(partitionDirectory: log.directory)
+        sequences = try stateFile.load(log: log, issued: producerIDs.issued, logger: logger)
     }
 
     /// Appends one batch. Batches of idempotent producers (ids this broker issued) go through
@@ -40,10 +48,30 @@ final class Partition: @unchecked Sendable {
             case let .duplicate(earlier):
                 return earlier
             case .append:
+                let size = bytes.count
                 let result = try appendToLog(bytes, verifyChecksum: false)
                 sequences.record(header, result: result)
+                bytesSinceSnapshot += size
+                if bytesSinceSnapshot >= ProducerStateFile.snapshotIntervalBytes { saveProducerStateLocked() }
                 return result
             }
+        }
+    }
+
+    /// Saves the producer state and closes the log cleanly.
+    func close() throws(LogError) {
+        sequenceLock.withLock { saveProducerStateLocked() }
+        try log.close()
+    }
+
+    /// Writes the producer state as of the log end. A failure (a full disk) is logged, not
+    /// thrown: the state is rebuilt from the log on the next open.
+    private func saveProducerStateLocked() {
+        bytesSinceSnapshot = 0
+        do {
+            try stateFile.save(sequences, covering: log.logEndOffset)
+        } catch {
+            logger.warning("cannot save producer state", metadata: ["partition": "\(id)", "reason": "\(error)"])
         }
     }
 

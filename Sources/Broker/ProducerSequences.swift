@@ -14,10 +14,11 @@ import LogStore
 /// - the next batch of the current epoch must start right after the last sequence, else
 ///   OUT_OF_ORDER_SEQUENCE_NUMBER;
 /// - an older epoch is fenced (INVALID_PRODUCER_EPOCH); a newer one starts over at sequence 0;
-/// - a producer the table does not know (new, or known before a broker restart: the table
-///   lives in memory) is accepted at any sequence.
+/// - a producer the table does not know (new, or forgotten as described below) is accepted at
+///   any sequence.
 ///
-/// Only producer ids this broker issued since it opened are tracked (`Partition` checks).
+/// Only producer ids this data directory issued are tracked (`Partition` checks). The table
+/// outlives restarts through `ProducerStateFile`.
 ///
 /// The table holds at most `maximumProducers` producers; the one idle longest is forgotten
 /// first, so memory stays bounded whatever the number of short-lived producers.
@@ -106,5 +107,51 @@ struct ProducerSequences {
            let idlest = producers.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
             producers.removeValue(forKey: idlest)
         }
+    }
+}
+
+extension ProducerSequences {
+    var producerCount: Int { producers.count }
+
+    /// Appends the table in `ProducerStateFile`'s layout (from its producer count on).
+    func encode(into writer: inout ByteWriter) {
+        writer.write(Int32(producers.count))
+        for (id, producer) in producers.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+            writer.write(id)
+            writer.write(producer.epoch)
+            writer.write(UInt8(producer.batches.count))
+            for batch in producer.batches {
+                writer.write(batch.firstSequence)
+                writer.write(batch.lastSequence)
+                writer.write(batch.result.baseOffset.rawValue)
+                writer.write(batch.result.lastOffset.rawValue)
+                writer.write(Int32(batch.result.recordCount))
+            }
+        }
+    }
+
+    /// Reads a table written by `encode(into:)`; producers get their recency from their order.
+    init(decoding reader: inout ByteReader) throws(WireError) {
+        let count = try reader.readCount("producers", minimumElementBytes: 11)
+        for _ in 0 ..< count {
+            let id = try reader.readInt64()
+            let epoch = try reader.readInt16()
+            let batchCount = Int(UInt8(bitPattern: try reader.readInt8()))
+            guard (1 ... Self.retainedBatches).contains(batchCount) else {
+                throw WireError(.malformed, "producer \(id) has \(batchCount) batches", at: reader.position)
+            }
+            var batches: [AppendedBatch] = []
+            for _ in 0 ..< batchCount {
+                let first = try reader.readInt32()
+                let last = try reader.readInt32()
+                let base = Offset(try reader.readInt64())
+                let lastOffset = Offset(try reader.readInt64())
+                let records = Int(try reader.readInt32())
+                batches.append(AppendedBatch(firstSequence: first, lastSequence: last, result: AppendResult(baseOffset: base, lastOffset: lastOffset, recordCount: records)))
+            }
+            useCounter += 1
+            producers[id] = Producer(epoch: epoch, batches: batches, lastUse: useCounter)
+        }
+        guard reader.remaining == 0 else { throw WireError(.malformed, "\(reader.remaining) bytes after the producers", at: reader.position) }
     }
 }

@@ -6,6 +6,19 @@ public struct AppendResult: Hashable, Sendable {
     public var baseOffset: Offset
     public var lastOffset: Offset
     public var recordCount: Int
+
+    public init(baseOffset: Offset, lastOffset: Offset, recordCount: Int) {
+        self.baseOffset = baseOffset
+        self.lastOffset = lastOffset
+        self.recordCount = recordCount
+    }
+
+    /// Where a stored batch's records are, from its header (offsets assigned).
+    public init(_ header: RecordBatchHeader) {
+        baseOffset = header.baseOffset
+        lastOffset = header.lastOffset
+        recordCount = Int(header.recordsCount)
+    }
 }
 
 /// Whole batches read from a log, with the log's bounds at the time of the read.
@@ -149,7 +162,7 @@ public final class PartitionLog: @unchecked Sendable {
                unflushedRecords >= (records ?? .max) || now - lastFlush >= (milliseconds ?? .max) {
                 try flushLocked(now: now)
             }
-            return AppendResult(baseOffset: header.baseOffset, lastOffset: header.lastOffset, recordCount: Int(header.recordsCount))
+            return AppendResult(header)
         }
         if configuration.flush == .everyAppend { try syncCovering(result.lastOffset + 1) }
         return result

@@ -3,6 +3,7 @@ import Broker
 import Foundation
 import KafkaWire
 import LogStore
+import Logging
 import RidePipeline
 
 /// `ridestream bench broker`: append, fsync-append, read and recovery figures for the log,
@@ -64,7 +65,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
             try broker.close()
 
             progress.say("run \(run)/\(runs): recovery")
-            report.recoverySecondsPerGiB.append(try recoverySecondsPerGiB(appendDir + "/topics/\(BrokerWorkload.topic)/0"))
+            report.recoverySecondsPerGiB.append(try recoverySecondsPerGiB(appendDir))
             try FileSystemCleaner.remove(appendDir)
 
             progress.say("run \(run)/\(runs): disk write")
@@ -109,16 +110,22 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         guard checksum == expected * BrokerWorkload.valueBytes else { throw BenchError("read back \(checksum) value bytes, expected \(expected * BrokerWorkload.valueBytes)") }
     }
 
-    /// Reopens a closed partition log as if it had crashed (marker removed): every batch of
-    /// the active segment is CRC-checked and its indexes rebuilt.
-    private func recoverySecondsPerGiB(_ partitionDirectory: String) throws -> Double {
+    /// Reopens a closed broker as if it had crashed (the partition's clean-shutdown marker and
+    /// producer-state snapshot removed): every batch of the active segment is CRC-checked, its
+    /// indexes rebuilt and its headers replayed into the idempotent producers' state.
+    private func recoverySecondsPerGiB(_ dataDirectory: String) throws -> Double {
+        let partitionDirectory = dataDirectory + "/topics/\(BrokerWorkload.topic)/0"
         try FileSystemCleaner.remove(partitionDirectory + "/.clean-shutdown")
+        try FileSystemCleaner.remove(partitionDirectory + "/producer-state")
         var scanned = 0
         let seconds = try Stopwatch.time {
-            let log = try PartitionLog(directory: partitionDirectory)
-            scanned = log.recovery.scannedBytes
-            guard !log.recovery.cleanShutdown, log.recovery.truncatedBytes == 0 else { throw BenchError("recovery did not scan a clean log") }
-            try log.close()
+            var logger = Logger(label: "ridestream.bench")
+            logger.logLevel = .warning
+            let broker = try Broker(configuration: BrokerConfiguration(dataDirectory: dataDirectory), logger: logger)
+            let recovery = try broker.describeTopic(BrokerWorkload.topic).partitions[0].recovery
+            scanned = recovery.scannedBytes
+            guard !recovery.cleanShutdown, recovery.truncatedBytes == 0 else { throw BenchError("recovery did not scan a clean log") }
+            try broker.close()
         }
         return seconds / (Double(scanned) / Double(1 << 30))
     }
