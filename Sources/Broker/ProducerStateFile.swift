@@ -22,7 +22,6 @@ struct ProducerStateFile {
     static let magic = "RSPS"
     static let version: UInt8 = 1
     static let snapshotIntervalBytes = 64 << 20
-    static let replayReadBytes = 1 << 20
 
     let path: String
 
@@ -53,25 +52,9 @@ struct ProducerStateFile {
         } catch {
             logger.warning("producer state unreadable; rebuilt from the log", metadata: ["file": "\(path)", "reason": "\(error)"])
         }
-        var offset = start
-        while offset < end {
-            let bytes = try log.read(from: offset, maxBytes: Self.replayReadBytes).bytes
-            guard !bytes.isEmpty else { break }
-            offset = try bytes.withRawBytes { (raw) throws(LogError) in
-                var position = 0
-                var next = offset
-                while position < raw.count {
-                    let header: RecordBatchHeader
-                    do { header = try RecordBatchHeader.parse(raw, at: position) } catch {
-                        throw LogError(.corruptSegment, "replaying producer state at offset \(next): \(error)", path: log.directory)
-                    }
-                    if ProducerSequences.isIdempotent(header), issued(header.producerId), header.lastOffset >= offset {
-                        sequences.record(header, result: AppendResult(header))
-                    }
-                    position += header.totalSize
-                    next = header.nextOffset
-                }
-                return next
+        try log.forEachBatchHeader(from: start) { header in
+            if ProducerSequences.isIdempotent(header), issued(header.producerId), header.baseOffset >= start {
+                sequences.record(header, result: AppendResult(header))
             }
         }
         return sequences

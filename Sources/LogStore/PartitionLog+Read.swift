@@ -31,6 +31,20 @@ extension PartitionLog {
         }
     }
 
+    /// Calls `body` with the header of every batch from the one containing `offset` to the log
+    /// end, reading headers only: for state kept from batch metadata (idempotent producers).
+    public func forEachBatchHeader(from offset: Offset, _ body: (RecordBatchHeader) throws(LogError) -> Void) throws(LogError) {
+        try lock.withLock { () throws(LogError) in
+            guard !isClosed else { throw LogError(.closed, "log is closed", path: directory) }
+            let first = segmentIndex(containing: offset)
+            noteUse(segments[first])
+            if let position = try segments[first].position(ofBatchContaining: offset) {
+                try segments[first].forEachHeader(from: position, body)
+            }
+            for segment in segments[(first + 1)...] { try segment.forEachHeader(from: 0, body) }
+        }
+    }
+
     /// The offset of the first record whose timestamp is at least `timestamp` (milliseconds),
     /// or nil when every record is older (Kafka answers the log end then).
     public func offset(atOrAfterTimestamp timestamp: Int64) throws(LogError) -> Offset? {

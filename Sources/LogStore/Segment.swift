@@ -182,6 +182,16 @@ final class Segment {
         }
     }
 
+    /// Calls `body` with the header of every batch from file position `position` on, reading
+    /// the file in large chunks (no checksums: the segment was recovered or closed cleanly).
+    func forEachHeader(from position: Int, _ body: (RecordBatchHeader) throws(LogError) -> Void) throws(LogError) {
+        var scanner = SegmentScanner(file: file, fileSize: size, validateChecksums: false, from: position)
+        while let (_, header) = try scanner.next() { try body(header) }
+        if let problem = scanner.problem {
+            throw LogError(.corruptSegment, "bad batch at byte \(problem.offset): \(problem.message)", path: logPath)
+        }
+    }
+
     /// The file position of the batch that contains `offset`, or nil when the offset is at or
     /// past this segment's end.
     func position(ofBatchContaining offset: Offset) throws(LogError) -> Int? {

@@ -1,12 +1,18 @@
 import KafkaWire
 
-/// Walks the batches of a segment file in large chunks, for recovery and index rebuilds.
+/// Walks the batches of a segment file in large chunks, for recovery, index rebuilds and
+/// header replays.
 ///
 /// Yields each complete batch's position and header; with `validateChecksums` a batch whose
 /// CRC-32C fails stops the walk. When the walk stops early, `problem` says why: a torn batch at
 /// the end of the file, a malformed header, or a checksum mismatch.
+///
+/// Checking checksums reads every byte, in chunks of `chunkSize`. Without them only headers are
+/// needed: after a batch of `headerOnlyBatchBytes` or more the next header is read alone, so a
+/// walk over large batches reads a few bytes per batch instead of the whole file.
 struct SegmentScanner {
     static let chunkSize = 4 << 20
+    static let headerOnlyBatchBytes = 4096
 
     private let file: FileDescriptor
     private let fileSize: Int
@@ -14,12 +20,15 @@ struct SegmentScanner {
     private var chunk: [UInt8] = []
     private var chunkStart = 0
     private var position = 0
+    private var lastBatchSize = 0
     private(set) var problem: WireError?
 
-    init(file: FileDescriptor, fileSize: Int, validateChecksums: Bool) {
+    init(file: FileDescriptor, fileSize: Int, validateChecksums: Bool, from position: Int = 0) {
         self.file = file
         self.fileSize = fileSize
         self.validateChecksums = validateChecksums
+        self.position = position
+        chunkStart = position
     }
 
     mutating func next() throws(LogError) -> (Int, RecordBatchHeader)? {
@@ -59,6 +68,7 @@ struct SegmentScanner {
         }
         let found = (position, header)
         position += header.totalSize
+        lastBatchSize = header.totalSize
         return found
     }
 
@@ -66,6 +76,7 @@ struct SegmentScanner {
     private mutating func ensure(_ count: Int) throws(LogError) {
         if position >= chunkStart, position + count <= chunkStart + chunk.count { return }
         chunkStart = position
-        chunk = try file.read(count: min(fileSize - position, max(count, Self.chunkSize)), at: position)
+        let headerAlone = !validateChecksums && lastBatchSize >= Self.headerOnlyBatchBytes
+        chunk = try file.read(count: min(fileSize - position, headerAlone ? count : max(count, Self.chunkSize)), at: position)
     }
 }

@@ -148,17 +148,40 @@ import Testing
         #expect(try log.offset(atOrAfterTimestamp: 19_010) == nil)
     }
 
-    @Test func reopensAfterCleanCloseWithSameContents() throws {
+    /// Headers from the batch that contains an offset to the log end, across segments and
+    /// after a reopen (sealed segments' indexes unloaded).
+    @Test func walksBatchHeadersAcrossSegments() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
+        let log = try Self.reopenedSegmentedLog(dir, batches: 12)
+        #expect(log.segmentBaseOffsets.count > 2)
+        for (from, firstBatch) in [(0, 0), (35, 30), (40, 40), (119, 110)] {
+            var bases: [Int64] = []
+            try log.forEachBatchHeader(from: Offset(Int64(from))) { bases.append($0.baseOffset.rawValue) }
+            #expect(bases == Array(stride(from: Int64(firstBatch), to: 120, by: 10)), "from \(from)")
+        }
+        var none = 0
+        try log.forEachBatchHeader(from: Offset(120)) { _ in none += 1 }
+        #expect(none == 0)
+        try log.close()
+    }
+
+    /// A log of `batches` batches of 10 records in 4 KiB segments, closed and opened again.
+    static func reopenedSegmentedLog(_ dir: TemporaryDirectory, batches: Int) throws -> PartitionLog {
         var configuration = LogConfiguration()
         configuration.segmentBytes = 4096
         do {
             let log = try PartitionLog(directory: dir.path, configuration: configuration)
-            for index in 0 ..< 10 { _ = try log.append(TestBatches.make(10, prefix: "b\(index)", valueSize: 100)) }
+            for index in 0 ..< batches { _ = try log.append(TestBatches.make(10, prefix: "b\(index)", valueSize: 100)) }
             try log.close()
         }
-        let reopened = try PartitionLog(directory: dir.path, configuration: configuration)
+        return try PartitionLog(directory: dir.path, configuration: configuration)
+    }
+
+    @Test func reopensAfterCleanCloseWithSameContents() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let reopened = try Self.reopenedSegmentedLog(dir, batches: 10)
         #expect(reopened.recovery.cleanShutdown)
         #expect(reopened.recovery.scannedBytes == 0)
         #expect(reopened.logEndOffset == Offset(100))

@@ -70,6 +70,16 @@ actor ConsumerFleet {
         return true
     }
 
+    /// Waits, for at most `limit`, until `settled`: before producing, and before the summary
+    /// reports who owns what (a member whose session lapsed on a busy machine makes its group
+    /// rebalance, and assignments are empty until it settles again).
+    func waitUntilSettled(partitionCount: Int, limit: Duration = .seconds(30)) async throws {
+        let start = ContinuousClock.now
+        while !(await settled(partitionCount: partitionCount)), ContinuousClock.now - start < limit {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     func running(_ group: GroupName) -> Int {
         members[group]?.filter { $0.state == "running" }.count ?? 0
     }

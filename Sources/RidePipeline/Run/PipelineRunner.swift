@@ -104,10 +104,7 @@ public final class PipelineRunner: @unchecked Sendable {
         for group in GroupName.allCases {
             for _ in 0 ..< (configuration.consumers[group] ?? 1) { try await fleet.add(group) }
         }
-        let settling = ContinuousClock.now
-        while !(await fleet.settled(partitionCount: partitionCount)), ContinuousClock.now - settling < .seconds(30) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await fleet.waitUntilSettled(partitionCount: partitionCount)
         let production: Production
         do {
             production = try await produce(log: log, fleet: fleet, partitionCount: partitionCount)
@@ -122,6 +119,7 @@ public final class PipelineRunner: @unchecked Sendable {
             await fleet.stopAll()
             throw error
         }
+        try? await fleet.waitUntilSettled(partitionCount: partitionCount)
         let summary = await makeSummary(
             ends: ends, production: production, fleet: fleet, writers: writers, log: log,
             wallSeconds: Stopwatch.seconds(ContinuousClock.now - wallStart)

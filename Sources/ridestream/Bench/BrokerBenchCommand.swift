@@ -65,7 +65,9 @@ struct BrokerBenchCommand: AsyncParsableCommand {
             try broker.close()
 
             progress.say("run \(run)/\(runs): recovery")
-            report.recoverySecondsPerGiB.append(try recoverySecondsPerGiB(appendDir))
+            let recovery = try recoverySecondsPerGiB(appendDir)
+            report.recoverySecondsPerGiB.append(recovery.broker)
+            report.logRecoverySecondsPerGiB.append(recovery.log)
             try FileSystemCleaner.remove(appendDir)
 
             progress.say("run \(run)/\(runs): disk write")
@@ -112,22 +114,33 @@ struct BrokerBenchCommand: AsyncParsableCommand {
 
     /// Reopens a closed broker as if it had crashed (the partition's clean-shutdown marker and
     /// producer-state snapshot removed): every batch of the active segment is CRC-checked, its
-    /// indexes rebuilt and its headers replayed into the idempotent producers' state.
-    private func recoverySecondsPerGiB(_ dataDirectory: String) throws -> Double {
+    /// indexes rebuilt and its headers replayed into the idempotent producers' state. Before
+    /// that, the partition log alone the same way, for the scan's share.
+    private func recoverySecondsPerGiB(_ dataDirectory: String) throws -> (broker: Double, log: Double) {
         let partitionDirectory = dataDirectory + "/topics/\(BrokerWorkload.topic)/0"
-        try FileSystemCleaner.remove(partitionDirectory + "/.clean-shutdown")
-        try FileSystemCleaner.remove(partitionDirectory + "/producer-state")
-        var scanned = 0
-        let seconds = try Stopwatch.time {
-            var logger = Logger(label: "ridestream.bench")
-            logger.logLevel = .warning
-            let broker = try Broker(configuration: BrokerConfiguration(dataDirectory: dataDirectory), logger: logger)
-            let recovery = try broker.describeTopic(BrokerWorkload.topic).partitions[0].recovery
-            scanned = recovery.scannedBytes
-            guard !recovery.cleanShutdown, recovery.truncatedBytes == 0 else { throw BenchError("recovery did not scan a clean log") }
-            try broker.close()
+        func crashed<T>(_ open: () throws -> (T, RecoveryReport), close: (T) throws -> Void) throws -> Double {
+            try FileSystemCleaner.remove(partitionDirectory + "/.clean-shutdown")
+            try FileSystemCleaner.remove(partitionDirectory + "/producer-state")
+            var scanned = 0
+            let seconds = try Stopwatch.time {
+                let (opened, recovery) = try open()
+                scanned = recovery.scannedBytes
+                guard !recovery.cleanShutdown, recovery.truncatedBytes == 0 else { throw BenchError("recovery did not scan a clean log") }
+                try close(opened)
+            }
+            return seconds / (Double(scanned) / Double(1 << 30))
         }
-        return seconds / (Double(scanned) / Double(1 << 30))
+        let log = try crashed({
+            let log = try PartitionLog(directory: partitionDirectory)
+            return (log, log.recovery)
+        }, close: { try $0.close() })
+        var logger = Logger(label: "ridestream.bench")
+        logger.logLevel = .warning
+        let broker = try crashed({
+            let broker = try Broker(configuration: BrokerConfiguration(dataDirectory: dataDirectory), logger: logger)
+            return (broker, try broker.describeTopic(BrokerWorkload.topic).partitions[0].recovery)
+        }, close: { try $0.close() })
+        return (broker, log)
     }
 }
 
