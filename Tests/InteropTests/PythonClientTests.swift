@@ -14,12 +14,22 @@ extension Interop {
         /// Runs a script with the server's address; returns its standard output, or fails with
         /// its output and the server's log.
         static func run(_ script: String, against server: InteropServer, arguments: [String] = []) async throws -> String {
+            try await finish(start(script, arguments: [server.bootstrap] + arguments), script, server)
+        }
+
+        static func start(_ script: String, arguments: [String]) throws -> ChildProcess {
             try #require(
                 FileManager.default.isExecutableFile(atPath: python),
                 "no Python clients: run `bash .ci/setup`, or `python3 -m venv .venv && .venv/bin/pip install -r Tests/InteropTests/requirements.txt`"
             )
             let path = scripts.appendingPathComponent(script).path
-            let exit = try await ChildProcess(python, [path, server.bootstrap] + arguments, errors: .separate).exit()
+            return try ChildProcess(python, [path] + arguments, errors: .separate)
+        }
+
+        /// Waits for a started script; returns its standard output, or fails with its output and
+        /// the server's log.
+        static func finish(_ process: ChildProcess, _ script: String, _ server: InteropServer) async throws -> String {
+            let exit = await process.exit()
             guard exit.status == 0, !exit.signalled else {
                 throw InteropError("""
                 \(script) exited \(exit.status)\(exit.signalled ? " (signal)" : "")
@@ -62,5 +72,28 @@ extension Interop {
             let output = try await Self.run("robustness.py", against: server, arguments: ["1500"])
             #expect(output.contains("robustness passed"))
         }
-}
+
+        /// An idempotent confluent-kafka producer whose acknowledgement of a stored batch is
+        /// lost when the broker is killed with SIGKILL (a proxy in the script swallows it). After
+        /// the restart librdkafka retries the batch; the broker recognises it from the producer
+        /// state it rebuilt, so every record is stored once.
+        @Test func idempotentProducerAcrossABrokerCrash() async throws {
+            let control = TemporaryDirectory("restarts")
+            defer { control.remove() }
+            let script = "idempotent_restarts.py"
+            let producer = try Self.start(script, arguments: [control.path, "60000"])
+            let announced = await eventually(timeoutMs: 60_000) { producer.output.contains("\n") || !producer.isRunning }
+            let proxyPort = try #require(producer.output.split(separator: "\n").first.flatMap { Int($0.dropFirst("proxy ".count)) }, "\(producer.output)")
+            #expect(announced)
+            let server = try InteropServer(["--default-partitions", "3", "--advertised-port", String(proxyPort)])
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            try Data(String(server.port).utf8).write(to: URL(fileURLWithPath: control.file("broker")), options: .atomic)
+            let dropped = await eventually(timeoutMs: 120_000) { producer.output.contains("dropped\n") || !producer.isRunning }
+            #expect(dropped && producer.isRunning, "\(producer.output.suffix(500))")
+            try server.crashAndRestart()
+            try Data().write(to: URL(fileURLWithPath: control.file("restarted")), options: .atomic)
+            let output = try await Self.finish(producer, script, server)
+            #expect(output.contains("60000 records, each stored once"))
+        }
+    }
 }

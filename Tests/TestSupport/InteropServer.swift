@@ -6,9 +6,9 @@ public final class InteropServer: @unchecked Sendable {
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     public static var binary: String { root.appendingPathComponent(".build/debug/ridestream").path }
 
-    public let process = Process()
-    let output = Pipe()
+    public private(set) var process: Process
     let errors: URL
+    let extraArguments: [String]
     public let port: Int
     public let dir = TemporaryDirectory("kafka-port")
 
@@ -18,10 +18,20 @@ public final class InteropServer: @unchecked Sendable {
         }
         errors = URL(fileURLWithPath: dir.path + ".log")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        self.extraArguments = extraArguments
+        (process, port) = try Self.launch(port: 0, dir: dir, extraArguments: extraArguments, errors: errors)
+    }
+
+    /// Starts `broker serve` and reads the port it reports on its first line.
+    private static func launch(port: Int, dir: TemporaryDirectory, extraArguments: [String], errors: URL) throws -> (Process, Int) {
+        let process = Process()
+        let output = Pipe()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["broker", "serve", "--port", "0", "--data-dir", dir.path] + extraArguments
+        process.arguments = ["broker", "serve", "--port", String(port), "--data-dir", dir.path] + extraArguments
         process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errors)
+        let errorHandle = try FileHandle(forWritingTo: errors)
+        errorHandle.seekToEndOfFile()
+        process.standardError = errorHandle
         try process.run()
         var line = ""
         while !line.contains("\n") {
@@ -33,7 +43,15 @@ public final class InteropServer: @unchecked Sendable {
               let port = Int(line[range].split(separator: ":").last!) else {
             throw InteropError("broker serve did not report its port: \(line)")
         }
-        self.port = port
+        return (process, port)
+    }
+
+    /// Kills the server with SIGKILL, as a crash would, and starts it again on the same port
+    /// and data directory.
+    public func crashAndRestart() throws {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        (process, _) = try Self.launch(port: port, dir: dir, extraArguments: extraArguments, errors: errors)
     }
 
     public var bootstrap: String { "127.0.0.1:\(port)" }
