@@ -51,7 +51,7 @@ public final class Broker: @unchecked Sendable {
             throw BrokerError(.unknownServerError, "cannot create data directory \(configuration.topicsDirectory): \(error.localizedDescription)")
         }
         directoryLock = try DirectoryLock(directory: configuration.dataDirectory)
-        producerIDs = try ProducerIDAllocator(directory: configuration.dataDirectory, clock: clock, logger: logger)
+        producerIDs = ProducerIDAllocator(directory: configuration.dataDirectory, clock: clock, logger: logger)
         offsets = try OffsetStore(directory: configuration.offsetsDirectory, log: configuration.log, clock: clock, logger: logger)
         coordinator = GroupCoordinator(configuration: configuration.groups, clock: clock, offsets: offsets, logger: logger)
         try loadTopics()
@@ -95,7 +95,7 @@ public final class Broker: @unchecked Sendable {
             if !log.recovery.cleanShutdown && log.recovery.truncatedBytes > 0 {
                 logger.warning("recovered partition", metadata: ["partition": "\(id)", "cut_bytes": "\(log.recovery.truncatedBytes)"])
             }
-            return try Partition(id: id, log: log, producerIDs: producerIDs, logger: logger)
+            return Partition(id: id, log: log, producerIDs: producerIDs, logger: logger)
         } catch {
             throw BrokerError(error, topicPartition: id)
         }
@@ -158,7 +158,7 @@ public final class Broker: @unchecked Sendable {
         let trash = topic.directory + ".deleted"
         try? FileManager.default.removeItem(atPath: trash)
         try? FileManager.default.moveItem(atPath: topic.directory, toPath: trash)
-        for partition in topic.partitions { try? partition.log.close() }
+        for partition in topic.partitions { partition.discard() }
         try? FileManager.default.removeItem(atPath: trash)
         logger.info("deleted topic", metadata: ["topic": "\(name)"])
     }

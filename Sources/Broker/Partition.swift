@@ -9,32 +9,44 @@ final class Partition: @unchecked Sendable {
     let log: PartitionLog
     private let lock = Lock()
     private var waiters: [ObjectIdentifier: AppendWaiter] = [:]
+    /// Guards the producer state and its file; taken before the log's lock, never inside it.
     private let sequenceLock = Lock()
     private var sequences: ProducerSequences
     private var bytesSinceSnapshot = 0
+    /// The active segment when the state was last saved: a roll triggers a new snapshot, so
+    /// that a replay after a crash reads about one segment at most.
+    private var snapshotSegment: Offset
+    private var closed = false
     private let stateFile: ProducerStateFile
     private let producerIDs: ProducerIDAllocator
     private let logger: Logger
 
     /// Opens the partition over `log`, restoring its idempotent producers (`ProducerStateFile`).
-    init(id: TopicPartition, log: PartitionLog, producerIDs: ProducerIDAllocator, logger: Logger) throws(LogError) {
+    init(id: TopicPartition, log: PartitionLog, producerIDs: ProducerIDAllocator, logger: Logger) {
         self.id = id
         self.log = log
         self.producerIDs = producerIDs
         self.logger = logger
         stateFile = ProducerStateFile(partitionDirectory: log.directory)
-        sequences = try stateFile.load(log: log, issued: producerIDs.issued, logger: logger)
+        let (sequences, stale) = stateFile.load(log: log, issued: producerIDs.issued, logger: logger)
+        self.sequences = sequences
+        snapshotSegment = log.activeSegmentBaseOffset
+        if stale { sequenceLock.withLock { saveProducerStateLocked() } }
     }
 
-    /// Appends one batch. Batches of idempotent producers (ids this broker issued) go through
-    /// the partition's `ProducerSequences` first, under one lock with the append, so a retry
-    /// racing its original is still recognised; their checksum is verified before that, so a
-    /// corrupt retry is refused rather than taken for a duplicate.
+    /// Appends one batch. Batches of idempotent producers (ids this data directory issued) go
+    /// through the partition's `ProducerSequences` first, under one lock with the append, so a
+    /// retry racing its original is still recognised; their checksum is verified before that,
+    /// so a corrupt retry is refused rather than taken for a duplicate.
     func append(_ batch: consuming [UInt8], verifyChecksum: Bool = true) throws(BrokerError) -> AppendResult {
         let bytes = batch
         let header = try? bytes.withRawBytes { (raw) throws(WireError) in try RecordBatchHeader.parse(raw) }
         guard let header, ProducerSequences.isIdempotent(header), producerIDs.issued(header.producerId) else {
-            return try appendToLog(consume bytes, verifyChecksum: verifyChecksum)
+            let result = try appendToLog(consume bytes, verifyChecksum: verifyChecksum)
+            if log.activeSegmentBaseOffset != sequenceLock.withLock({ snapshotSegment }) {
+                sequenceLock.withLock { saveProducerStateLocked(onlyAfterARoll: true) }
+            }
+            return result
         }
         if verifyChecksum {
             do {
@@ -52,7 +64,7 @@ final class Partition: @unchecked Sendable {
                 let result = try appendToLog(bytes, verifyChecksum: false)
                 sequences.record(header, result: result)
                 bytesSinceSnapshot += size
-                if bytesSinceSnapshot >= ProducerStateFile.snapshotIntervalBytes { saveProducerStateLocked() }
+                saveProducerStateLocked(onlyAfterARoll: bytesSinceSnapshot < ProducerStateFile.snapshotIntervalBytes)
                 return result
             }
         }
@@ -60,14 +72,28 @@ final class Partition: @unchecked Sendable {
 
     /// Saves the producer state and closes the log cleanly.
     func close() throws(LogError) {
-        sequenceLock.withLock { saveProducerStateLocked() }
+        sequenceLock.withLock {
+            saveProducerStateLocked()
+            closed = true
+        }
         try log.close()
     }
 
-    /// Writes the producer state as of the log end. A failure (a full disk) is logged, not
-    /// thrown: the state is rebuilt from the log on the next open.
-    private func saveProducerStateLocked() {
+    /// Closes the log of a deleted topic: nothing is saved any more, so a late append cannot
+    /// write state into a directory a new topic of the same name may be using.
+    func discard() {
+        sequenceLock.withLock { closed = true }
+        try? log.close()
+    }
+
+    /// Writes the producer state as of the log end (with `onlyAfterARoll`, only if the log
+    /// rolled since the last save). A failure (a full disk) is logged, not thrown: the state is
+    /// rebuilt from the log on the next open.
+    private func saveProducerStateLocked(onlyAfterARoll: Bool = false) {
+        let active = log.activeSegmentBaseOffset
+        guard !closed, !onlyAfterARoll || active != snapshotSegment else { return }
         bytesSinceSnapshot = 0
+        snapshotSegment = active
         do {
             try stateFile.save(sequences, covering: log.logEndOffset)
         } catch {

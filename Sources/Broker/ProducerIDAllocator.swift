@@ -6,63 +6,98 @@ import Synchronization
 /// Hands out producer ids for InitProducerId, and tells the ids this data directory handed out
 /// from made-up ones.
 ///
-/// Ids must not repeat across broker restarts, or a new producer could be mistaken for an
-/// old one's retry. Rather than persist a counter, ids start at the wall-clock time in
-/// milliseconds times 1,000 when the broker opens and count up from there: a later start
-/// begins above every id an earlier run handed out unless that run gave out more than 1,000
-/// ids per millisecond it was up. Epochs start at 0; this broker has no transactions, so an
-/// id is never bumped to a new epoch.
+/// Ids must never repeat in a data directory, or a new producer could be taken for an old
+/// one's retry (its saved state outlives restarts). `<data directory>/producer-ids`, a
+/// `ChecksummedFile` of magic `RSPI`, holds two big-endian Int64s: the first id the directory
+/// ever handed out, and a reservation every id handed out so far is below. Ids are reserved
+/// in blocks of `reservationBlock`; the file is rewritten (fsync, rename) before an id past
+/// the reservation is handed out, so a crash loses at most the rest of a block.
 ///
-/// The first id ever handed out is kept in `<data directory>/producer-ids` (a
-/// `ChecksummedFile` of magic `RSPI` and one big-endian Int64), written once when the directory
-/// is new. Every id from it up to the next one to hand out was issued here, by this run or an
-/// earlier one, so producers of earlier runs are still de-duplicated after a restart.
+/// A run starts at the reservation or at the wall-clock time in milliseconds times 1,000,
+/// whichever is larger; the clock only matters when the file is lost or damaged, and then it
+/// keeps new ids above those of earlier runs unless the clock went back. Epochs start at 0;
+/// this broker has no transactions, so an id is never bumped to a new epoch.
 public final class ProducerIDAllocator: Sendable {
     static let fileName = "producer-ids"
     static let magic = "RSPI"
+    static let reservationBlock: Int64 = 1_000
 
+    private struct State {
+        var next: Int64
+        var reserved: Int64
+    }
+
+    private let path: String
     private let floor: Int64
-    private let next: Atomic<Int64>
+    private let state: Mutex<State>
 
-    init(directory: String, clock: any WallClock, logger: Logger) throws(BrokerError) {
-        let first = max(1, clock.milliseconds()) * 1_000
-        next = Atomic(first)
+    init(directory: String, clock: any WallClock, logger: Logger) {
         let path = directory + "/" + Self.fileName
-        var stored: Int64?
+        self.path = path
+        try? ChecksummedFile.remove(path + ".tmp")
+        let clockStart = max(1, clock.milliseconds()) * 1_000
+        var stored: (floor: Int64, reserved: Int64)?
         do {
-            if let payload = try ChecksummedFile.read(path, magic: Self.magic) {
-                stored = try payload.withRawBytes { (raw) throws(WireError) in
-                    var reader = ByteReader(raw)
-                    return try reader.readInt64()
-                }
-            }
+            if let payload = try ChecksummedFile.read(path, magic: Self.magic) { stored = try Self.decode(payload, path: path) }
         } catch {
             logger.warning(
                 "producer id file unreadable; producers of earlier runs are accepted at any sequence until they start again",
                 metadata: ["file": "\(path)", "reason": "\(error)"]
             )
         }
-        if let stored, stored > 0, stored <= first {
-            floor = stored
-            return
-        }
-        floor = first
-        var writer = ByteWriter(capacity: 8)
-        writer.write(first)
+        floor = stored?.floor ?? clockStart
+        let next = max(clockStart, stored?.reserved ?? 0)
+        state = Mutex(State(next: next, reserved: next))
         do {
-            try ChecksummedFile.write(writer.take(), magic: Self.magic, to: path)
+            try state.withLock { (state) throws(BrokerError) in try reserve(&state) }
         } catch {
-            throw BrokerError(.unknownServerError, "cannot record producer ids: \(error)", cause: error)
+            logger.warning("cannot reserve producer ids; InitProducerId fails until it can", metadata: ["reason": "\(error)"])
         }
     }
 
     /// Whether this data directory handed out `id`. Only such producers are tracked for
     /// de-duplication, so a client cannot fill the tables with made-up ids.
     public func issued(_ id: Int64) -> Bool {
-        id >= floor && id < next.load(ordering: .relaxed)
+        id >= floor && id < state.withLock { $0.next }
     }
 
-    public func allocate() -> (producerID: Int64, epoch: Int16) {
-        (next.wrappingAdd(1, ordering: .relaxed).oldValue, 0)
+    /// A new producer id and its epoch.
+    ///
+    /// - Throws: `BrokerError` when a new reservation cannot be written (a full disk).
+    public func allocate() throws(BrokerError) -> (producerID: Int64, epoch: Int16) {
+        try state.withLock { (state) throws(BrokerError) in
+            if state.next >= state.reserved { try reserve(&state) }
+            defer { state.next += 1 }
+            return (state.next, 0)
+        }
+    }
+
+    private func reserve(_ state: inout State) throws(BrokerError) {
+        let reserved = state.next + Self.reservationBlock
+        var writer = ByteWriter(capacity: 16)
+        writer.write(floor)
+        writer.write(reserved)
+        do {
+            try ChecksummedFile.write(writer.take(), magic: Self.magic, to: path)
+        } catch {
+            throw BrokerError(.unknownServerError, "cannot reserve producer ids: \(error)", cause: error)
+        }
+        state.reserved = reserved
+    }
+
+    private static func decode(_ payload: [UInt8], path: String) throws(LogError) -> (floor: Int64, reserved: Int64) {
+        do {
+            return try payload.withRawBytes { (raw) throws(WireError) in
+                var reader = ByteReader(raw)
+                let floor = try reader.readInt64()
+                let reserved = try reader.readInt64()
+                guard floor > 0, reserved >= floor, reader.isAtEnd else {
+                    throw WireError(.malformed, "implausible ids \(floor) and \(reserved)")
+                }
+                return (floor, reserved)
+            }
+        } catch {
+            throw LogError(.corruptSegment, "producer ids: \(error)", path: path)
+        }
     }
 }

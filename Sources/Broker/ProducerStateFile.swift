@@ -12,11 +12,13 @@ import Logging
 ///             first sequence Int32 | last sequence Int32 | base offset Int64 |
 ///             last offset Int64 | records Int32
 ///
-/// It is written at a clean close and every `snapshotIntervalBytes` of idempotent appends.
-/// Opening replays the batch headers stored after it, so the state equals what the running
-/// broker had, crash or not. The replay reads at most the active segment: a snapshot older
-/// than that segment is dropped rather than replayed over a gap (a producer whose last batches
-/// fall in such a gap is then accepted at any sequence, as a new one, never refused).
+/// It is written at a clean close, whenever the log rolls, and every `snapshotIntervalBytes`
+/// of idempotent appends. Opening replays the batch headers stored after it (headers only, from
+/// the snapshot's offset to the log end), so the state equals what the running broker had,
+/// crash or not. A snapshot that is damaged or covers more than the recovered log (its tail
+/// was cut) is replaced by one rebuilt from the active segment alone; a producer whose last
+/// batches were in earlier segments is then accepted at any sequence, so a retry of such a
+/// batch would be stored twice.
 struct ProducerStateFile {
     static let name = "producer-state"
     static let magic = "RSPS"
@@ -36,28 +38,43 @@ struct ProducerStateFile {
     }
 
     /// The state of `log`'s producers: the snapshot, if usable, then every idempotent batch of
-    /// an id `issued` stored after it.
-    func load(
-        log: PartitionLog, issued: (Int64) -> Bool, logger: Logger
-    ) throws(LogError) -> ProducerSequences {
+    /// an id `issued` stored after it. `stale` is true when a snapshot was there but could not
+    /// be used (damaged, or covering records the log lost in a crash): the caller must replace
+    /// it before it could pass for usable again. Never throws: a log that cannot be replayed
+    /// is logged, and its producers are then accepted at any sequence.
+    func load(log: PartitionLog, issued: (Int64) -> Bool, logger: Logger) -> (sequences: ProducerSequences, stale: Bool) {
         let end = log.logEndOffset
-        let replayFloor = max(log.logStartOffset, log.segmentBaseOffsets.last ?? end)
         var sequences = ProducerSequences()
-        var start = replayFloor
+        var start = log.activeSegmentBaseOffset
+        var stale = false
         do {
-            if let (snapshot, covered) = try snapshot(), covered >= replayFloor, covered <= end {
-                sequences = snapshot
-                start = covered
+            if let (snapshot, covered) = try snapshot() {
+                if covered >= log.logStartOffset, covered <= end {
+                    sequences = snapshot
+                    start = covered
+                } else {
+                    stale = true
+                    logger.notice(
+                        "producer state does not match the log; rebuilt from the active segment",
+                        metadata: ["file": "\(path)", "covers": "\(covered)", "log": "\(log.logStartOffset) ... \(end)"]
+                    )
+                }
             }
         } catch {
-            logger.warning("producer state unreadable; rebuilt from the log", metadata: ["file": "\(path)", "reason": "\(error)"])
+            stale = true
+            logger.warning("producer state unreadable; rebuilt from the active segment", metadata: ["file": "\(path)", "reason": "\(error)"])
         }
-        try log.forEachBatchHeader(from: start) { header in
-            if ProducerSequences.isIdempotent(header), issued(header.producerId), header.baseOffset >= start {
-                sequences.record(header, result: AppendResult(header))
+        do {
+            try log.forEachBatchHeader(from: start) { header in
+                if ProducerSequences.isIdempotent(header), issued(header.producerId), header.baseOffset >= start {
+                    sequences.record(header, result: AppendResult(header))
+                }
             }
+        } catch {
+            stale = true
+            logger.warning("cannot replay the log into the producer state", metadata: ["partition": "\(log.directory)", "reason": "\(error)"])
         }
-        return sequences
+        return (sequences, stale)
     }
 
     private func snapshot() throws(LogError) -> (ProducerSequences, Offset)? {

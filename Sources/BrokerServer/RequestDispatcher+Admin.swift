@@ -35,8 +35,13 @@ extension RequestDispatcher {
                 logger.notice("refused a transactional producer", metadata: ["transactional.id": "\(request.transactionalID ?? "")"])
                 return InitProducerId.responseBody(error: .invalidRequest, producerID: -1, epoch: -1)
             }
-            let allocated = broker.producerIDs.allocate()
-            return InitProducerId.responseBody(error: .noError, producerID: allocated.producerID, epoch: allocated.epoch)
+            do {
+                let allocated = try broker.producerIDs.allocate()
+                return InitProducerId.responseBody(error: .noError, producerID: allocated.producerID, epoch: allocated.epoch)
+            } catch {
+                logger.error("cannot hand out a producer id", metadata: ["reason": "\(error)"])
+                return InitProducerId.responseBody(error: error.code, producerID: -1, epoch: -1)
+            }
         default:
             return nil
         }

@@ -33,6 +33,7 @@ extension PartitionLog {
 
     /// Calls `body` with the header of every batch from the one containing `offset` to the log
     /// end, reading headers only: for state kept from batch metadata (idempotent producers).
+    /// `body` runs under the log's lock and must not call back into the log.
     public func forEachBatchHeader(from offset: Offset, _ body: (RecordBatchHeader) throws(LogError) -> Void) throws(LogError) {
         try lock.withLock { () throws(LogError) in
             guard !isClosed else { throw LogError(.closed, "log is closed", path: directory) }

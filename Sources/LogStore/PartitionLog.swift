@@ -102,6 +102,8 @@ public final class PartitionLog: @unchecked Sendable {
     public var logEndOffset: Offset { lock.withLock { segments.last!.nextOffset } }
     public var sizeInBytes: Int { lock.withLock { segments.reduce(0) { $0 + $1.size } } }
     public var segmentBaseOffsets: [Offset] { lock.withLock { segments.map(\.baseOffset) } }
+    /// The base offset of the segment appends go to; it changes when the log rolls.
+    public var activeSegmentBaseOffset: Offset { lock.withLock { segments.last!.baseOffset } }
 
     // MARK: - Append
 

@@ -182,8 +182,9 @@ final class Segment {
         }
     }
 
-    /// Calls `body` with the header of every batch from file position `position` on, reading
-    /// the file in large chunks (no checksums: the segment was recovered or closed cleanly).
+    /// Calls `body` with the header of every batch from file position `position` on, without
+    /// checksums (the segment was recovered or closed cleanly); `SegmentScanner` reads headers
+    /// alone after large batches, chunks of the file otherwise.
     func forEachHeader(from position: Int, _ body: (RecordBatchHeader) throws(LogError) -> Void) throws(LogError) {
         var scanner = SegmentScanner(file: file, fileSize: size, validateChecksums: false, from: position)
         while let (_, header) = try scanner.next() { try body(header) }

@@ -41,7 +41,7 @@ extension IdempotentProduceTests {
         // A made-up id is still not tracked: the same batch again is stored again.
         _ = try harness.broker.append(batch(producer: 7, sequence: 0), to: id)
         #expect(try harness.broker.append(batch(producer: ids[0], sequence: 6), to: id).baseOffset == Offset(12))
-        let fresh = harness.broker.producerIDs.allocate().producerID
+        let fresh = try harness.broker.producerIDs.allocate().producerID
         #expect(fresh > ids.max()!)
         let freshFirst = try harness.broker.append(batch(producer: fresh, sequence: 0), to: id)
         #expect(try harness.broker.append(batch(producer: fresh, sequence: 0), to: id) == freshFirst)
@@ -52,6 +52,15 @@ extension IdempotentProduceTests {
     /// the producer's lost batch is accepted again when retried, its stored ones are still
     /// recognised.
     @Test func aSnapshotAheadOfTheRecoveredLogIsDropped() throws {
+        let (harness, ids, first) = try snapshotAheadOfATornLog()
+        #expect(try harness.broker.append(batch(producer: ids[0], sequence: 0), to: id) == first)
+        #expect(try harness.broker.append(batch(producer: ids[0], sequence: 3), to: id).baseOffset == Offset(3))
+        #expect(try harness.broker.values(id) == (0 ..< 6).map { "p\(ids[0])-s\($0)" })
+    }
+
+    /// Two batches of one producer, a clean close (the snapshot covers both), then the second
+    /// batch torn as a crash would leave it and the broker reopened: recovery cuts it.
+    func snapshotAheadOfATornLog() throws -> (TestBroker, [Int64], AppendResult) {
         let (harness, ids) = try harness()
         let first = try harness.broker.append(batch(producer: ids[0], sequence: 0), to: id)
         _ = try harness.broker.append(batch(producer: ids[0], sequence: 3), to: id)
@@ -62,19 +71,15 @@ extension IdempotentProduceTests {
         try FileManager.default.removeItem(atPath: directory + "/.clean-shutdown")
         harness.broker = try TestBroker.open(harness.configuration, harness.clock)
         #expect(try harness.broker.bounds(id).end == Offset(3), "recovery cut the torn batch")
-
-        #expect(try harness.broker.append(batch(producer: ids[0], sequence: 0), to: id) == first)
-        #expect(try harness.broker.append(batch(producer: ids[0], sequence: 3), to: id).baseOffset == Offset(3))
-        #expect(try harness.broker.values(id) == (0 ..< 6).map { "p\(ids[0])-s\($0)" })
+        return (harness, ids, first)
     }
-
     /// A damaged `producer-ids` file does not stop the broker: earlier producers are then
     /// treated as new (accepted at any sequence), and ids issued from now on are tracked.
     @Test func aDamagedProducerIDFileIsReplaced() throws {
         let clock = ManualClock()
         let harness = try TestBroker(clock: clock)
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 1))
-        let old = harness.broker.producerIDs.allocate().producerID
+        let old = try harness.broker.producerIDs.allocate().producerID
         _ = try harness.broker.append(batch(producer: old, sequence: 0), to: id)
         try harness.broker.close()
         FileDamage.flipByte(harness.dir.file("producer-ids"), at: 6)
@@ -84,12 +89,55 @@ extension IdempotentProduceTests {
         #expect(!harness.broker.producerIDs.issued(old))
         _ = try harness.broker.append(batch(producer: old, sequence: 0), to: id)
         #expect(try harness.broker.bounds(id).end == Offset(6), "an untracked retry is stored again")
-        let new = harness.broker.producerIDs.allocate().producerID
+        let new = try harness.broker.producerIDs.allocate().producerID
         _ = try harness.broker.append(batch(producer: new, sequence: 0), to: id)
         clock.advance(by: 1)
         try harness.restart()
         #expect(harness.broker.producerIDs.issued(new))
         _ = try harness.broker.append(batch(producer: new, sequence: 0), to: id)
         #expect(try harness.broker.bounds(id).end == Offset(9))
+    }
+
+    /// The log rolled after the producer's batches (other clients' traffic): the snapshot
+    /// taken at the roll keeps the producer known through a crash, although its batches are
+    /// no longer in the active segment.
+    @Test func aSnapshotTakenAtARollCoversSealedSegments() throws {
+        let harness = try TestBroker()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 1, segmentBytes: 2048))
+        let producer = try harness.broker.producerIDs.allocate().producerID
+        let first = try harness.broker.append(batch(producer: producer, sequence: 0), to: id)
+        for _ in 0 ..< 6 { _ = try harness.broker.append(TestBatches.make(5, valueSize: 200), to: id) }
+        #expect(try harness.broker.describeTopic("t").partitions[0].segments > 2)
+        try harness.crashAndRecover()
+        #expect(try harness.broker.append(batch(producer: producer, sequence: 0), to: id) == first)
+    }
+
+    /// A snapshot plus replayed batches keep exactly the last five batches: each replayed once.
+    @Test func replayedBatchesJoinTheSnapshotsWindow() throws {
+        let (harness, ids) = try harness()
+        var results: [AppendResult] = []
+        for sequence in stride(from: Int32(0), to: 9, by: 3) { results.append(try harness.broker.append(batch(producer: ids[0], sequence: sequence), to: id)) }
+        try harness.restart()
+        for sequence in stride(from: Int32(9), to: 18, by: 3) { results.append(try harness.broker.append(batch(producer: ids[0], sequence: sequence), to: id)) }
+        try harness.crashAndRecover()
+        for (index, sequence) in stride(from: Int32(3), to: 18, by: 3).enumerated() {
+            #expect(try harness.broker.append(batch(producer: ids[0], sequence: sequence), to: id) == results[index + 1], "sequence \(sequence)")
+        }
+        let tooOld = #expect(throws: BrokerError.self) { try harness.broker.append(batch(producer: ids[0], sequence: 0), to: id) }
+        #expect(tooOld?.code == .outOfOrderSequenceNumber)
+        #expect(try harness.broker.bounds(id).end == Offset(18))
+    }
+
+    /// A snapshot dropped because recovery cut the log below it is replaced at once: after more
+    /// appends and a second crash it must not pass for usable and answer a lost batch's retry
+    /// with offsets that now hold other records.
+    @Test func aDroppedSnapshotIsReplacedBeforeTheLogGrowsPastIt() throws {
+        let (harness, ids, _) = try snapshotAheadOfATornLog()
+        _ = try harness.broker.append(TestBatches.make(6), to: id)
+        try harness.crashAndRecover()
+
+        let retry = try harness.broker.append(batch(producer: ids[0], sequence: 3), to: id)
+        #expect(retry.baseOffset == Offset(9), "the lost batch is stored, not taken for a duplicate")
+        #expect(try Array(harness.broker.values(id).suffix(3)) == (3 ..< 6).map { "p\(ids[0])-s\($0)" })
     }
 }

@@ -166,6 +166,26 @@ import Testing
         try log.close()
     }
 
+    /// Small and large batches mixed: the walk switches between chunked reads and reading a
+    /// header alone after a large batch, and finds every batch either way.
+    @Test func walksMixedBatchSizes() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let log = try PartitionLog(directory: dir.path)
+        let sizes = [10, 6_000, 6_000, 20, 9_000, 30, 30, 12_000, 5]
+        var bases: [Int64] = []
+        for (index, size) in sizes.enumerated() {
+            bases.append(try log.append(TestBatches.make(2, prefix: "m\(index)", valueSize: size)).baseOffset.rawValue)
+        }
+        var walked: [Int64] = []
+        try log.forEachBatchHeader(from: .zero) { walked.append($0.baseOffset.rawValue) }
+        #expect(walked == bases)
+        walked = []
+        try log.forEachBatchHeader(from: Offset(5)) { walked.append($0.baseOffset.rawValue) }
+        #expect(walked == Array(bases.dropFirst(2)))
+        try log.close()
+    }
+
     /// A log of `batches` batches of 10 records in 4 KiB segments, closed and opened again.
     static func reopenedSegmentedLog(_ dir: TemporaryDirectory, batches: Int) throws -> PartitionLog {
         var configuration = LogConfiguration()

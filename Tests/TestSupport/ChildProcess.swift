@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// A program run by a test. Its output is gathered by a thread of its own and its exit is
 /// awaited without holding a thread of the concurrency pool.
@@ -45,14 +46,18 @@ public final class ChildProcess: @unchecked Sendable {
         }
         let stdin = Pipe()
         process.standardInput = stdin
+        Glibc.signal(SIGPIPE, SIG_IGN)
         finished.enter()
         process.terminationHandler = { [finished] _ in finished.leave() }
-        try process.run()
+        do { try process.run() } catch {
+            finished.leave()
+            throw error
+        }
         gather(output.fileHandleForReading) { $0.gathered.append($1) }
         if errors == .separate { gather(errorOutput.fileHandleForReading) { $0.gatheredErrors.append($1) } }
         if let input {
             Thread.detachNewThread {
-                stdin.fileHandleForWriting.write(Data(input.utf8))
+                try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
                 try? stdin.fileHandleForWriting.close()
             }
         } else {
@@ -89,8 +94,9 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Sends signal `number` as soon as `condition` holds, polled every few milliseconds by a
-    /// thread of its own so that a busy pool cannot delay it. Returns false, sending nothing,
-    /// if the child ended first or `timeoutMs` passed.
+    /// thread of its own so that a busy pool cannot delay it. Returns false if the child ended
+    /// first, or if `timeoutMs` passed, in which case the child is killed (SIGKILL) so the
+    /// failing test does not wait for it.
     public func signal(_ number: Int32, when condition: @escaping @Sendable () -> Bool, timeoutMs: Int = 120_000) async -> Bool {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { [self] in
@@ -102,6 +108,7 @@ public final class ChildProcess: @unchecked Sendable {
                     }
                     usleep(5_000)
                 }
+                if isRunning { signal(SIGKILL) }
                 continuation.resume(returning: false)
             }
         }

@@ -53,12 +53,14 @@ actor ConsumerFleet {
     }
 
     /// Whether every group's running consumers have joined one generation that covers all
-    /// partitions exactly once (members beyond the partition count idle). The run waits for
+    /// partitions exactly once (members beyond the partition count idle). A group whose
+    /// consumers were all stopped by the scenario has nothing to settle. The run waits for
     /// this before producing, so that the first events do not go to a member of a short-lived
     /// early generation.
     func settled(partitionCount: Int) async -> Bool {
         for (group, list) in members {
             let running = list.filter { $0.state == "running" }.map(\.consumer)
+            if running.isEmpty { continue }
             var owned: [Int] = []
             for consumer in running {
                 guard await consumer.hasRebalanced else { return false }
