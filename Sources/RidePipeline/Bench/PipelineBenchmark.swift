@@ -9,36 +9,63 @@ import RideModel
 ///   SQLite's default durability (rollback journal, `synchronous=FULL`), as an application
 ///   without a broker would;
 /// - pipeline: the whole run — simulator, broker, three consumer groups;
-/// - ceiling: the same rows batch-inserted straight into the three databases, no broker.
+/// - ceiling: the same rows batch-inserted straight into the three databases, no broker;
+/// - kafka mode, when a cluster is given: the whole run again through librdkafka.
+///
+/// Each of `runs` rounds measures all of them in turn, so drift on a shared machine touches
+/// every figure alike; figures are medians, ratios the median of each round's ratio.
 public struct PipelineBenchmark {
+    public struct Round: Sendable {
+        public var naive: Double
+        public var pipeline: Double
+        public var ceiling: Double
+        public var kafkaMode: Double?
+    }
+
     public struct Result: Sendable {
-        public var naiveEventsPerSecond: Double
-        public var pipelineEventsPerSecond: Double
-        public var ceilingEventsPerSecond: Double
+        public var rounds: [Round]
         public var naiveEvents: Int
         public var events: Int
-        /// The same pipeline on a Kafka-protocol cluster through librdkafka, when measured.
-        public var kafkaModeEventsPerSecond: Double?
 
-        public var pipelineOverNaive: Double { pipelineEventsPerSecond / naiveEventsPerSecond }
-        public var pipelineOverCeiling: Double { pipelineEventsPerSecond / ceilingEventsPerSecond }
+        public var naiveEventsPerSecond: Double { median(rounds.map(\.naive)) }
+        public var pipelineEventsPerSecond: Double { median(rounds.map(\.pipeline)) }
+        public var ceilingEventsPerSecond: Double { median(rounds.map(\.ceiling)) }
+        /// The same pipeline on a Kafka-protocol cluster through librdkafka, when measured.
+        public var kafkaModeEventsPerSecond: Double? { rounds.first?.kafkaMode == nil ? nil : median(rounds.compactMap(\.kafkaMode)) }
+
+        public var pipelineOverNaive: Double { median(rounds.map { $0.pipeline / $0.naive }) }
+        public var pipelineOverCeiling: Double { median(rounds.map { $0.pipeline / $0.ceiling }) }
+        public var kafkaModeOverPipeline: Double? {
+            rounds.first?.kafkaMode == nil ? nil : median(rounds.compactMap { round in round.kafkaMode.map { $0 / round.pipeline } })
+        }
     }
 
     public var configuration: PipelineConfiguration
     public var naiveEvents: Int
     public var directory: String
+    public var runs: Int
     /// A cluster to run the pipeline on a second time (cluster mode), or nil.
     public var cluster: KafkaSettings?
 
-    public init(configuration: PipelineConfiguration, naiveEvents: Int, directory: String) {
+    public init(configuration: PipelineConfiguration, naiveEvents: Int, directory: String, runs: Int = 3) {
         self.configuration = configuration
         self.naiveEvents = naiveEvents
         self.directory = directory
+        self.runs = runs
     }
 
     var events: Int { configuration.drivers * Int(Int64(configuration.durationSeconds) * 1000 / configuration.tickMs) }
 
     public func run(progress: (String) -> Void = { _ in }) async throws -> Result {
+        var rounds: [Round] = []
+        for round in 1 ... runs {
+            progress("round \(round)/\(runs)")
+            rounds.append(try await measure(round: round, progress: progress))
+        }
+        return Result(rounds: rounds, naiveEvents: naiveEvents, events: events)
+    }
+
+    private func measure(round: Int, progress: (String) -> Void) async throws -> Round {
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -60,12 +87,14 @@ public struct PipelineBenchmark {
             var clusterConfiguration = pipelineConfiguration
             clusterConfiguration.dataDirectory = directory + "/kafka"
             clusterConfiguration.brokerMode = .kafka(cluster)
+            // A run on a cluster refuses a topic that already holds events: one per round.
+            clusterConfiguration.topic = "\(configuration.topic)-bench-\(round)"
             let run = try await PipelineRunner(configuration: clusterConfiguration, options: options, output: { _ in }).run()
             kafkaMode = Double(run.eventsProduced) / run.wallSeconds
         }
-        return Result(
-            naiveEventsPerSecond: Double(naiveEvents) / naive, pipelineEventsPerSecond: Double(summary.eventsProduced) / summary.wallSeconds,
-            ceilingEventsPerSecond: Double(events) / ceiling, naiveEvents: naiveEvents, events: events, kafkaModeEventsPerSecond: kafkaMode
+        return Round(
+            naive: Double(naiveEvents) / naive, pipeline: Double(summary.eventsProduced) / summary.wallSeconds,
+            ceiling: Double(events) / ceiling, kafkaMode: kafkaMode
         )
     }
 

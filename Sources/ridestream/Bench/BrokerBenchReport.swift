@@ -1,4 +1,5 @@
 import Foundation
+import RidePipeline
 
 /// Throughput samples of one figure across runs.
 struct ThroughputSamples {

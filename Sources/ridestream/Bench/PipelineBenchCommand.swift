@@ -29,11 +29,16 @@ struct PipelineBenchCommand: AsyncParsableCommand {
     @Option(help: "Scratch directory (removed afterwards).")
     var dir = "Data/bench-pipeline"
 
+    @Option(help: "Rounds of all the runs; medians are reported.")
+    var runs = 3
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func validate() throws {
-        guard drivers > 0, duration > 0, naiveEvents > 0 else { throw ValidationError("--drivers, --duration and --naive-events must be positive") }
+        guard drivers > 0, duration > 0, naiveEvents > 0, runs > 0 else {
+            throw ValidationError("--drivers, --duration, --naive-events and --runs must be positive")
+        }
     }
 
     func run() async throws {
@@ -46,7 +51,7 @@ struct PipelineBenchCommand: AsyncParsableCommand {
         }
         configuration.drivers = drivers
         configuration.durationSeconds = duration
-        var benchmark = PipelineBenchmark(configuration: configuration, naiveEvents: naiveEvents, directory: dir)
+        var benchmark = PipelineBenchmark(configuration: configuration, naiveEvents: naiveEvents, directory: dir, runs: runs)
         #if KafkaCluster
         // Cluster mode is measured against a `broker serve` of this process on a free port.
         let clusterDirectory = URL(fileURLWithPath: dir).standardizedFileURL.path + "-cluster"
@@ -89,17 +94,18 @@ struct PipelineBenchCommand: AsyncParsableCommand {
                 "pipeline_over_ceiling": result.pipelineOverCeiling,
                 "naive_events": result.naiveEvents,
                 "events": result.events,
+                "runs": result.rounds.count,
             ].merging(result.kafkaModeEventsPerSecond.map {
-                ["kafka_mode_events_per_s": $0.rounded(), "kafka_mode_over_pipeline": $0 / result.pipelineEventsPerSecond]
+                ["kafka_mode_events_per_s": $0.rounded(), "kafka_mode_over_pipeline": result.kafkaModeOverPipeline ?? 0]
             } ?? [:]) { first, _ in first }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print("RideStream pipeline benchmark: \(result.events) events (naive: \(result.naiveEvents))")
+            print("RideStream pipeline benchmark: \(result.events) events (naive: \(result.naiveEvents)), median of \(result.rounds.count) round(s)")
             print(String(format: "  naive (one synced transaction per event per database) %10.0f events/s", result.naiveEventsPerSecond))
             print(String(format: "  pipeline (simulator -> broker -> three groups)         %10.0f events/s  %.0fx naive", result.pipelineEventsPerSecond, result.pipelineOverNaive))
             print(String(format: "  ceiling (batch inserts straight into the databases)   %10.0f events/s  pipeline = %.0f%% of it", result.ceilingEventsPerSecond, result.pipelineOverCeiling * 100))
             if let kafka = result.kafkaModeEventsPerSecond {
-                print(String(format: "  kafka mode (librdkafka to a broker serve over TCP)   %10.0f events/s  %.0f%% of the embedded pipeline", kafka, kafka / result.pipelineEventsPerSecond * 100))
+                print(String(format: "  kafka mode (librdkafka to a broker serve over TCP)   %10.0f events/s  %.0f%% of the embedded pipeline", kafka, (result.kafkaModeOverPipeline ?? 0) * 100))
             } else {
                 print("  kafka mode: not measured (build with --traits KafkaCluster)")
             }

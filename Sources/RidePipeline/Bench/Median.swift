@@ -1,5 +1,5 @@
 /// The median of several runs, the figure reported (the machine is shared and noisy).
-func median(_ values: [Double]) -> Double {
+public func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return 0 }
     let middle = sorted.count / 2
