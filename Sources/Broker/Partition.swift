@@ -1,6 +1,7 @@
 import KafkaWire
 import LogStore
 import Logging
+import Synchronization
 
 /// One partition of a topic: its log, its idempotent producers and the fetches waiting for its
 /// next append.
@@ -12,10 +13,10 @@ final class Partition: @unchecked Sendable {
     /// Guards the producer state and its file; taken before the log's lock, never inside it.
     private let sequenceLock = Lock()
     private var sequences: ProducerSequences
-    private var bytesSinceSnapshot = 0
-    /// The active segment when the state was last saved: a roll triggers a new snapshot, so
-    /// that a replay after a crash reads about one segment at most.
-    private var snapshotSegment: Offset
+    /// The active segment's base offset when the state was last saved. A roll makes them
+    /// differ, and the next append saves the state (read without the lock on the path of
+    /// plain batches, so they only take `sequenceLock` after a roll).
+    private let savedSegment: Atomic<Int64>
     private var closed = false
     private let stateFile: ProducerStateFile
     private let producerIDs: ProducerIDAllocator
@@ -28,10 +29,10 @@ final class Partition: @unchecked Sendable {
         self.producerIDs = producerIDs
         self.logger = logger
         stateFile = ProducerStateFile(partitionDirectory: log.directory)
-        let (sequences, stale) = stateFile.load(log: log, issued: producerIDs.issued, logger: logger)
+        let (sequences, needsSave) = stateFile.load(log: log, issued: producerIDs.issued, logger: logger)
         self.sequences = sequences
-        snapshotSegment = log.activeSegmentBaseOffset
-        if stale { sequenceLock.withLock { saveProducerStateLocked() } }
+        savedSegment = Atomic(needsSave ? -1 : log.activeSegmentBaseOffset.rawValue)
+        if needsSave { sequenceLock.withLock { saveAfterRollLocked() } }
     }
 
     /// Appends one batch. Batches of idempotent producers (ids this data directory issued) go
@@ -43,8 +44,8 @@ final class Partition: @unchecked Sendable {
         let header = try? bytes.withRawBytes { (raw) throws(WireError) in try RecordBatchHeader.parse(raw) }
         guard let header, ProducerSequences.isIdempotent(header), producerIDs.issued(header.producerId) else {
             let result = try appendToLog(consume bytes, verifyChecksum: verifyChecksum)
-            if log.activeSegmentBaseOffset != sequenceLock.withLock({ snapshotSegment }) {
-                sequenceLock.withLock { saveProducerStateLocked(onlyAfterARoll: true) }
+            if log.activeSegmentBaseOffset.rawValue != savedSegment.load(ordering: .relaxed) {
+                sequenceLock.withLock { saveAfterRollLocked() }
             }
             return result
         }
@@ -60,44 +61,52 @@ final class Partition: @unchecked Sendable {
             case let .duplicate(earlier):
                 return earlier
             case .append:
-                let size = bytes.count
                 let result = try appendToLog(bytes, verifyChecksum: false)
                 sequences.record(header, result: result)
-                bytesSinceSnapshot += size
-                saveProducerStateLocked(onlyAfterARoll: bytesSinceSnapshot < ProducerStateFile.snapshotIntervalBytes)
+                saveAfterRollLocked()
                 return result
             }
         }
     }
 
-    /// Saves the producer state and closes the log cleanly.
+    /// Closes the log cleanly, then saves the producer state as of its (synced) end.
     func close() throws(LogError) {
-        sequenceLock.withLock {
-            saveProducerStateLocked()
+        try sequenceLock.withLock { () throws(LogError) in
+            guard !closed else { return }
             closed = true
+            try log.close()
+            save(covering: log.logEndOffset)
         }
-        try log.close()
     }
 
-    /// Closes the log of a deleted topic: nothing is saved any more, so a late append cannot
-    /// write state into a directory a new topic of the same name may be using.
+    /// Closes the log of a deleted topic (its directory already moved away): nothing is saved
+    /// any more, so a late append cannot write state into a directory a new topic of the same
+    /// name may be using, and appends still holding the partition fail.
     func discard() {
         sequenceLock.withLock { closed = true }
-        try? log.close()
+        try? log.delete()
     }
 
-    /// Writes the producer state as of the log end (with `onlyAfterARoll`, only if the log
-    /// rolled since the last save). A failure (a full disk) is logged, not thrown: the state is
-    /// rebuilt from the log on the next open.
-    private func saveProducerStateLocked(onlyAfterARoll: Bool = false) {
+    /// After a roll (the active segment is not the one of the last save), saves the state of
+    /// the batches in the sealed segments, which the roll fsynced.
+    private func saveAfterRollLocked() {
         let active = log.activeSegmentBaseOffset
-        guard !closed, !onlyAfterARoll || active != snapshotSegment else { return }
-        bytesSinceSnapshot = 0
-        snapshotSegment = active
+        guard !closed, active.rawValue != savedSegment.load(ordering: .relaxed) else { return }
+        if save(covering: active) { savedSegment.store(active.rawValue, ordering: .relaxed) }
+    }
+
+    /// Writes the state below `offset`. A failure (a full disk) is logged, not thrown, and the
+    /// old file removed so that it cannot pass for current: the state is rebuilt from the
+    /// active segment on the next open.
+    @discardableResult
+    private func save(covering offset: Offset) -> Bool {
         do {
-            try stateFile.save(sequences, covering: log.logEndOffset)
+            try stateFile.save(sequences, covering: offset)
+            return true
         } catch {
             logger.warning("cannot save producer state", metadata: ["partition": "\(id)", "reason": "\(error)"])
+            try? stateFile.remove()
+            return false
         }
     }
 

@@ -22,14 +22,12 @@ public final class ProducerIDAllocator: Sendable {
     static let magic = "RSPI"
     static let reservationBlock: Int64 = 1_000
 
-    private struct State {
-        var next: Int64
-        var reserved: Int64
-    }
-
     private let path: String
     private let floor: Int64
-    private let state: Mutex<State>
+    /// The next id to hand out; read without a lock by `issued`, written under `reserved`.
+    private let next: Atomic<Int64>
+    /// Every id below this is reserved in the file.
+    private let reserved: Mutex<Int64>
 
     init(directory: String, clock: any WallClock, logger: Logger) {
         let path = directory + "/" + Self.fileName
@@ -46,10 +44,11 @@ public final class ProducerIDAllocator: Sendable {
             )
         }
         floor = stored?.floor ?? clockStart
-        let next = max(clockStart, stored?.reserved ?? 0)
-        state = Mutex(State(next: next, reserved: next))
+        let start = max(clockStart, stored?.reserved ?? 0)
+        next = Atomic(start)
+        reserved = Mutex(start)
         do {
-            try state.withLock { (state) throws(BrokerError) in try reserve(&state) }
+            try reserved.withLock { (reserved) throws(BrokerError) in try reserve(&reserved, from: start) }
         } catch {
             logger.warning("cannot reserve producer ids; InitProducerId fails until it can", metadata: ["reason": "\(error)"])
         }
@@ -58,31 +57,32 @@ public final class ProducerIDAllocator: Sendable {
     /// Whether this data directory handed out `id`. Only such producers are tracked for
     /// de-duplication, so a client cannot fill the tables with made-up ids.
     public func issued(_ id: Int64) -> Bool {
-        id >= floor && id < state.withLock { $0.next }
+        id >= floor && id < next.load(ordering: .acquiring)
     }
 
     /// A new producer id and its epoch.
     ///
     /// - Throws: `BrokerError` when a new reservation cannot be written (a full disk).
     public func allocate() throws(BrokerError) -> (producerID: Int64, epoch: Int16) {
-        try state.withLock { (state) throws(BrokerError) in
-            if state.next >= state.reserved { try reserve(&state) }
-            defer { state.next += 1 }
-            return (state.next, 0)
+        try reserved.withLock { (reserved) throws(BrokerError) in
+            let id = next.load(ordering: .relaxed)
+            if id >= reserved { try reserve(&reserved, from: id) }
+            next.store(id + 1, ordering: .releasing)
+            return (id, 0)
         }
     }
 
-    private func reserve(_ state: inout State) throws(BrokerError) {
-        let reserved = state.next + Self.reservationBlock
+    private func reserve(_ reserved: inout Int64, from id: Int64) throws(BrokerError) {
+        let end = id + Self.reservationBlock
         var writer = ByteWriter(capacity: 16)
         writer.write(floor)
-        writer.write(reserved)
+        writer.write(end)
         do {
             try ChecksummedFile.write(writer.take(), magic: Self.magic, to: path)
         } catch {
             throw BrokerError(.unknownServerError, "cannot reserve producer ids: \(error)", cause: error)
         }
-        state.reserved = reserved
+        reserved = end
     }
 
     private static func decode(_ payload: [UInt8], path: String) throws(LogError) -> (floor: Int64, reserved: Int64) {

@@ -113,10 +113,17 @@ struct ProducerSequences {
 extension ProducerSequences {
     var producerCount: Int { producers.count }
 
-    /// Appends the table in `ProducerStateFile`'s layout (from its producer count on).
-    func encode(into writer: inout ByteWriter) {
-        writer.write(Int32(producers.count))
-        for (id, producer) in producers.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+    /// Appends the table as it stood before `offset` in `ProducerStateFile`'s layout (from
+    /// its producer count on): batches at or above `offset` are left out, and producers with
+    /// no batch left.
+    func encode(into writer: inout ByteWriter, below offset: Offset) {
+        let kept = producers.sorted(by: { $0.value.lastUse < $1.value.lastUse }).compactMap { entry -> (Int64, Producer)? in
+            var producer = entry.value
+            producer.batches.removeAll { $0.result.lastOffset >= offset }
+            return producer.batches.isEmpty ? nil : (entry.key, producer)
+        }
+        writer.write(Int32(kept.count))
+        for (id, producer) in kept {
             writer.write(id)
             writer.write(producer.epoch)
             writer.write(UInt8(producer.batches.count))
@@ -130,7 +137,17 @@ extension ProducerSequences {
         }
     }
 
-    /// Reads a table written by `encode(into:)`; producers get their recency from their order.
+    /// Records a stored batch read back from the log, unless the table already holds it (or a
+    /// later batch of its producer): replaying is idempotent.
+    mutating func replay(_ header: RecordBatchHeader) {
+        if let known = producers[header.producerId], known.epoch == header.producerEpoch,
+           let last = known.batches.last, last.result.lastOffset >= header.baseOffset {
+            return
+        }
+        record(header, result: AppendResult(header))
+    }
+
+    /// Reads a table written by `encode(into:below:)`; producers get their recency from their order.
     init(decoding reader: inout ByteReader) throws(WireError) {
         let count = try reader.readCount("producers", minimumElementBytes: 11)
         for _ in 0 ..< count {

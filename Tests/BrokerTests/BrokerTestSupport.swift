@@ -28,10 +28,12 @@ final class TestBroker: @unchecked Sendable {
     /// Opens a copy of the data directory taken while the broker runs: what a crash at this
     /// moment leaves on disk (no clean-shutdown markers), so every partition goes through
     /// recovery. The running broker is then dropped without closing the copy's files.
-    func crashAndRecover() throws {
+    /// `damage` may change the image first (a power loss losing what was not fsynced).
+    func crashAndRecover(damage: (String) throws -> Void = { _ in }) throws {
         let image = dir.path + "-crash"
         try? FileManager.default.removeItem(atPath: image)
         try FileManager.default.copyItem(atPath: dir.path, toPath: image)
+        try damage(image)
         try broker.close()
         try FileManager.default.removeItem(atPath: dir.path)
         try FileManager.default.moveItem(atPath: image, toPath: dir.path)

@@ -99,17 +99,26 @@ extension IdempotentProduceTests {
     }
 
     /// The log rolled after the producer's batches (other clients' traffic): the snapshot
-    /// taken at the roll keeps the producer known through a crash, although its batches are
-    /// no longer in the active segment.
-    @Test func aSnapshotTakenAtARollCoversSealedSegments() throws {
+    /// taken at the roll keeps the producer known through a crash, although its batches are no
+    /// longer in the active segment; also through a power loss that loses the whole active
+    /// segment (it was never fsynced), since the snapshot only covers the sealed ones.
+    @Test(arguments: [false, true])
+    func aSnapshotTakenAtARollCoversSealedSegments(losingTheActiveSegment: Bool) throws {
         let harness = try TestBroker()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 1, segmentBytes: 2048))
         let producer = try harness.broker.producerIDs.allocate().producerID
         let first = try harness.broker.append(batch(producer: producer, sequence: 0), to: id)
         for _ in 0 ..< 6 { _ = try harness.broker.append(TestBatches.make(5, valueSize: 200), to: id) }
-        #expect(try harness.broker.describeTopic("t").partitions[0].segments > 2)
-        try harness.crashAndRecover()
+        let description = try harness.broker.describeTopic("t").partitions[0]
+        #expect(description.segments > 2)
+        try harness.crashAndRecover { image in
+            guard losingTheActiveSegment else { return }
+            let segments = try FileManager.default.contentsOfDirectory(atPath: image + "/" + partitionDirectory).filter { $0.hasSuffix(".log") }
+            FileDamage.truncate(image + "/" + partitionDirectory + "/" + segments.sorted().last!, to: 0)
+        }
         #expect(try harness.broker.append(batch(producer: producer, sequence: 0), to: id) == first)
+        let next = try harness.broker.append(batch(producer: producer, sequence: 3), to: id)
+        #expect(next.lastOffset + 1 == (try harness.broker.bounds(id).end), "the next batch follows on")
     }
 
     /// A snapshot plus replayed batches keep exactly the last five batches: each replayed once.

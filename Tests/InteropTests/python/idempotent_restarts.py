@@ -39,7 +39,9 @@ def wait_for_file(name, seconds=120):
     path = os.path.join(CONTROL, name)
     deadline = time.time() + seconds
     while not os.path.exists(path):
-        check(time.time() < deadline, f"timed out waiting for {path}")
+        if time.time() > deadline:
+            print(f"FAILED: timed out waiting for {path}", flush=True)
+            os._exit(1)  # also from the proxy's threads, where SystemExit would end the thread only
         time.sleep(0.02)
     with open(path) as handle:
         return handle.read().strip()
@@ -93,19 +95,23 @@ class Proxy:
             return
         api_keys = {}
         threading.Thread(target=self.requests, args=(client, upstream, api_keys), daemon=True).start()
-        while True:
-            frame = read_frame(upstream)
-            if frame is None:
-                break
-            correlation = struct.unpack(">i", frame[4:8])[0]
-            if api_keys.pop(correlation, None) == PRODUCE and self.swallow():
-                cut(upstream)
-                print("dropped", flush=True)
-                wait_for_file("restarted")
-                break
-            client.sendall(frame)
-        cut(client)
-        cut(upstream)
+        try:
+            while True:
+                frame = read_frame(upstream)
+                if frame is None:
+                    break
+                correlation = struct.unpack(">i", frame[4:8])[0]
+                if api_keys.pop(correlation, None) == PRODUCE and self.swallow():
+                    cut(upstream)
+                    print("dropped", flush=True)
+                    wait_for_file("restarted")
+                    break
+                client.sendall(frame)
+        except OSError:
+            pass
+        finally:
+            cut(client)
+            cut(upstream)
 
     def requests(self, client, upstream, api_keys):
         try:
@@ -118,6 +124,8 @@ class Proxy:
                 upstream.sendall(frame)
         except OSError:
             pass
+        finally:
+            cut(upstream)
 
     def swallow(self):
         with self.lock:
