@@ -155,7 +155,9 @@ public final class Broker: @unchecked Sendable {
             guard let topic = topics.removeValue(forKey: name) else { throw BrokerError.unknownTopic(name) }
             return topic
         }
-        let trash = topic.directory + ".deleted"
+        // `~` cannot appear in a topic name, so the trash is never another topic's directory,
+        // and one left by a crash is removed on the next start as not a topic.
+        let trash = topic.directory + "~deleted"
         try? FileManager.default.removeItem(atPath: trash)
         try? FileManager.default.moveItem(atPath: topic.directory, toPath: trash)
         for partition in topic.partitions { partition.discard() }

@@ -1,6 +1,7 @@
 import Broker
 import KafkaWire
 import LogStore
+import TestSupport
 import Testing
 
 @Suite struct TopicTests {
@@ -58,9 +59,15 @@ import Testing
     @Test func deleteRemovesTopicAndData() throws {
         let harness = try TestBroker()
         try harness.broker.createTopic("gone", configuration: TopicConfiguration(partitions: 3))
+        // A topic whose name looks like a deleted one's is a topic like any other.
+        try harness.broker.createTopic("gone.deleted", configuration: TopicConfiguration(partitions: 1))
+        _ = try harness.broker.append(TestBatches.make(4), to: TopicPartition("gone.deleted", PartitionID(0)))
         try harness.broker.deleteTopic("gone")
-        #expect(harness.broker.topicNames().isEmpty)
+        #expect(harness.broker.topicNames() == ["gone.deleted"])
         try harness.restart()
+        #expect(harness.broker.topicNames() == ["gone.deleted"])
+        #expect(try harness.broker.bounds(TopicPartition("gone.deleted", PartitionID(0))).end == Offset(4))
+        try harness.broker.deleteTopic("gone.deleted")
         #expect(harness.broker.topicNames().isEmpty)
         #expect(#expect(throws: BrokerError.self) { try harness.broker.deleteTopic("gone") }?.code == .unknownTopicOrPartition)
         // The name can be used again, starting from offset 0.
