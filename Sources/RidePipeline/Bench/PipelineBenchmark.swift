@@ -87,8 +87,9 @@ public struct PipelineBenchmark {
             var clusterConfiguration = pipelineConfiguration
             clusterConfiguration.dataDirectory = directory + "/kafka"
             clusterConfiguration.brokerMode = .kafka(cluster)
-            // A run on a cluster refuses a topic that already holds events: one per round.
-            clusterConfiguration.topic = "\(configuration.topic)-bench-\(round)"
+            // A run on a cluster refuses a topic that already holds events: one per round
+            // (within Kafka's 249 characters whatever the configured name's length).
+            clusterConfiguration.topic = "\(configuration.topic.prefix(230))-bench-\(round)"
             let run = try await PipelineRunner(configuration: clusterConfiguration, options: options, output: { _ in }).run()
             kafkaMode = Double(run.eventsProduced) / run.wallSeconds
         }
