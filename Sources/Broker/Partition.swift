@@ -92,7 +92,10 @@ final class Partition: @unchecked Sendable {
     private func saveAfterRollLocked() {
         let active = log.activeSegmentBaseOffset
         guard !closed, active.rawValue != savedSegment.load(ordering: .relaxed) else { return }
-        if save(covering: active) { savedSegment.store(active.rawValue, ordering: .relaxed) }
+        // Marked saved even when the save failed (its old file is then removed): the next open
+        // rebuilds from the active segment, and appends do not retry the save one by one.
+        save(covering: active)
+        savedSegment.store(active.rawValue, ordering: .relaxed)
     }
 
     /// Writes the state below `offset`. A failure (a full disk) is logged, not thrown, and the
