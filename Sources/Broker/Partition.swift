@@ -31,8 +31,9 @@ final class Partition: @unchecked Sendable {
         stateFile = ProducerStateFile(partitionDirectory: log.directory)
         let (sequences, needsSave) = stateFile.load(log: log, issued: producerIDs.issued, logger: logger)
         self.sequences = sequences
-        savedSegment = Atomic(needsSave ? -1 : log.activeSegmentBaseOffset.rawValue)
-        if needsSave { sequenceLock.withLock { saveAfterRollLocked() } }
+        let active = log.activeSegmentBaseOffset
+        savedSegment = Atomic(active.rawValue)
+        if needsSave { save(covering: active) }
     }
 
     /// Appends one batch. Batches of idempotent producers (ids this data directory issued) go
