@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // CRC-32C with the CPU's crc32 instruction when present, slicing-by-8 tables otherwise.
@@ -53,10 +54,11 @@ let package = Package(
         .target(
             name: "BrokerServer",
             dependencies: [
-                "Broker", "KafkaWire", "LogStore",
+                "Broker", "Groups", "KafkaWire", "LogStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -71,6 +73,8 @@ let package = Package(
             dependencies: [
                 "RideModel", "Broker", "KafkaWire", "LogStore", "Groups", "SQLite", "KafkaCluster",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -78,10 +82,11 @@ let package = Package(
         .executableTarget(
             name: "ridestream",
             dependencies: [
-                "RidePipeline", "RideModel", "SQLite", "Groups", "BrokerServer",
-                "Broker", "KafkaWire", "LogStore", "KafkaCluster",
+                "RidePipeline", "Groups", "BrokerServer", "Broker", "KafkaWire", "LogStore", "KafkaCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

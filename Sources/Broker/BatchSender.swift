@@ -4,10 +4,12 @@ import LogStore
 
 /// The producer's I/O thread, like the sender thread of Kafka's producer: it finishes closed
 /// batches (header and CRC-32C), appends them to the broker in the order they were queued,
-/// and reports delivery, while the calling thread goes on batching records.
+/// and reports delivery, while the calling task goes on batching records.
 ///
-/// The queue is bounded by bytes (`maxQueuedBytes`, Kafka's `buffer.memory`): `enqueue`
-/// blocks while it is full. A single thread keeps each partition's batches in order.
+/// The queue is bounded by bytes (`maxQueuedBytes`, Kafka's `buffer.memory`), without ever
+/// blocking the caller's thread: `enqueue` always takes the batch and says whether the queue
+/// is now full; a full producer then suspends in `waitForRoom()` until the thread has stored
+/// enough. A single thread keeps each partition's batches in order.
 final class BatchSender: @unchecked Sendable {
     struct Job {
         var partition: TopicPartition
@@ -25,7 +27,10 @@ final class BatchSender: @unchecked Sendable {
     private var busy = false
     private var stopping = false
     private var firstError: BrokerError?
-    private var thread: Thread?
+    /// Producers suspended until the queue is below `maxQueuedBytes`.
+    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Callers of `drain()` suspended until the queue is empty and nothing is being stored.
+    private var drainWaiters: [CheckedContinuation<Void, Never>] = []
 
     init(broker: Broker, maxQueuedBytes: Int, onDelivery: (@Sendable (DeliveryReport) -> Void)?) {
         self.broker = broker
@@ -34,37 +39,66 @@ final class BatchSender: @unchecked Sendable {
         // The thread holds the sender strongly until `run` returns after `stop()`.
         let thread = Thread { self.run() }
         thread.name = "ridestream-producer-sender"
-        self.thread = thread
         thread.start()
     }
 
-    /// Queues a closed batch, waiting while the queue holds `maxQueuedBytes` or more.
-    func enqueue(_ job: Job) {
+    /// Queues a closed batch. Returns false when the queue now holds `maxQueuedBytes` or more:
+    /// the caller should `await waitForRoom()` before queuing more.
+    @discardableResult
+    func enqueue(_ job: Job) -> Bool {
         condition.withLock {
-            while queuedBytes >= maxQueuedBytes && !stopping { condition.wait() }
             queue.append(job)
             queuedBytes += job.builder.sizeInBytes
             condition.broadcast()
+            return queuedBytes < maxQueuedBytes || stopping
+        }
+    }
+
+    /// Suspends until the queue is below `maxQueuedBytes` (at once when it is).
+    func waitForRoom() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready: Bool = condition.withLock {
+                if queuedBytes < maxQueuedBytes || stopping { return true }
+                roomWaiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
         }
     }
 
     /// Waits until every queued batch is stored; returns the first error since the last drain.
-    func drain() -> BrokerError? {
-        condition.withLock {
-            while head < queue.count || busy { condition.wait() }
+    func drain() async -> BrokerError? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done: Bool = condition.withLock {
+                if head == queue.count && !busy { return true }
+                drainWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+        return condition.withLock {
             defer { firstError = nil }
             return firstError
         }
     }
 
     /// Drains, then ends the thread.
-    func stop() -> BrokerError? {
-        let error = drain()
-        condition.withLock {
+    func stop() async -> BrokerError? {
+        let error = await drain()
+        stopThread()
+        return error
+    }
+
+    /// Ends the thread once the queue is empty, without waiting (a producer released without
+    /// being closed).
+    func stopThread() {
+        let waiting: [CheckedContinuation<Void, Never>] = condition.withLock {
             stopping = true
             condition.broadcast()
+            defer { roomWaiters = [] }
+            return roomWaiters
         }
-        return error
+        for waiter in waiting { waiter.resume() }
     }
 
     private func run() {
@@ -85,12 +119,24 @@ final class BatchSender: @unchecked Sendable {
             guard let job else { return }
             let report = send(job)
             onDelivery?(report)
-            condition.withLock {
+            let (room, drained) = condition.withLock { () -> ([CheckedContinuation<Void, Never>], [CheckedContinuation<Void, Never>]) in
                 busy = false
                 queuedBytes -= job.builder.sizeInBytes
                 if let error = report.error, firstError == nil { firstError = error }
-                condition.broadcast()
+                var room: [CheckedContinuation<Void, Never>] = []
+                if queuedBytes < maxQueuedBytes {
+                    room = roomWaiters
+                    roomWaiters = []
+                }
+                var drained: [CheckedContinuation<Void, Never>] = []
+                if head == queue.count {
+                    drained = drainWaiters
+                    drainWaiters = []
+                }
+                return (room, drained)
             }
+            for waiter in room { waiter.resume() }
+            for waiter in drained { waiter.resume() }
         }
     }
 

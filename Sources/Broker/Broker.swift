@@ -26,13 +26,13 @@ public final class Broker: @unchecked Sendable {
     public let offsets: OffsetStore
     /// Producer ids for idempotent producers (InitProducerId).
     public let producerIDs: ProducerIDAllocator
-    let clock: any WallClock
+    public let clock: any WallClock
     let logger: Logger
-    private let lock = Lock()
+    let lock = Lock()
     /// Serialises topic creation, deletion and growth (administration requests can arrive
     /// concurrently from the network); taken before `lock`, never inside it.
     private let adminLock = Lock()
-    private var topics: [String: Topic] = [:]
+    var topics: [String: Topic] = [:]
     private var closed = false
     private let directoryLock: DirectoryLock
 
@@ -151,16 +151,21 @@ public final class Broker: @unchecked Sendable {
     }
 
     private func deleteTopicLocked(_ name: String) throws(BrokerError) {
-        let topic: Topic = try lock.withLock { () throws(BrokerError) in
-            guard let topic = topics.removeValue(forKey: name) else { throw BrokerError.unknownTopic(name) }
-            return topic
-        }
+        let topic = try topic(name)
         // `~` cannot appear in a topic name, so the trash is never another topic's directory,
-        // and one left by a crash is removed on the next start as not a topic.
+        // and one left by a crash is removed on the next start as not a topic. The move comes
+        // first: if it fails, the topic stays (and is served) rather than coming back on the
+        // next start after its deletion was reported.
         let trash = topic.directory + "~deleted"
         try? FileManager.default.removeItem(atPath: trash)
-        try? FileManager.default.moveItem(atPath: topic.directory, toPath: trash)
+        do {
+            try FileManager.default.moveItem(atPath: topic.directory, toPath: trash)
+        } catch {
+            throw BrokerError(.kafkaStorageError, "cannot delete topic '\(name)': moving \(topic.directory) aside failed: \(error.localizedDescription)")
+        }
+        lock.withLock { _ = topics.removeValue(forKey: name) }
         for partition in topic.partitions { partition.discard() }
+        // A trash left behind (a failed removal) is removed on the next start.
         try? FileManager.default.removeItem(atPath: trash)
         logger.info("deleted topic", metadata: ["topic": "\(name)"])
     }
@@ -232,54 +237,38 @@ public final class Broker: @unchecked Sendable {
                 PartitionDescription(
                     partition: partition.id.partition, logStartOffset: partition.log.logStartOffset,
                     logEndOffset: partition.log.logEndOffset, sizeInBytes: partition.log.sizeInBytes,
-                    segments: partition.log.segmentBaseOffsets.count,
+                    segments: partition.log.segmentBaseOffsets.count, oldestSegment: partition.log.oldestSegment,
                     recovery: partition.log.recovery
                 )
             }
         )
     }
 
-    // MARK: - Maintenance
-
-    /// Runs retention on every partition; returns the segments deleted.
-    @discardableResult
-    public func enforceRetention() throws(BrokerError) -> Int {
-        var deleted = 0
-        for topic in lock.withLock({ Array(topics.values) }) {
-            for partition in topic.partitions {
-                do {
-                    deleted += try partition.log.enforceRetention().deletedSegments
-                } catch {
-                    throw BrokerError(error, topicPartition: partition.id)
-                }
-            }
-        }
-        return deleted
-    }
-
-    /// Flushes partitions whose interval flush policy is due.
-    public func flushDueLogs() throws(BrokerError) {
-        for topic in lock.withLock({ Array(topics.values) }) {
-            for partition in topic.partitions {
-                do { try partition.log.flushIfDue() } catch { throw BrokerError(error, topicPartition: partition.id) }
-            }
-        }
-    }
-
-    /// Closes every log cleanly (sync, indexes, clean-shutdown markers).
+    /// Closes every log cleanly (sync, indexes, clean-shutdown markers) and releases the
+    /// directory. Every partition and the offsets log are closed even when some fail, so the
+    /// others still get their clean-shutdown marker; the error lists every failure (a log that
+    /// failed to close is recovered on the next open).
     public func close() throws(BrokerError) {
         let all: [Topic] = lock.withLock {
             if closed { return [] }
             closed = true
             return Array(topics.values)
         }
-        for topic in all {
+        var failures: [BrokerError] = []
+        for topic in all.sorted(by: { $0.name < $1.name }) {
             for partition in topic.partitions {
-                do { try partition.close() } catch { throw BrokerError(error, topicPartition: partition.id) }
+                do { try partition.close() } catch { failures.append(BrokerError(error, topicPartition: partition.id)) }
             }
         }
-        try offsets.close()
+        do { try offsets.close() } catch { failures.append(error) }
         directoryLock.release()
+        guard let first = failures.first else { return }
+        if failures.count == 1 { throw first }
+        throw BrokerError(
+            first.code, "closing the broker in \(configuration.dataDirectory): \(failures.count) logs failed to close: "
+                + failures.map(\.message).joined(separator: "; "),
+            cause: first.cause
+        )
     }
 }
 
@@ -296,6 +285,8 @@ public struct PartitionDescription: Hashable, Sendable {
     public var logEndOffset: Offset
     public var sizeInBytes: Int
     public var segments: Int
+    /// The oldest segment (retention deletes it next); its base offset is the log start.
+    public var oldestSegment: SegmentInfo
     /// What opening the log found: a clean close, or a recovery scan and what it cut.
     public var recovery: RecoveryReport
     /// Whether the log had been closed cleanly when the broker opened it (false: recovered).

@@ -185,34 +185,46 @@ public actor GroupCoordinator {
 
     // MARK: - Offsets
 
-    /// OffsetCommit: validates membership and generation, then stores durably. Returns a code
-    /// per partition.
-    public func commitOffsets(
+    /// OffsetCommit: validates membership and generation in the group's state machine, then
+    /// stores the accepted offsets durably. The write happens outside the actor, on the
+    /// offsets log's own thread, so joins, syncs and heartbeats never wait behind a disk write.
+    /// Returns a code per partition.
+    public nonisolated func commitOffsets(
         groupID: String, memberID: MemberID = .none, generation: GenerationID = .none,
         offsets commits: [TopicPartition: CommittedOffset]
-    ) -> [TopicPartition: ErrorCode] {
+    ) async -> [TopicPartition: ErrorCode] {
+        let admitted = await admitCommit(groupID: groupID, memberID: memberID, generation: generation, offsets: commits)
+        var results = admitted.refused
+        do throws(BrokerError) {
+            try await offsets.commit(group: groupID, offsets: admitted.accepted)
+            for partition in admitted.accepted.keys { results[partition] = .noError }
+        } catch {
+            for partition in admitted.accepted.keys { results[partition] = error.code }
+        }
+        return results
+    }
+
+    /// The commit check, under the actor: which offsets may be stored (stamped with the commit
+    /// time) and which are refused, with their codes.
+    private func admitCommit(
+        groupID: String, memberID: MemberID, generation: GenerationID, offsets commits: [TopicPartition: CommittedOffset]
+    ) -> (accepted: [TopicPartition: CommittedOffset], refused: [TopicPartition: ErrorCode]) {
         var state = group(groupID)
         let check = state.validateCommit(memberID: memberID, generation: generation, now: clock.milliseconds())
         if groups[groupID] != nil || check == .noError { groups[groupID] = state }
-        guard check == .noError else { return commits.mapValues { _ in check } }
-        var results: [TopicPartition: ErrorCode] = [:]
+        guard check == .noError else { return ([:], commits.mapValues { _ in check }) }
+        var refused: [TopicPartition: ErrorCode] = [:]
         var accepted: [TopicPartition: CommittedOffset] = [:]
         let now = clock.milliseconds()
         for (partition, var committed) in commits {
             if committed.metadata.utf8.count > CommittedOffset.maxMetadataBytes {
-                results[partition] = .offsetMetadataTooLarge
+                refused[partition] = .offsetMetadataTooLarge
                 continue
             }
             if committed.commitTimestamp <= 0 { committed.commitTimestamp = now }
             accepted[partition] = committed
         }
-        do throws(BrokerError) {
-            try offsets.commit(group: groupID, offsets: accepted)
-            for partition in accepted.keys { results[partition] = .noError }
-        } catch {
-            for partition in accepted.keys { results[partition] = error.code }
-        }
-        return results
+        return (accepted, refused)
     }
 
     /// OffsetFetch: the committed offsets of a group, for the given partitions or all.

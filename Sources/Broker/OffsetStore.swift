@@ -20,6 +20,9 @@ public final class OffsetStore: @unchecked Sendable {
     private let log: PartitionLog
     private let clock: any WallClock
     private let lock = Lock()
+    /// The thread commits are written from (`commit(group:offsets:) async`), so a disk write
+    /// never holds a thread of the concurrency pool.
+    private let writer = ThreadExecutor(name: "ridestream-offsets")
     private var entries: [String: [TopicPartition: CommittedOffset]] = [:]
     private var recordsSinceCompaction = 0
     private var liveCount: Int { entries.values.reduce(0) { $0 + $1.count } }
@@ -115,6 +118,14 @@ public final class OffsetStore: @unchecked Sendable {
         }
     }
 
+    /// `commit(group:offsets:)` on the store's own thread: the caller suspends instead of
+    /// blocking a pool thread while the batch is appended (and synced, with a flush policy that
+    /// syncs).
+    public func commit(group: String, offsets: [TopicPartition: CommittedOffset]) async throws(BrokerError) {
+        guard !offsets.isEmpty else { return }
+        try await writer.perform { () throws(BrokerError) in try self.commit(group: group, offsets: offsets) }
+    }
+
     /// Forgets every offset of a group (tombstones).
     public func deleteGroup(_ group: String) throws(BrokerError) {
         try lock.withLock { () throws(BrokerError) in
@@ -180,6 +191,14 @@ public final class OffsetStore: @unchecked Sendable {
 
     /// Groups with at least one committed offset.
     public func groups() -> [String] { lock.withLock { entries.keys.sorted() } }
+
+    /// Syncs the offsets log when its timed flush is due (`Broker.maintain`).
+    func flushIfDue() throws(BrokerError) -> Bool {
+        do { return try log.flushIfDue() } catch { throw BrokerError(error, topicPartition: TopicPartition("__consumer_offsets", PartitionID(0))) }
+    }
+
+    /// See `PartitionLog.flushDeadline`.
+    var flushDeadline: Int64? { log.flushDeadline }
 
     func close() throws(BrokerError) {
         do { try log.close() } catch { throw BrokerError(error, topicPartition: TopicPartition("__consumer_offsets", PartitionID(0))) }

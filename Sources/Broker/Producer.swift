@@ -41,7 +41,7 @@ public struct ProducerConfiguration: Sendable {
     /// Send a partly filled batch once it is this old (Kafka `linger.ms`, 5).
     public var lingerMs: Int64 = 5
     public var partitioner: PartitionStrategy = .murmur2()
-    /// Most bytes of closed batches waiting for the sender thread; `send` blocks beyond it.
+    /// Most bytes of closed batches waiting for the sender thread; `send` suspends beyond it.
     /// Kafka's `buffer.memory` is 32 MiB, sized for network round trips; the in-process sender
     /// only waits for local writes, so 4 MiB keeps it busy with far less memory.
     public var maxQueuedBytes = 4 << 20
@@ -54,12 +54,13 @@ public struct ProducerConfiguration: Sendable {
 
 /// Batches records per partition and appends them to the broker, like Kafka's producer.
 ///
-/// `send` is synchronous and cheap: it adds the record to its partition's open batch. A full
-/// batch, or one older than `lingerMs`, goes to the sender thread (`BatchSender`), which
-/// appends it to the log while callers keep batching. Delivery (offsets or error) is reported
-/// per batch through `onDelivery`; `flush()` waits for every batch sent so far and throws the
-/// first storage error among them. Records of one partition are stored in `send` order.
-/// Thread-safe.
+/// `send` is cheap: it adds the record to its partition's open batch, on the caller's own
+/// executor (`nonisolated(nonsending)`: no hop to another thread), and suspends only when the
+/// sender's queue is full (back-pressure never blocks a thread). A full batch, or one older
+/// than `lingerMs`, goes to the sender thread (`BatchSender`), which appends it to the log
+/// while callers keep batching. Delivery (offsets or error) is reported per batch through
+/// `onDelivery`; `flush()` waits for every batch sent so far and throws the first storage
+/// error among them. Records of one partition are stored in `send` order. Thread-safe.
 public final class Producer: @unchecked Sendable {
     private struct OpenBatch {
         var builder: RecordBatchBuilder
@@ -111,13 +112,20 @@ public final class Producer: @unchecked Sendable {
     deinit {
         lingerTask?.cancel()
         lock.withLock { if !closed { sendLocked { _ in true } } }
-        _ = sender.stop()
+        sender.stopThread()
     }
 
     /// Adds a record to its partition's batch. Throws for an unknown topic (when the broker
     /// does not auto-create), an explicit partition that does not exist, or a closed producer.
-    /// Storage errors reach `onDelivery` and the next `flush()`.
-    public func send(_ record: ProducerRecord) throws(BrokerError) {
+    /// Storage errors reach `onDelivery` and the next `flush()`. Suspends while the sender's
+    /// queue holds `maxQueuedBytes`.
+    nonisolated(nonsending) public func send(_ record: ProducerRecord) async throws(BrokerError) {
+        let room = try add(record)
+        if !room { await sender.waitForRoom() }
+    }
+
+    /// Adds a record under the lock; returns false when the sender's queue is full.
+    private func add(_ record: ProducerRecord) throws(BrokerError) -> Bool {
         try lock.withLock { () throws(BrokerError) in
             guard !closed else { throw BrokerError(.unknownServerError, "producer is closed") }
             let state = try batchesLocked(record.topic)
@@ -130,8 +138,9 @@ public final class Producer: @unchecked Sendable {
             let index = Int(partition.rawValue)
             let size = (record.key?.count ?? 0) + (record.value?.count ?? 0) + 24
                 + record.headers.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 4 }
+            var room = true
             if let current = state.batches[index], current.builder.sizeInBytes + size > configuration.batchBytes {
-                sendLocked(state, index)
+                room = sendLocked(state, index)
             }
             let timestamp = record.timestamp ?? clock.milliseconds()
             if state.batches[index] == nil {
@@ -143,8 +152,9 @@ public final class Producer: @unchecked Sendable {
             }
             state.batches[index]!.builder.append(key: record.key, value: record.value, headers: record.headers, timestamp: timestamp)
             if state.batches[index]!.builder.sizeInBytes >= configuration.batchBytes {
-                sendLocked(state, index)
+                room = sendLocked(state, index) && room
             }
+            return room
         }
     }
 
@@ -161,14 +171,16 @@ public final class Producer: @unchecked Sendable {
         return state
     }
 
-    /// Hands the open batch of one partition to the sender thread.
-    private func sendLocked(_ state: TopicBatches, _ index: Int) {
-        guard let batch = state.batches[index] else { return }
+    /// Hands the open batch of one partition to the sender thread; returns false when its
+    /// queue is now full.
+    @discardableResult
+    private func sendLocked(_ state: TopicBatches, _ index: Int) -> Bool {
+        guard let batch = state.batches[index] else { return true }
         state.batches[index] = nil
         state.openCount -= 1
         let id = TopicPartition(state.topic, PartitionID(index))
         partitioner.batchCompleted(topic: state.topic, partition: id.partition, partitionCount: state.partitionCount)
-        sender.enqueue(BatchSender.Job(partition: id, builder: batch.builder))
+        return sender.enqueue(BatchSender.Job(partition: id, builder: batch.builder))
     }
 
     /// Sends the open batches chosen by `include` (given each batch's creation time).
@@ -187,13 +199,13 @@ public final class Producer: @unchecked Sendable {
 
     /// Sends every open batch and waits until all batches sent so far are stored. Throws the
     /// first storage error since the previous flush.
-    public func flush() throws(BrokerError) {
+    public func flush() async throws(BrokerError) {
         lock.withLock { sendLocked { _ in true } }
-        if let error = sender.drain() { throw error }
+        if let error = await sender.drain() { throw error }
     }
 
     /// Flushes and stops the linger task; later sends fail.
-    public func close() throws(BrokerError) {
+    public func close() async throws(BrokerError) {
         lingerTask?.cancel()
         let wasOpen = lock.withLock {
             defer { closed = true }
@@ -201,6 +213,6 @@ public final class Producer: @unchecked Sendable {
             return !closed
         }
         guard wasOpen else { return }
-        if let error = sender.stop() { throw error }
+        if let error = await sender.stop() { throw error }
     }
 }

@@ -13,6 +13,10 @@ public struct KafkaTopicPartition: Hashable, Sendable, Comparable {
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition) }
+
+    /// The offset that means "the first offset the log still has" (librdkafka's
+    /// `RD_KAFKA_OFFSET_BEGINNING`, Kafka's -2).
+    public static let beginning: Int64 = -2
 }
 
 /// One record read from the cluster.

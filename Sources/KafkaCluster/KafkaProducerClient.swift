@@ -49,15 +49,28 @@ public final class KafkaProducerClient: @unchecked Sendable {
     /// Records acknowledged so far.
     public var delivered: Int { reports.state.withLock { $0.delivered } }
 
-    /// Queues one record; waits (serving delivery reports) while librdkafka's queue is full.
+    /// Queues one record; blocks the calling thread (serving delivery reports) while
+    /// librdkafka's queue is full. Async callers use `trySend` and `waitForRoom` off the pool.
     /// - Parameter partition: nil lets librdkafka's partitioner choose from the key.
     public func send(
         topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], timestamp: Int64
     ) throws(KafkaClusterError) {
+        while try !trySend(topic: topic, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp) {
+            waitForRoom()
+        }
+    }
+
+    /// Serves delivery reports for up to 100 ms, which frees room in a full queue. Blocks.
+    public func waitForRoom() { rd_kafka_poll(handle, 100) }
+
+    /// Queues one record without waiting; returns false when librdkafka's queue is full.
+    public func trySend(
+        topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], timestamp: Int64
+    ) throws(KafkaClusterError) -> Bool {
         // Header names as C strings for the length of the call (librdkafka copies them).
         let names = headers.map { strdup($0.0)! }
         defer { names.forEach { free($0) } }
-        while true {
+        do {
             let error: OpaquePointer? = topic.withCString { topicName in
                 value.withUnsafeBytes { valueBytes in
                     withOptionalBytes(key) { keyBytes in
@@ -104,7 +117,7 @@ public final class KafkaProducerClient: @unchecked Sendable {
             }
             guard let error else {
                 rd_kafka_poll(handle, 0)
-                return
+                return true
             }
             let code = rd_kafka_error_code(error)
             let text = String(cString: rd_kafka_error_string(error))
@@ -112,7 +125,7 @@ public final class KafkaProducerClient: @unchecked Sendable {
             guard code == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
                 throw KafkaClusterError("cannot produce to \(topic): \(text)", code: code.rawValue)
             }
-            rd_kafka_poll(handle, 100)
+            return false
         }
     }
 

@@ -38,6 +38,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let invalidProducerEpoch = ErrorCode(rawValue: 47)
     public static let invalidReplicaAssignment = ErrorCode(rawValue: 39)
     public static let invalidConfig = ErrorCode(rawValue: 40)
+    /// A disk the log needs failed (full, read-only, I/O error): KAFKA_STORAGE_ERROR.
+    public static let kafkaStorageError = ErrorCode(rawValue: 56)
     public static let nonEmptyGroup = ErrorCode(rawValue: 68)
     public static let groupIdNotFound = ErrorCode(rawValue: 69)
     public static let memberIdRequired = ErrorCode(rawValue: 79)

@@ -35,6 +35,13 @@ final class FileDescriptor: @unchecked Sendable {
         return Int(info.st_size)
     }
 
+    /// When the file was last written (its modification time), in milliseconds since the epoch.
+    func modificationTime() throws(LogError) -> Int64 {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Self.error("cannot stat", path: path) }
+        return Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
+    }
+
     /// Writes all of `bytes` at `offset`.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(LogError) {
         var done = 0

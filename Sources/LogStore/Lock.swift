@@ -1,33 +1,19 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Synchronization
 
-/// A plain mutual-exclusion lock for state shared between threads.
+/// A mutual-exclusion lock for state shared between threads, over the standard library's
+/// `Mutex`.
 ///
-/// Used where work must stay synchronous (file appends on the hot path) and an actor hop per
-/// call would cost more than the work itself.
-public final class Lock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+/// Used where the guarded state is spread over several stored properties of a class (a log's
+/// segments, sizes and flush marks) and work must stay synchronous (file appends on the hot
+/// path), so that an actor hop per call would cost more than the work itself. Where the state
+/// is one value, prefer `Mutex<Value>` holding it.
+public final class Lock: Sendable {
+    private let mutex = Mutex(())
 
-    public init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
+    public init() {}
 
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
+    /// Runs `body` holding the lock.
     public func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
-        lock()
-        defer { unlock() }
-        return try body()
+        try mutex.withLock { (_) throws(Failure) -> Result in try body() }
     }
-
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
 }

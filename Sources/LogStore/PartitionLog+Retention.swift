@@ -12,20 +12,30 @@ extension PartitionLog {
     /// Deletes whole sealed segments that retention no longer covers, oldest first, and moves
     /// the log start offset to the first remaining segment.
     ///
-    /// A segment goes when its newest record is older than `retentionMilliseconds`, or while
-    /// the log without it is still at least `retentionBytes`. The active segment always stays.
+    /// A segment goes when it has expired, or while the log without it is still at least
+    /// `retentionBytes`. A segment expires when its newest record is older than
+    /// `retentionMilliseconds` (Kafka's rule, on record timestamps) and it was also last written
+    /// longer ago than that: records may carry old event times (the simulation's day is in
+    /// the past), and retention must not delete them the moment they are stored. The active segment is never
+    /// deleted while it is written; when even its newest record has expired, it is rolled
+    /// first (as Kafka does), so a log nobody writes to any more empties out.
     @discardableResult
     public func enforceRetention() throws(LogError) -> RetentionResult {
         try lock.withLock { () throws(LogError) in
+            guard !isClosed else { throw LogError(.closed, "log is closed", path: directory) }
             let now = clock.milliseconds()
+            func expired(_ segment: Segment) -> Bool {
+                guard let retention = configuration.retentionMilliseconds else { return false }
+                return segment.maxTimestamp < now - retention && segment.lastWrite < now - retention
+            }
+            if let active = segments.last, !active.isEmpty, expired(active) { try rollLocked() }
             var total = segments.reduce(0) { $0 + $1.size }
             var deleted = 0
             var deletedBytes = 0
             while segments.count > 1 {
                 let oldest = segments[0]
-                let expired = configuration.retentionMilliseconds.map { oldest.maxTimestamp < now - $0 } ?? false
                 let oversized = configuration.retentionBytes.map { Int64(total - oldest.size) >= $0 } ?? false
-                guard expired || oversized else { break }
+                guard expired(oldest) || oversized else { break }
                 try oldest.deleteFiles()
                 loadedSealed.removeAll { $0 == ObjectIdentifier(oldest) }
                 segments.removeFirst()

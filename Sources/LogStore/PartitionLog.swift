@@ -21,6 +21,18 @@ public struct AppendResult: Hashable, Sendable {
     }
 }
 
+/// One segment as inspection shows it.
+public struct SegmentInfo: Hashable, Sendable {
+    public var baseOffset: Offset
+    /// "00000000000000012345.log".
+    public var fileName: String
+    public var size: Int
+    /// When it was last written (ms since the epoch, the file's modification time).
+    public var lastWrite: Int64
+    /// Its newest record timestamp, -1 when empty.
+    public var maxTimestamp: Int64
+}
+
 /// Whole batches read from a log, with the log's bounds at the time of the read.
 public struct LogReadResult: Sendable {
     /// Back-to-back RecordBatch v2 bytes; empty when the read offset was the log end.
@@ -102,6 +114,14 @@ public final class PartitionLog: @unchecked Sendable {
     public var logEndOffset: Offset { lock.withLock { segments.last!.nextOffset } }
     public var sizeInBytes: Int { lock.withLock { segments.reduce(0) { $0 + $1.size } } }
     public var segmentBaseOffsets: [Offset] { lock.withLock { segments.map(\.baseOffset) } }
+    /// The oldest segment, the one retention deletes next.
+    public var oldestSegment: SegmentInfo {
+        lock.withLock {
+            let oldest = segments.first!
+            return SegmentInfo(baseOffset: oldest.baseOffset, fileName: Segment.fileName(oldest.baseOffset, ".log"), size: oldest.size, lastWrite: oldest.lastWrite, maxTimestamp: oldest.maxTimestamp)
+        }
+    }
+
     /// The base offset of the segment appends go to; it changes when the log rolls.
     public var activeSegmentBaseOffset: Offset { lock.withLock { segments.last!.baseOffset } }
 
@@ -159,6 +179,7 @@ public final class PartitionLog: @unchecked Sendable {
             RecordBatch.setBaseOffset(header.baseOffset, in: &bytes)
             try active.append(bytes, header: header)
             if active.rollClockStart == nil { active.rollClockStart = now }
+            active.lastWrite = now
             unflushedRecords += Int(header.recordsCount)
             if case let .interval(records, milliseconds) = configuration.flush,
                unflushedRecords >= (records ?? .max) || now - lastFlush >= (milliseconds ?? .max) {
@@ -222,11 +243,39 @@ public final class PartitionLog: @unchecked Sendable {
     }
 
     /// Flushes when an `.interval` policy's time has run out with no append to notice it.
-    public func flushIfDue() throws(LogError) {
-        guard case let .interval(_, milliseconds?) = configuration.flush else { return }
-        try lock.withLock { () throws(LogError) in
+    /// Returns whether it synced.
+    @discardableResult
+    public func flushIfDue() throws(LogError) -> Bool {
+        guard case let .interval(_, milliseconds?) = configuration.flush else { return false }
+        return try lock.withLock { () throws(LogError) in
             let now = clock.milliseconds()
-            if !isClosed, unflushedRecords > 0, now - lastFlush >= milliseconds { try flushLocked(now: now) }
+            guard !isClosed, unflushedRecords > 0, now - lastFlush >= milliseconds else { return false }
+            try flushLocked(now: now)
+            return true
+        }
+    }
+
+    /// When (clock milliseconds) the `.interval` policy's time runs out for the records not yet
+    /// synced; nil when every record is synced or the policy has no time limit.
+    public var flushDeadline: Int64? {
+        guard case let .interval(_, milliseconds?) = configuration.flush else { return nil }
+        return lock.withLock { !isClosed && unflushedRecords > 0 ? lastFlush + milliseconds : nil }
+    }
+
+    /// Every record below this offset is known to be on the disk (synced).
+    public var flushedOffset: Offset { lock.withLock { durableOffset } }
+
+    /// Rolls the active segment when its first append is older than `segmentMilliseconds`
+    /// (Kafka's `segment.ms`), so that an idle log's last segment can age out too; appends
+    /// check the same on their own. Returns whether it rolled.
+    @discardableResult
+    public func rollIfAged() throws(LogError) -> Bool {
+        try lock.withLock { () throws(LogError) in
+            let active = segments.last!
+            guard !isClosed, !active.isEmpty, let start = active.rollClockStart,
+                  clock.milliseconds() - start >= configuration.segmentMilliseconds else { return false }
+            try rollLocked()
+            return true
         }
     }
 

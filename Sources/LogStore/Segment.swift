@@ -27,6 +27,10 @@ final class Segment {
     /// Wall-clock time of the first append into this segment since it was opened or created,
     /// the start of its age for rolling.
     var rollClockStart: Int64?
+    /// Wall-clock time this segment was last written: the file's modification time when
+    /// opened, then each append's time. Time-based retention waits for it as well as for the
+    /// newest record timestamp (see `PartitionLog.enforceRetention`).
+    var lastWrite: Int64
     private(set) var offsetIndex = OffsetIndex()
     private(set) var timeIndex = TimeIndex()
     /// Whether the indexes are in memory. Sealed segments drop them (`unloadIndexes`) and read
@@ -58,6 +62,7 @@ final class Segment {
         self.indexIntervalBytes = indexIntervalBytes
         file = try FileDescriptor(path: logPath, create: create)
         size = try file.size()
+        lastWrite = try file.modificationTime()
         nextOffset = baseOffset
         if create { indexesDirty = true }
     }

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Broker
 import BrokerServer
-import Foundation
 import Groups
 import Logging
 import LogStore
 import RidePipeline
+import ServiceLifecycle
+import UnixSignals
 
 /// `ridestream broker serve`: the built-in broker on Kafka's wire protocol.
 struct BrokerCommand: AsyncParsableCommand {
@@ -20,12 +21,26 @@ struct BrokerCommand: AsyncParsableCommand {
 
         @OptionGroup var server: ServerOptions
         @Option(help: "The data directory; the broker lives in <dir>/broker.") var dataDir = "Data"
+        @Option(help: "Take the log settings (retention, segments, flush) from this configuration file's broker section.")
+        var config: String?
         @Option(help: "Partitions of topics created automatically.") var defaultPartitions = 1
         @Option(help: "Largest record batch a producer may send, in bytes (Kafka message.max.bytes).") var maxBatchBytes = 1_048_588
         @Flag(inversion: .prefixedEnableDisable, help: "Create unknown topics when a producer or consumer names them.")
         var autoCreateTopics = true
         @Option(help: "Wait this long for more members before a new group's first rebalance (Kafka group.initial.rebalance.delay.ms).")
         var initialRebalanceDelayMs: Int64 = 3000
+        @Option(help: "Delete log segments older than this, in ms (Kafka log.retention.ms; -1 keeps them; default 7 days).")
+        var retentionMs: Int64?
+        @Option(help: "Delete the oldest segments while a partition holds more than this, in bytes (Kafka log.retention.bytes; -1: no limit).")
+        var retentionBytes: Int64?
+        @Option(help: "Roll to a new segment file at this size, in bytes (Kafka log.segment.bytes; default 1 GiB).")
+        var segmentBytes: Int?
+        @Option(help: "Roll to a new segment file when the active one is this old, in ms (Kafka log.roll.ms; default 7 days).")
+        var segmentMs: Int64?
+        @Option(help: "How often retention runs, in ms (Kafka log.retention.check.interval.ms; default 5 minutes).")
+        var retentionCheckMs: Int64?
+        @Option(help: "Sync the log to disk every this many ms (Kafka log.flush.interval.ms; default: leave it to the OS).")
+        var flushMs: Int64?
 
         func validate() throws {
             guard defaultPartitions >= 1 else { throw ValidationError("--default-partitions must be at least 1, got \(defaultPartitions)") }
@@ -33,32 +48,99 @@ struct BrokerCommand: AsyncParsableCommand {
             guard initialRebalanceDelayMs >= 0 else {
                 throw ValidationError("--initial-rebalance-delay-ms must not be negative, got \(initialRebalanceDelayMs)")
             }
+            if let retentionMs, retentionMs == 0 || retentionMs < -1 { throw ValidationError("--retention-ms must be positive or -1, got \(retentionMs)") }
+            if let retentionBytes, retentionBytes == 0 || retentionBytes < -1 {
+                throw ValidationError("--retention-bytes must be positive or -1, got \(retentionBytes)")
+            }
+            if let segmentBytes, !(1024 ... Int(Int32.max)).contains(segmentBytes) {
+                throw ValidationError("--segment-bytes must be between 1024 and \(Int32.max), got \(segmentBytes)")
+            }
+            if let segmentMs, segmentMs <= 0 { throw ValidationError("--segment-ms must be positive, got \(segmentMs)") }
+            if let retentionCheckMs, !(10 ... 86_400_000).contains(retentionCheckMs) {
+                throw ValidationError("--retention-check-ms must be between 10 and 86400000, got \(retentionCheckMs)")
+            }
+            if let flushMs, flushMs <= 0 { throw ValidationError("--flush-ms must be positive, got \(flushMs)") }
         }
 
-        func run() async throws {
+        /// The broker's settings: the configuration file's broker section, if given, then the
+        /// command line's flags over it.
+        func brokerConfiguration() throws(CommandFailure) -> BrokerConfiguration {
             var brokerConfiguration = BrokerConfiguration(dataDirectory: dataDir + "/broker")
+            if let config {
+                do {
+                    let pipeline = try ConfigLoader.load(path: config)
+                    brokerConfiguration.log = pipeline.log
+                    brokerConfiguration.retentionCheckIntervalMs = pipeline.retentionCheckIntervalMs
+                } catch {
+                    throw CommandFailure(error.description, exitCode: 2)
+                }
+            }
             brokerConfiguration.defaultPartitions = defaultPartitions
             brokerConfiguration.autoCreateTopics = autoCreateTopics
             brokerConfiguration.log.maxBatchBytes = maxBatchBytes
             brokerConfiguration.groups.initialRebalanceDelayMs = initialRebalanceDelayMs
-            let broker = try Broker(configuration: brokerConfiguration)
-            let server = KafkaServer(broker: broker, configuration: server.configuration)
-            let stop = StopSignal()
-            stop.installHandlers()
-            let close: @Sendable () async -> Void
+            if let retentionMs { brokerConfiguration.log.retentionMilliseconds = retentionMs < 0 ? nil : retentionMs }
+            if let retentionBytes { brokerConfiguration.log.retentionBytes = retentionBytes < 0 ? nil : retentionBytes }
+            if let segmentBytes { brokerConfiguration.log.segmentBytes = segmentBytes }
+            if let segmentMs { brokerConfiguration.log.segmentMilliseconds = segmentMs }
+            if let retentionCheckMs { brokerConfiguration.retentionCheckIntervalMs = retentionCheckMs }
+            if let flushMs { brokerConfiguration.log.flush = .interval(records: nil, milliseconds: flushMs) }
+            return brokerConfiguration
+        }
+
+        func run() async throws {
+            let terminal = CommandLineTerminal.shared
             do {
-                close = try await KafkaPort.open(broker: broker, server: server, announce: false)
+                try await serve(terminal)
             } catch {
-                try? broker.close()
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode(1)
+                throw error.exit(terminal)
             }
-            print("ridestream broker: Kafka protocol on \(server.configuration.displayAddress(port: server.boundPort)), data in \(dataDir)/broker")
-            fflush(nil)
-            while !stop.isSet { try await Task.sleep(for: .milliseconds(100)) }
-            await close()
-            try broker.close()
-            print("ridestream broker: stopped, logs closed cleanly")
+        }
+
+        private func serve(_ terminal: Terminal) async throws(CommandFailure) {
+            let configuration = try brokerConfiguration()
+            let logger = Logger(label: "ridestream.broker")
+            // The port first, then the directory: a failed start leaves nothing behind.
+            let listener = try await KafkaPort.bind(server.configuration, logger: logger)
+            let directory: DataDirectory
+            let broker: Broker
+            do {
+                directory = try DataDirectory.acquire(dataDir, access: .exclusive)
+            } catch {
+                await listener.close()
+                throw CommandFailure(error.description, exitCode: 1)
+            }
+            do {
+                broker = try Broker(configuration: configuration, logger: logger)
+            } catch {
+                await listener.close()
+                directory.discardIfCreated()
+                throw CommandFailure(error.description, exitCode: 1)
+            }
+            directory.announce(kafkaAddress: "\(listener.configuration.effectiveAdvertisedHost):\(listener.port)")
+            terminal.line("ridestream broker: Kafka protocol on \(listener.configuration.displayAddress(port: listener.port)), data in \(dataDir)/broker")
+            var quiet = logger
+            quiet.logLevel = .warning
+            let services = ServiceGroup(configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: BrokerMaintenanceService(broker: broker), serviceName: "broker maintenance"),
+                    .init(service: KafkaServer(broker: broker, listener: listener, logger: logger), serviceName: "Kafka port"),
+                ],
+                gracefulShutdownSignals: [.sigint, .sigterm], logger: quiet
+            ))
+            var failure: CommandFailure?
+            do {
+                try await services.run()
+            } catch {
+                failure = CommandFailure("the broker stopped: \(error)", exitCode: 1)
+            }
+            do {
+                try broker.close()
+            } catch {
+                throw failure ?? CommandFailure(error.description, exitCode: 1)
+            }
+            if let failure { throw failure }
+            terminal.line("ridestream broker: stopped, logs closed cleanly")
         }
     }
 }

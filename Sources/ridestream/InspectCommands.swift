@@ -7,6 +7,24 @@ struct DataDirectoryOptions: ParsableArguments {
     var dataDir = "Data"
 
     var inspector: DataDirectoryInspector { DataDirectoryInspector(dataDirectory: dataDir) }
+
+    /// Prints what `view` returns, or the reason it cannot be shown: a directory in use names
+    /// its holder and, when the holder serves one, the Kafka port to look through instead.
+    func show(_ view: (DataDirectoryInspector) throws -> String) throws {
+        let terminal = CommandLineTerminal.shared
+        do {
+            terminal.line(try view(inspector))
+        } catch let error as DataDirectoryError {
+            var message = error.description
+            if let address = error.holderKafkaAddress {
+                message += ". It serves the Kafka port \(address): look at it live with kcat -b \(address) -L"
+                    + " (or any Kafka client, e.g. kcat -b \(address) -C -t driver-locations -o end)"
+            }
+            throw CommandFailure(message, exitCode: 1).exit(terminal)
+        } catch {
+            throw CommandFailure("\(error)", exitCode: 1).exit(terminal)
+        }
+    }
 }
 
 /// `ridestream topics list|describe`.
@@ -19,14 +37,14 @@ struct TopicsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Topics with partition and event counts.")
         @OptionGroup var options: DataDirectoryOptions
-        func run() throws { print(try options.inspector.topicsList()) }
+        func run() throws { try options.show { try $0.topicsList() } }
     }
 
     struct Describe: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Each partition's offsets, size and segments.")
+        static let configuration = CommandConfiguration(abstract: "Each partition's offsets, size, segments and oldest segment, and the topic's retention.")
         @OptionGroup var options: DataDirectoryOptions
         @Argument(help: "A topic (default: all).") var topic: String?
-        func run() throws { print(try options.inspector.topicDescription(topic)) }
+        func run() throws { try options.show { try $0.topicDescription(topic) } }
     }
 }
 
@@ -40,14 +58,14 @@ struct GroupsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Groups with committed partitions and lag.")
         @OptionGroup var options: DataDirectoryOptions
-        func run() throws { print(try options.inspector.groupsList()) }
+        func run() throws { try options.show { try $0.groupsList() } }
     }
 
     struct Describe: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Committed and stored offsets, lag, last assignment and consumers.")
+        static let configuration = CommandConfiguration(abstract: "Committed and stored offsets, lag, last assignment, consumers and retention gaps.")
         @OptionGroup var options: DataDirectoryOptions
         @Argument(help: "A group (default: all).") var group: String?
-        func run() throws { print(try options.inspector.groupDescription(group)) }
+        func run() throws { try options.show { try $0.groupDescription(group) } }
     }
 }
 
@@ -55,5 +73,5 @@ struct GroupsCommand: ParsableCommand {
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "Summarise the databases of a data directory.")
     @OptionGroup var options: DataDirectoryOptions
-    func run() throws { print(try options.inspector.report()) }
+    func run() throws { try options.show { try $0.report() } }
 }

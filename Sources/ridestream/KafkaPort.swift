@@ -1,45 +1,49 @@
 import Broker
 import BrokerServer
-import Foundation
+import Logging
 
-/// Serving an already open broker on the Kafka port for as long as its owner wants
-/// (`simulate --serve`).
+/// The Kafka port for the commands: binding with errors that name the flag to change, and a
+/// served port for the benchmarks.
 enum KafkaPort {
-    /// Binds and starts serving; returns once the port is bound (or throws why it could not
-    /// be), with the function that stops serving.
-    static func open(broker: Broker, configuration: ServerConfiguration) async throws -> @Sendable () async -> Void {
-        try await open(broker: broker, server: KafkaServer(broker: broker, configuration: configuration), announce: true)
-    }
-
-    static func open(broker: Broker, server: KafkaServer, announce: Bool) async throws -> @Sendable () async -> Void {
-        let configuration = server.configuration
-        let (bound, continuation) = AsyncStream<Int>.makeStream()
-        let serving = Task {
-            defer { continuation.finish() }
-            try await server.run { port in continuation.yield(port) }
-        }
-        var port: Int?
-        for await value in bound {
-            port = value
-            break
-        }
-        guard let port else {
-            try await serving.value
-            throw ServeError("the Kafka port stopped before it was bound")
-        }
-        if announce {
-            print("Kafka protocol on \(configuration.displayAddress(port: port)) for the length of the run, e.g. "
-            + "kcat -b \(configuration.effectiveAdvertisedHost):\(port) -C -t driver-locations")
-            fflush(nil)
-        }
-        return {
-            serving.cancel()
-            _ = try? await serving.value
+    /// Binds the port, before anything in a data directory is touched; a failure says what to
+    /// change on the command line.
+    static func bind(_ configuration: ServerConfiguration, logger: Logger) async throws(CommandFailure) -> KafkaListener {
+        do {
+            return try await KafkaListener.bind(configuration, logger: logger)
+        } catch {
+            throw CommandFailure(message(for: error), exitCode: 1)
         }
     }
-}
 
-struct ServeError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+    static func message(for error: ServerError) -> String {
+        switch error.kind {
+        case .portInUse: return "\(error); choose another with --port (0 picks a free one)"
+        case .addressNotAvailable: return "\(error); give --host an address of this machine (localhost, 127.0.0.1, ::1, or 0.0.0.0 for every interface)"
+        case .permissionDenied: return "\(error); choose a --port of 1024 or above"
+        case .other: return "\(error); check --host and --port"
+        }
+    }
+
+    /// A broker served on a bound port by a task of its own (the benchmarks).
+    struct Serving {
+        let port: Int
+        private let task: Task<Void, any Error>
+
+        init(port: Int, task: Task<Void, any Error>) {
+            self.port = port
+            self.task = task
+        }
+
+        /// Stops serving and waits for the server to close its connections.
+        func stop() async {
+            task.cancel()
+            _ = try? await task.value  // a server cancelled while serving ends without error
+        }
+    }
+
+    static func serve(broker: Broker, configuration: ServerConfiguration, logger: Logger) async throws -> Serving {
+        let listener = try await KafkaListener.bind(configuration, logger: logger)
+        let server = KafkaServer(broker: broker, listener: listener, logger: logger)
+        return Serving(port: listener.port, task: Task { try await server.run() })
+    }
 }

@@ -34,8 +34,17 @@ struct PipelineOptions: ParsableArguments {
     }
 
     /// The configuration file with these overrides applied and checked again.
-    func load() throws -> PipelineConfiguration {
-        var configuration = try ConfigLoader.load(path: config)
+    func load() throws(ConfigError) -> PipelineConfiguration {
+        var configuration: PipelineConfiguration
+        do {
+            configuration = try ConfigLoader.load(path: config)
+        } catch where error.problem == "no such file" && config == ConfigLoader.defaultPath {
+            throw ConfigError(
+                file: config, line: nil, key: "",
+                problem: "no such file: the default configuration is looked up from the current directory; run from the RideStream "
+                    + "checkout, or point at a configuration with --config FILE"
+            )
+        }
         if let dataDir { configuration.dataDirectory = dataDir }
         if let bootstrap {
             guard !bootstrap.isEmpty, bootstrap.split(separator: ",").allSatisfy({ $0.contains(":") }) else {
@@ -43,17 +52,20 @@ struct PipelineOptions: ParsableArguments {
             }
             configuration.brokerMode = .kafka(KafkaSettings(bootstrapServers: bootstrap, properties: configuration.kafkaClientProperties))
         }
+        // The same ranges as the configuration file's keys.
         if let drivers {
-            guard drivers > 0 else { throw Self.invalid("--drivers", "must be at least 1, got \(drivers)") }
+            guard (1 ... 1_000_000).contains(drivers) else { throw Self.invalid("--drivers", "must be between 1 and 1000000, got \(drivers)") }
             configuration.drivers = drivers
         }
         if let duration {
-            guard duration > 0 else { throw Self.invalid("--duration", "must be at least 1, got \(duration)") }
+            guard (1 ... 31_536_000).contains(duration) else {
+                throw Self.invalid("--duration", "must be between 1 and 31536000 seconds, got \(duration)")
+            }
             configuration.durationSeconds = duration
         }
         if let seed { configuration.seed = seed }
         if let partitions {
-            guard partitions > 0 else { throw Self.invalid("--partitions", "must be at least 1, got \(partitions)") }
+            guard (1 ... 1000).contains(partitions) else { throw Self.invalid("--partitions", "must be between 1 and 1000, got \(partitions)") }
             configuration.partitions = partitions
         }
         if realtime { configuration.realtime = true }

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import RidePipeline
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `ridestream produce`: the simulator alone, producing to a broker reached over the network.
 struct ProduceCommand: AsyncParsableCommand {
@@ -15,11 +12,17 @@ struct ProduceCommand: AsyncParsableCommand {
     @OptionGroup var pipeline: PipelineOptions
 
     func run() async throws {
-        let runner = try roleRunner(pipeline)
-        let report = try await exitingOnError { try await runner.runProducer() }
-        print("== produced \(report.events) events (\(report.simulatedSeconds) simulated s) in \(String(format: "%.1f", report.wallSeconds)) s wall\(report.stoppedEarly ? ", stopped early" : "")")
-        for (partition, end) in report.eventsPerPartition.enumerated() {
-            print("  partition \(partition): log end \(end)")
+        let terminal = CommandLineTerminal.shared
+        do {
+            let runner = try roleRunner(pipeline, terminal: terminal)
+            let report: PipelineRunner.ProducerReport
+            do { report = try await runner.runProducer() } catch { throw CommandFailure(error) }
+            terminal.line("== produced \(report.events) events (\(report.simulatedSeconds) simulated s) in \(String(format: "%.1f", report.wallSeconds)) s wall\(report.stoppedEarly ? ", stopped early" : "")")
+            for (partition, end) in report.eventsPerPartition.enumerated() {
+                terminal.line("  partition \(partition): log end \(end)")
+            }
+        } catch {
+            throw error.exit(terminal)
         }
     }
 }
@@ -49,51 +52,37 @@ struct ConsumeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runner = try roleRunner(pipeline)
-        let report = try await exitingOnError {
-            try await runner.runConsumers(
-                group: GroupName(rawValue: group)!, count: consumers, exitWhenIdle: exitWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
-            )
+        let terminal = CommandLineTerminal.shared
+        do {
+            let runner = try roleRunner(pipeline, terminal: terminal)
+            let report: PipelineRunner.ConsumerReport
+            do {
+                report = try await runner.runConsumers(
+                    group: GroupName(rawValue: group)!, count: consumers, exitWhenIdle: exitWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
+                )
+            } catch {
+                throw CommandFailure(error)
+            }
+            terminal.line("== group \(report.group.rawValue) -> \(report.database): this process wrote \(report.events) events in \(report.transactions) transactions\(report.stoppedBySignal ? " (stopped)" : "")")
+            for consumer in report.consumers {
+                terminal.line("  \(consumer.id)  partitions \(consumer.partitions.map(String.init).joined(separator: ",")), \(consumer.records) records")
+            }
+            let lag = zip(report.logEnds, report.storedOffsets).map { max(0, $0 - $1) }.reduce(0, +)
+            terminal.line("  stored offsets \(report.storedOffsets.map(String.init).joined(separator: " ")), log ends \(report.logEnds.map(String.init).joined(separator: " ")), lag \(lag)")
+        } catch {
+            throw error.exit(terminal)
         }
-        print("== group \(report.group.rawValue) -> \(report.database): this process wrote \(report.events) events in \(report.transactions) transactions\(report.stoppedBySignal ? " (stopped)" : "")")
-        for consumer in report.consumers {
-            print("  \(consumer.id)  partitions \(consumer.partitions.map(String.init).joined(separator: ",")), \(consumer.records) records")
-        }
-        let lag = zip(report.logEnds, report.storedOffsets).map { max(0, $0 - $1) }.reduce(0, +)
-        print("  stored offsets \(report.storedOffsets.map(String.init).joined(separator: " ")), log ends \(report.logEnds.map(String.init).joined(separator: " ")), lag \(lag)")
     }
 }
 
 /// A runner for a role command: the configuration (or exit 2 with its error, as `simulate`
-/// does), a stop signal on SIGINT / SIGTERM, output line by line. Nothing in the data
-/// directory is cleared: other processes of the same group may be using it.
-private func roleRunner(_ pipeline: PipelineOptions) throws -> PipelineRunner {
+/// does), graceful stop on SIGINT / SIGTERM. Nothing in the data directory is cleared: other
+/// processes of the same group may be using it.
+private func roleRunner(_ pipeline: PipelineOptions, terminal: Terminal) throws(CommandFailure) -> PipelineRunner {
     let configuration: PipelineConfiguration
-    do {
-        configuration = try pipeline.load()
-    } catch let error as ConfigError {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode(2)
-    }
+    do { configuration = try pipeline.load() } catch { throw CommandFailure(error.description, exitCode: 2) }
     var options = RunOptions()
     options.fresh = false
-    options.interactive = isatty(STDOUT_FILENO) == 1
-    let stop = StopSignal()
-    stop.installHandlers()
-    return PipelineRunner(configuration: configuration, options: options, stop: stop, output: printLine)
-}
-
-/// The work's result, or exit 1 with its error.
-private func exitingOnError<Result>(_ work: () async throws -> Result) async throws -> Result {
-    do {
-        return try await work()
-    } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode(1)
-    }
-}
-
-private let printLine: @Sendable (String) -> Void = { line in
-    print(line)
-    fflush(nil)
+    options.handleSignals = true
+    return PipelineRunner(configuration: configuration, options: options, terminal: terminal)
 }

@@ -1,10 +1,8 @@
 import ArgumentParser
+import BrokerServer
 import Foundation
-import KafkaCluster
+import Logging
 import RidePipeline
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `ridestream simulate`: the whole pipeline in one process on the built-in broker.
 struct SimulateCommand: AsyncParsableCommand {
@@ -18,7 +16,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("consumers"), help: "Consumers of a group, as GROUP=N (repeatable), e.g. --consumers fare=3.")
     var consumerCounts: [String] = []
 
-    @Flag(inversion: .prefixedNo, help: "Clear the previous run's outputs in the data directory first.")
+    @Flag(inversion: .prefixedNo, help: "Clear the previous run's outputs in the data directory first (--no-fresh keeps them, and refuses a directory that already holds a run).")
     var fresh = true
 
     @Flag(help: "Continue an interrupted run (after a crash or kill) from the stored offsets, producing only what the log lacks.")
@@ -33,61 +31,91 @@ struct SimulateCommand: AsyncParsableCommand {
     @OptionGroup(title: "Kafka port (with --serve)") var server: ServerOptions
 
     func run() async throws {
-        let configuration: PipelineConfiguration
+        let terminal = CommandLineTerminal.shared
         do {
-            configuration = try loadConfiguration()
-        } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
+            try await simulate(terminal)
+        } catch {
+            throw error.exit(terminal)
         }
+    }
+
+    private func simulate(_ terminal: Terminal) async throws(CommandFailure) {
+        let (configuration, _) = try loadConfiguration()
+        if let jsonSummary { try Self.checkWritable(jsonSummary) }
         var options = RunOptions()
         options.fresh = fresh && !resume
         options.resume = resume
-        options.jsonSummaryPath = jsonSummary
-        options.interactive = isatty(STDOUT_FILENO) == 1
-        let stop = StopSignal()
-        stop.installHandlers()
-        // Line by line even when stdout is a file or a pipe, so progress shows as it happens.
-        let serverConfiguration = server.configuration
-        let runner = PipelineRunner(
-            configuration: configuration, options: options, stop: stop,
-            output: { line in
-                print(line)
-                fflush(nil)
-            },
-            attach: { broker in
-                guard serve else { return {} }
-                return try await KafkaPort.open(broker: broker, configuration: serverConfiguration)
-            }
-        )
+        options.handleSignals = true
+        let logger = Logger(label: "ridestream")
+        // The port first: a command that cannot get its port leaves nothing behind.
+        let listener: KafkaListener? = serve ? try await KafkaPort.bind(server.configuration, logger: logger) : nil
+        let runner = PipelineRunner(configuration: configuration, options: options, terminal: terminal, logger: logger) { broker in
+            guard let listener else { return ([], nil) }
+            let address = "\(listener.configuration.effectiveAdvertisedHost):\(listener.port)"
+            terminal.line("Kafka protocol on \(listener.configuration.displayAddress(port: listener.port)) for the length of the run, e.g. "
+                + "kcat -b \(address) -C -t \(configuration.topic)")
+            return ([KafkaServer(broker: broker, listener: listener, logger: logger)], address)
+        }
         let summary: RunSummary
         do {
             summary = try await runner.run()
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
+            await listener?.close()
+            throw CommandFailure(error)
         }
-        print(summary.text(topic: configuration.topic))
+        terminal.line(summary.text(topic: configuration.topic))
         if let jsonSummary {
-            try summary.json().write(to: URL(fileURLWithPath: jsonSummary))
-            print("\nJSON summary written to \(jsonSummary)")
+            do {
+                try summary.json().write(to: URL(fileURLWithPath: jsonSummary))
+            } catch {
+                throw CommandFailure("--json-summary \(jsonSummary): cannot write it: \(error.localizedDescription)", exitCode: 1)
+            }
+            terminal.line("\nJSON summary written to \(jsonSummary)")
         }
     }
 
-    /// The configuration file with the command-line overrides applied and checked again.
-    func loadConfiguration() throws -> PipelineConfiguration {
-        var configuration = try pipeline.load()
-        if serve, configuration.brokerMode != .embedded {
-            throw PipelineOptions.invalid("--serve", "serves the built-in broker; a run on a Kafka cluster has no broker of its own to serve")
-        }
-        for pair in consumerCounts {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let group = GroupName(rawValue: parts[0]), let count = Int(parts[1]), count > 0 else {
-                throw PipelineOptions.invalid("--consumers", "expected GROUP=N with GROUP fare, analytics or support and N ≥ 1, got '\(pair)'")
+    /// The configuration file with the command-line overrides applied and checked again, and
+    /// the scenario checked against the consumer counts.
+    func loadConfiguration() throws(CommandFailure) -> (PipelineConfiguration, ScenarioPlan) {
+        do throws(ConfigError) {
+            var configuration = try pipeline.load()
+            if serve, configuration.brokerMode != .embedded {
+                throw PipelineOptions.invalid("--serve", "serves the built-in broker; a run on a Kafka cluster has no broker of its own to serve")
             }
-            configuration.consumers[group] = count
+            var overridden: Set<GroupName> = []
+            for pair in consumerCounts {
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let group = GroupName(rawValue: parts[0]), let count = Int(parts[1]), (1 ... 64).contains(count) else {
+                    throw PipelineOptions.invalid("--consumers", "expected GROUP=N with GROUP fare, analytics or support and N from 1 to 64, got '\(pair)'")
+                }
+                configuration.consumers[group] = count
+                overridden.insert(group)
+            }
+            try ConfigLoader.validate(configuration, file: pipeline.config)
+            let plan = try ScenarioPlan.make(configuration, file: pipeline.config) { group in
+                overridden.contains(group) ? "--consumers \(group.rawValue)=\(configuration.consumers[group] ?? 1)" : "groups.\(group.rawValue).consumers"
+            }
+            return (configuration, plan)
+        } catch {
+            throw CommandFailure(error.description, exitCode: 2)
         }
-        try ConfigLoader.validate(configuration, file: pipeline.config)
-        return configuration
+    }
+
+    /// Refuses, before the run, a JSON summary path whose directory does not exist.
+    static func checkWritable(_ path: String) throws(CommandFailure) {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+              FileManager.default.isWritableFile(atPath: directory) else {
+            throw CommandFailure("--json-summary \(path): the directory \(directory) does not exist or is not writable", exitCode: 2)
+        }
+    }
+}
+
+extension Error {
+    /// The exit for a command's failure: its message on standard error and its exit code.
+    func exit(_ terminal: Terminal) -> any Error {
+        if let failure = self as? CommandFailure { return failure.exit(terminal) }
+        return self
     }
 }

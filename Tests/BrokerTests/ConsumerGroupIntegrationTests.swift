@@ -58,12 +58,12 @@ import Testing
         }
     }
 
-    static func produce(_ broker: Broker, count: Int, prefix: String = "e") throws {
+    static func produce(_ broker: Broker, count: Int, prefix: String = "e") async throws {
         let producer = Producer(broker: broker)
         for index in 0 ..< count {
-            try producer.send(ProducerRecord(topic: "t", key: bytes("\(prefix)\(index)"), value: bytes("\(prefix)\(index)")))
+            try await producer.send(ProducerRecord(topic: "t", key: bytes("\(prefix)\(index)"), value: bytes("\(prefix)\(index)")))
         }
-        try producer.close()
+        try await producer.close()
     }
 
     /// Waits until every live member has the same generation and together they own all
@@ -87,7 +87,7 @@ import Testing
         #expect(await Self.settled(members, partitions: 6))
         for member in members { #expect(await member.consumer.assignment.count == 2) }
 
-        try Self.produce(harness.broker, count: 600)
+        try await Self.produce(harness.broker, count: 600)
         #expect(await eventually { members.reduce(0) { $0 + $1.values.count } >= 600 })
         let all = members.flatMap(\.values)
         #expect(all.count == 600, "no record twice")
@@ -114,7 +114,7 @@ import Testing
     @Test func everyGroupGetsEveryRecord() async throws {
         let harness = try Self.harness()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 3))
-        try Self.produce(harness.broker, count: 300)
+        try await Self.produce(harness.broker, count: 300)
         let fare = [Member(Consumer(broker: harness.broker, configuration: Self.configuration("fare")))]
         let analytics = (0 ..< 2).map { _ in Member(Consumer(broker: harness.broker, configuration: Self.configuration("analytics"))) }
         #expect(await eventually { fare.flatMap(\.values).count >= 300 && analytics.flatMap(\.values).count >= 300 })
@@ -146,7 +146,7 @@ import Testing
     @Test func committedOffsetsSurviveARestart() async throws {
         let harness = try Self.harness()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
-        try Self.produce(harness.broker, count: 100, prefix: "a")
+        try await Self.produce(harness.broker, count: 100, prefix: "a")
         do {
             let member = Member(Consumer(broker: harness.broker, configuration: Self.configuration("g")))
             #expect(await eventually { member.values.count >= 100 })
@@ -157,7 +157,7 @@ import Testing
             await member.stop()
         }
         try harness.restart()
-        try Self.produce(harness.broker, count: 50, prefix: "b")
+        try await Self.produce(harness.broker, count: 50, prefix: "b")
         let member = Member(Consumer(broker: harness.broker, configuration: Self.configuration("g")))
         #expect(await eventually { member.values.count >= 50 })
         try await Task.sleep(for: .milliseconds(50))
@@ -176,7 +176,7 @@ import Testing
         try harness.restart()
         let fetched = await harness.broker.coordinator.fetchOffsets(groupID: "standalone")
         #expect(fetched[id]?.metadata == "sqlite batch 17")
-        try Self.produce(harness.broker, count: 10)
+        try await Self.produce(harness.broker, count: 10)
         let lag = try await harness.broker.lag(groupID: "standalone")
         #expect(lag[id]?.lag == 10)
         let tooLong = await harness.broker.coordinator.commitOffsets(
@@ -188,7 +188,7 @@ import Testing
     @Test func rebalanceListenerSeeksToCallerOwnedOffsets() async throws {
         let harness = try Self.harness()
         try harness.broker.createTopic("t", configuration: TopicConfiguration())
-        try Self.produce(harness.broker, count: 20)
+        try await Self.produce(harness.broker, count: 20)
         let id = TopicPartition("t", PartitionID(0))
         let listener = RebalanceListener(onAssigned: { partitions in
             Dictionary(uniqueKeysWithValues: partitions.map { ($0, Offset(15)) })
@@ -209,10 +209,10 @@ import Testing
         let producer = Producer(broker: harness.broker)
         for partition in 0 ..< 2 {
             for index in 0 ..< 5 {
-                try producer.send(ProducerRecord(topic: "t", partition: PartitionID(partition), value: bytes("p\(partition)-\(index)")))
+                try await producer.send(ProducerRecord(topic: "t", partition: PartitionID(partition), value: bytes("p\(partition)-\(index)")))
             }
         }
-        try producer.close()
+        try await producer.close()
         let consumer = Consumer(broker: harness.broker, configuration: ConsumerGroupIntegrationTests.configuration("g"))
         _ = try await consumer.poll()  // joins; may already fetch
         let paused = TopicPartition("t", PartitionID(1))
@@ -260,8 +260,8 @@ import Testing
         configuration.batchBytes = 1024
         configuration.onDelivery = { report in lock.run { box.reports.append(report) } }
         let producer = Producer(broker: harness.broker, configuration: configuration)
-        for index in 0 ..< 100 { try producer.send(ProducerRecord(topic: "t", value: bytes("value-\(index)"))) }
-        try producer.flush()
+        for index in 0 ..< 100 { try await producer.send(ProducerRecord(topic: "t", value: bytes("value-\(index)"))) }
+        try await producer.flush()
         let reports = lock.run { box.reports }
         #expect(reports.count > 1)
         var expected = Offset(0)
@@ -270,7 +270,7 @@ import Testing
             expected = expected + Int64(report.recordCount)
         }
         #expect(expected == Offset(100))
-        try producer.close()
-        #expect(throws: BrokerError.self) { try producer.send(ProducerRecord(topic: "t", value: bytes("late"))) }
+        try await producer.close()
+        await #expect(throws: BrokerError.self) { try await producer.send(ProducerRecord(topic: "t", value: bytes("late"))) }
     }
 }

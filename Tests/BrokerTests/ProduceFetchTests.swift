@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 @Suite struct ProduceFetchTests {
-    @Test func keyedRecordsLandWhereKafkasJavaClientPutsThem() throws {
+    @Test func keyedRecordsLandWhereKafkasJavaClientPutsThem() async throws {
         let harness = try TestBroker()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 7))
         let lock = NSLockBox()
@@ -15,8 +15,8 @@ import Testing
         configuration.onDelivery = { report in lock.run { collected.reports.append(report) } }
         let producer = Producer(broker: harness.broker, configuration: configuration)
         let keys = (0 ..< 200).map { "driver-\($0)" }
-        for key in keys { try producer.send(ProducerRecord(topic: "t", key: bytes(key), value: bytes(key))) }
-        try producer.close()
+        for key in keys { try await producer.send(ProducerRecord(topic: "t", key: bytes(key), value: bytes(key))) }
+        try await producer.close()
         for partition in 0 ..< 7 {
             let id = TopicPartition("t", PartitionID(partition))
             for value in try harness.broker.values(id) {
@@ -30,7 +30,7 @@ import Testing
         }
     }
 
-    @Test func tablePartitionerRoutesByHeaderAndSpreadsWithinARegion() throws {
+    @Test func tablePartitionerRoutesByHeaderAndSpreadsWithinARegion() async throws {
         let harness = try TestBroker()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 4))
         var configuration = ProducerConfiguration()
@@ -41,17 +41,17 @@ import Testing
         let producer = Producer(broker: harness.broker, configuration: configuration)
         for index in 0 ..< 100 {
             let region = index % 2 == 0 ? "north" : "south"
-            try producer.send(ProducerRecord(
+            try await producer.send(ProducerRecord(
                 topic: "t", key: bytes("driver-\(index)"), value: bytes("\(region)-\(index)"),
                 headers: [RecordHeader(key: "region", value: bytes(region))]
             ))
             // The same driver again: must land in the same partition.
-            try producer.send(ProducerRecord(
+            try await producer.send(ProducerRecord(
                 topic: "t", key: bytes("driver-\(index)"), value: bytes("\(region)-\(index)"),
                 headers: [RecordHeader(key: "region", value: bytes(region))]
             ))
         }
-        try producer.close()
+        try await producer.close()
         let p0 = try harness.broker.values(TopicPartition("t", PartitionID(0)))
         let p1 = try harness.broker.values(TopicPartition("t", PartitionID(1)))
         let p2 = try harness.broker.values(TopicPartition("t", PartitionID(2)))
@@ -62,14 +62,14 @@ import Testing
         #expect(try harness.broker.bounds(TopicPartition("t", PartitionID(3))).end == .zero)
     }
 
-    @Test func roundRobinAndStickySpreadKeylessRecords() throws {
+    @Test func roundRobinAndStickySpreadKeylessRecords() async throws {
         let harness = try TestBroker()
         try harness.broker.createTopic("rr", configuration: TopicConfiguration(partitions: 3))
         var configuration = ProducerConfiguration()
         configuration.partitioner = .roundRobin
         let producer = Producer(broker: harness.broker, configuration: configuration)
-        for index in 0 ..< 30 { try producer.send(ProducerRecord(topic: "rr", value: bytes("\(index)"))) }
-        try producer.close()
+        for index in 0 ..< 30 { try await producer.send(ProducerRecord(topic: "rr", value: bytes("\(index)"))) }
+        try await producer.close()
         for partition in 0 ..< 3 {
             #expect(try harness.broker.bounds(TopicPartition("rr", PartitionID(partition))).end == Offset(10))
         }
@@ -78,8 +78,8 @@ import Testing
         var stickyConfiguration = ProducerConfiguration()
         stickyConfiguration.batchBytes = 1024
         let sticky = Producer(broker: harness.broker, configuration: stickyConfiguration)
-        for _ in 0 ..< 300 { try sticky.send(ProducerRecord(topic: "sticky", value: [UInt8](repeating: 7, count: 50))) }
-        try sticky.close()
+        for _ in 0 ..< 300 { try await sticky.send(ProducerRecord(topic: "sticky", value: [UInt8](repeating: 7, count: 50))) }
+        try await sticky.close()
         let used = try (0 ..< 3).filter { try harness.broker.bounds(TopicPartition("sticky", PartitionID($0))).end > .zero }
         #expect(used.count >= 2, "sticky moves on after each full batch")
     }
@@ -90,11 +90,11 @@ import Testing
         var configuration = ProducerConfiguration()
         configuration.lingerMs = 1
         let producer = Producer(broker: harness.broker, configuration: configuration)
-        try producer.send(ProducerRecord(topic: "t", value: bytes("lonely")))
+        try await producer.send(ProducerRecord(topic: "t", value: bytes("lonely")))
         let id = TopicPartition("t", PartitionID(0))
         let results = await harness.broker.fetch([FetchRequest(id, offset: .zero)], maxWaitMs: 10_000)
         #expect(try TestBatches.values(results[0].bytes) == ["lonely"])
-        try producer.close()
+        try await producer.close()
     }
 
     @Test func longPollIsWokenByAnAppend() async throws {

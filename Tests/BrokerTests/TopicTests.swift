@@ -43,12 +43,12 @@ import Testing
         #expect(#expect(throws: BrokerError.self) { try harness.broker.addPartitions("t", totalCount: 2) }?.code == .invalidPartitions)
     }
 
-    @Test func addPartitionsKeepsDataAndPersists() throws {
+    @Test func addPartitionsKeepsDataAndPersists() async throws {
         let harness = try TestBroker()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
         let producer = Producer(broker: harness.broker)
-        try producer.send(ProducerRecord(topic: "t", partition: PartitionID(1), value: bytes("kept")))
-        try producer.close()
+        try await producer.send(ProducerRecord(topic: "t", partition: PartitionID(1), value: bytes("kept")))
+        try await producer.close()
         try harness.broker.addPartitions("t", totalCount: 5)
         try harness.restart()
         #expect(try harness.broker.partitionCount("t") == 5)
@@ -75,7 +75,7 @@ import Testing
         #expect(try harness.broker.bounds(TopicPartition("gone", PartitionID(0))).end == .zero)
     }
 
-    @Test func unknownTopicsAndPartitionsAreTypedErrors() throws {
+    @Test func unknownTopicsAndPartitionsAreTypedErrors() async throws {
         let harness = try TestBroker { $0.autoCreateTopics = false }
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))
         let unknownTopic = #expect(throws: BrokerError.self) { try harness.broker.read(TopicPartition("nope", PartitionID(0)), from: .zero, maxBytes: 10) }
@@ -84,30 +84,30 @@ import Testing
         let unknownPartition = #expect(throws: BrokerError.self) { try harness.broker.read(TopicPartition("t", PartitionID(2)), from: .zero, maxBytes: 10) }
         #expect(unknownPartition?.message.contains("no partition 2") == true)
         let producer = Producer(broker: harness.broker)
-        #expect(throws: BrokerError.self) { try producer.send(ProducerRecord(topic: "nope", value: bytes("x"))) }
-        #expect(throws: BrokerError.self) { try producer.send(ProducerRecord(topic: "t", partition: PartitionID(9), value: bytes("x"))) }
+        await #expect(throws: BrokerError.self) { try await producer.send(ProducerRecord(topic: "nope", value: bytes("x"))) }
+        await #expect(throws: BrokerError.self) { try await producer.send(ProducerRecord(topic: "t", partition: PartitionID(9), value: bytes("x"))) }
         let outOfRange = #expect(throws: BrokerError.self) { try harness.broker.read(TopicPartition("t", PartitionID(0)), from: Offset(5), maxBytes: 10) }
         #expect(outOfRange?.code == .offsetOutOfRange)
     }
 
-    @Test func autoCreationUsesTheDefaultPartitionCount() throws {
+    @Test func autoCreationUsesTheDefaultPartitionCount() async throws {
         let harness = try TestBroker { $0.defaultPartitions = 3 }
         let producer = Producer(broker: harness.broker)
-        try producer.send(ProducerRecord(topic: "fresh", key: bytes("k"), value: bytes("v")))
-        try producer.close()
+        try await producer.send(ProducerRecord(topic: "fresh", key: bytes("k"), value: bytes("v")))
+        try await producer.close()
         #expect(try harness.broker.partitionCount("fresh") == 3)
     }
 
-    @Test func oversizedBatchIsRefusedAndNothingIsLost() throws {
+    @Test func oversizedBatchIsRefusedAndNothingIsLost() async throws {
         let harness = try TestBroker()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(maxMessageBytes: 4096))
         var configuration = ProducerConfiguration()
         configuration.batchBytes = 64 << 10
         let producer = Producer(broker: harness.broker, configuration: configuration)
-        try producer.send(ProducerRecord(topic: "t", value: bytes("small")))
-        try producer.flush()
-        try producer.send(ProducerRecord(topic: "t", value: [UInt8](repeating: 1, count: 10_000)))
-        let error = #expect(throws: BrokerError.self) { try producer.flush() }
+        try await producer.send(ProducerRecord(topic: "t", value: bytes("small")))
+        try await producer.flush()
+        try await producer.send(ProducerRecord(topic: "t", value: [UInt8](repeating: 1, count: 10_000)))
+        let error = await #expect(throws: BrokerError.self) { try await producer.flush() }
         #expect(error?.code == .messageTooLarge)
         #expect(error?.message.contains("exceeds the maximum of 4096") == true)
         #expect(try harness.broker.values(TopicPartition("t", PartitionID(0))) == ["small"])

@@ -56,20 +56,32 @@ extension Interop {
             #expect(secondRun.split(separator: "\n").map(String.init).sorted() == second.sorted(), "only the new records, each once")
         }
 
-        /// A second server on a port in use, or on a data directory in use, exits 1 and says why.
+        /// A second server on a port in use, or on a data directory in use, exits 1 and says why
+        /// (the flag to change, or who holds the directory); a failed start leaves no data
+        /// directory behind.
         @Test func aPortOrDirectoryInUseFailsClearly() async throws {
             let server = try InteropServer()
             defer { #expect(server.stop() == 0) }
-            for (arguments, message) in [
-                (["--port", String(server.port), "--host", "127.0.0.1"], "cannot listen on 127.0.0.1:\(server.port)"),
-                (["--port", "0", "--data-dir", server.dir.path], "is in use by another RideStream process"),
-            ] {
-                let others = arguments.contains("--data-dir") ? [] : ["--data-dir", server.dir.path + "-other"]
-                let exit = try await ChildProcess(InteropServer.binary, ["broker", "serve"] + others + arguments).exit()
-                #expect(exit.status == 1)
-                #expect(exit.output.contains(message), "\(exit.output)")
-            }
-            try? FileManager.default.removeItem(atPath: server.dir.path + "-other")
+            let other = server.dir.path + "-other"
+            let portInUse = try await ChildProcess(
+                InteropServer.binary, ["broker", "serve", "--data-dir", other, "--port", String(server.port), "--host", "127.0.0.1"]
+            ).exit()
+            #expect(portInUse.status == 1)
+            #expect(portInUse.output.contains("cannot listen on 127.0.0.1:\(server.port): the port is in use"), "\(portInUse.output)")
+            #expect(portInUse.output.contains("choose another with --port"), "\(portInUse.output)")
+            #expect(!FileManager.default.fileExists(atPath: other), "a failed start leaves no data directory behind")
+
+            let badHost = try await ChildProcess(InteropServer.binary, ["broker", "serve", "--data-dir", other, "--port", "0", "--host", "203.0.113.7"]).exit()
+            #expect(badHost.status == 1)
+            #expect(badHost.output.contains("203.0.113.7 is not an address of this machine"), "\(badHost.output)")
+            #expect(!badHost.output.contains("errno"), "no socket-call internals: \(badHost.output)")
+            #expect(!FileManager.default.fileExists(atPath: other))
+
+            let held = try await ChildProcess(InteropServer.binary, ["broker", "serve", "--port", "0", "--data-dir", server.dir.path]).exit()
+            #expect(held.status == 1)
+            #expect(held.output.contains("is in use by `ridestream broker serve"), "\(held.output)")
+            #expect(held.output.contains("Kafka port 127.0.0.1:\(server.port)"), "\(held.output)")
+            try? FileManager.default.removeItem(atPath: other)
         }
     }
 }

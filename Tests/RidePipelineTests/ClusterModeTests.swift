@@ -37,11 +37,11 @@ import Testing
         var onCluster = try Self.configuration(dir)
         onCluster.dataDirectory = dir.file("cluster")
         onCluster.brokerMode = .kafka(KafkaSettings(bootstrapServers: server.bootstrap))
-        let clusterRun = try await PipelineRunner(configuration: onCluster, options: options, output: { _ in }).run()
+        let clusterRun = try await PipelineRunner(configuration: onCluster, options: options).run()
 
         var embedded = try Self.configuration(dir)
         embedded.dataDirectory = dir.file("embedded")
-        let embeddedRun = try await PipelineRunner(configuration: embedded, options: options, output: { _ in }).run()
+        let embeddedRun = try await PipelineRunner(configuration: embedded, options: options).run()
 
         #expect(clusterRun.eventsProduced == embeddedRun.eventsProduced)
         #expect(clusterRun.eventsPerPartition == embeddedRun.eventsPerPartition, "every event in the partition the built-in broker put it in")
@@ -58,7 +58,7 @@ import Testing
         // A second run on the same topic would produce the same events again: refused.
         onCluster.dataDirectory = dir.file("again")
         let again = await #expect(throws: (any Error).self) {
-            try await PipelineRunner(configuration: onCluster, options: options, output: { _ in }).run()
+            try await PipelineRunner(configuration: onCluster, options: options).run()
         }
         #expect("\(again.map { "\($0)" } ?? "")".contains("already holds \(clusterRun.eventsProduced) events"))
     }
@@ -118,7 +118,7 @@ import Testing
         reference.dataDirectory = dir.file("reference")
         var options = RunOptions()
         options.showProgress = false
-        _ = try await PipelineRunner(configuration: reference, options: options, output: { _ in }).run()
+        _ = try await PipelineRunner(configuration: reference, options: options).run()
         let trips = CrashResumeTests.businessQueries[0]
         let expected = try CrashResumeTests.rows(dir.file("reference/fare.sqlite"), trips.1)
         #expect(!expected.isEmpty)
@@ -140,7 +140,7 @@ import Testing
         configuration.dataDirectory = dir.file("out")
         configuration.brokerMode = .kafka(KafkaSettings(bootstrapServers: "127.0.0.1:9", properties: ["no.such.setting": "x"]))
         let error = await #expect(throws: (any Error).self) {
-            try await PipelineRunner(configuration: configuration, options: options, output: { _ in }).run()
+            try await PipelineRunner(configuration: configuration, options: options).run()
         }
         #expect("\(error.map { "\($0)" } ?? "")".contains("no.such.setting=x"))
     }

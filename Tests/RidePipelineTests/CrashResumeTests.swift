@@ -66,7 +66,7 @@ import Testing
         configuration.dataDirectory = dir.file("reference")
         var options = RunOptions()
         options.showProgress = false
-        let reference = try await PipelineRunner(configuration: configuration, options: options, output: { _ in }).run()
+        let reference = try await PipelineRunner(configuration: configuration, options: options).run()
         #expect(Self.storedEvents(crashed + "/analytics.sqlite") == Int64(reference.eventsProduced))
         for (file, sql) in Self.businessQueries {
             let expected = try Self.rows(dir.file("reference/\(file)"), sql)

@@ -24,7 +24,7 @@ import Testing
         var options = RunOptions()
         options.showProgress = false
         options.fresh = fresh
-        return try await PipelineRunner(configuration: configuration, options: options, output: { _ in }).run()
+        return try await PipelineRunner(configuration: configuration, options: options).run()
     }
 
     static func rows(_ path: String, _ sql: String) throws -> [String] {
@@ -173,7 +173,7 @@ import Testing
         FileDamage.write(dir.file("plain-file"), [1, 2, 3])
         var unwritable = Self.configuration(dir)
         unwritable.dataDirectory = dir.file("plain-file") + "/data"
-        let error = await #expect(throws: SinkError.self) { try await Self.run(unwritable) }
+        let error = await #expect(throws: PipelineError.self) { try await Self.run(unwritable) }
         #expect(error?.description.contains("cannot create the data directory") == true)
 
         // A database of another schema version is left untouched.
@@ -181,7 +181,7 @@ import Testing
         let foreign = try Database(path: dir.file("fare.sqlite"))
         try foreign.execute("CREATE TABLE mine (x); INSERT INTO mine VALUES (42); PRAGMA application_id = 1380533317; PRAGMA user_version = 99;")
         let before = try Data(contentsOf: URL(fileURLWithPath: dir.file("fare.sqlite")))
-        let versionError = await #expect(throws: SinkError.self) { try await Self.run(configuration, fresh: false) }
+        let versionError = await #expect(throws: PipelineError.self) { try await Self.run(configuration, fresh: false) }
         #expect(versionError?.description.contains("schema version 99") == true)
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("fare.sqlite"))) == before)
     }

@@ -1,5 +1,6 @@
-import KafkaCluster
 import Foundation
+import KafkaCluster
+import KafkaWire
 import RideModel
 
 /// `bench pipeline`: why the broker is there. The same simulated events go into the same
@@ -78,7 +79,7 @@ public struct PipelineBenchmark {
         pipelineConfiguration.scenario = []
         var options = RunOptions()
         options.showProgress = false
-        let summary = try await PipelineRunner(configuration: pipelineConfiguration, options: options, output: { _ in }).run()
+        let summary = try await PipelineRunner(configuration: pipelineConfiguration, options: options).run()
         progress("ceiling: \(events) events batch-inserted straight into the databases")
         let ceiling = try await writeDirectly(limit: events, batch: configuration.batchSize, tuned: true, into: directory + "/ceiling")
         var kafkaMode: Double?
@@ -90,7 +91,7 @@ public struct PipelineBenchmark {
             // A run on a cluster refuses a topic that already holds events: one per round
             // (within Kafka's 249 characters whatever the configured name's length).
             clusterConfiguration.topic = "\(configuration.topic.prefix(230))-bench-\(round)"
-            let run = try await PipelineRunner(configuration: clusterConfiguration, options: options, output: { _ in }).run()
+            let run = try await PipelineRunner(configuration: clusterConfiguration, options: options).run()
             kafkaMode = Double(run.eventsProduced) / run.wallSeconds
         }
         return Round(
@@ -105,23 +106,23 @@ public struct PipelineBenchmark {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         var writers: [SinkWriter] = []
         for group in GroupName.allCases {
-            writers.append(try SinkWriter(
+            writers.append(try await SinkWriter.open(
                 group: group, path: path + "/" + group.databaseFile, topic: configuration.topic, tariff: configuration.tariff, tuned: tuned
             ))
         }
         var simulator = Simulator(settings: configuration.simulatorSettings)
         var pending: [PositionedEvent] = []
-        var offset: Int64 = 0
-        var written: Int64 = 0
+        var offset = Offset.zero
+        var written = Offset.zero
         let clock = ContinuousClock()
         let start = clock.now
-        while offset < Int64(limit) {
-            for event in simulator.step() where offset < Int64(limit) {
-                pending.append(PositionedEvent(partition: 0, offset: offset, event: event))
-                offset += 1
+        while offset.rawValue < Int64(limit) {
+            for event in simulator.step() where offset.rawValue < Int64(limit) {
+                pending.append(PositionedEvent(partition: PartitionID(0), offset: offset, event: event))
+                offset = offset + 1
                 if pending.count >= batch {
                     for writer in writers {
-                        _ = try await writer.write(consumer: "direct", partition: 0, firstOffset: written, nextOffset: offset, events: pending)
+                        _ = try await writer.write(consumer: "direct", partition: PartitionID(0), firstOffset: written, nextOffset: offset, events: pending)
                     }
                     written = offset
                     pending.removeAll(keepingCapacity: true)
@@ -130,9 +131,11 @@ public struct PipelineBenchmark {
         }
         if !pending.isEmpty {
             for writer in writers {
-                _ = try await writer.write(consumer: "direct", partition: 0, firstOffset: written, nextOffset: offset, events: pending)
+                _ = try await writer.write(consumer: "direct", partition: PartitionID(0), firstOffset: written, nextOffset: offset, events: pending)
             }
         }
-        return Stopwatch.seconds(clock.now - start)
+        let seconds = Stopwatch.seconds(clock.now - start)
+        for writer in writers { await writer.close() }
+        return seconds
     }
 }

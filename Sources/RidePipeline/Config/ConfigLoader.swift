@@ -145,7 +145,7 @@ public enum ConfigLoader {
     private static func readBroker(_ node: ConfigNode, into configuration: inout PipelineConfiguration) throws(ConfigError) {
         let fields = try node.mapping(allowed: [
             "mode", "bootstrap_servers", "client_properties", "replication_factor",
-            "retention_hours", "retention_mb", "segment_mb", "flush", "flush_records", "flush_ms",
+            "retention_hours", "retention_mb", "segment_mb", "flush", "flush_records", "flush_ms", "retention_check_ms",
         ])
         if let value = fields["replication_factor"] { configuration.replicationFactor = try value.int(1 ... 32) }
         let servers = try fields["bootstrap_servers"].map { (node) throws(ConfigError) in try node.string() }
@@ -176,6 +176,7 @@ public enum ConfigLoader {
             configuration.log.retentionBytes = value.isNull ? nil : Int64(try value.int(1 ... 100_000_000)) << 20
         }
         if let value = fields["segment_mb"] { configuration.log.segmentBytes = try value.int(1 ... 2047) << 20 }
+        if let value = fields["retention_check_ms"] { configuration.retentionCheckIntervalMs = Int64(try value.int(10 ... 86_400_000)) }
         let records = try fields["flush_records"].map { (node) throws(ConfigError) in try node.int(1 ... 100_000_000) }
         let milliseconds = try fields["flush_ms"].map { (node) throws(ConfigError) in Int64(try node.int(1 ... 86_400_000)) }
         if let value = fields["flush"] {
@@ -205,7 +206,7 @@ public enum ConfigLoader {
             guard let parsedGroup = GroupName(rawValue: groupName) else {
                 throw group.fail("must be fare, analytics or support, got '\(groupName)'")
             }
-            steps.append(ScenarioStep(atSeconds: try at.int(0 ... 31_536_000), action: parsedAction, group: parsedGroup))
+            steps.append(ScenarioStep(atSeconds: try at.int(0 ... 31_536_000), action: parsedAction, group: parsedGroup, line: item.line))
         }
         configuration.scenario = steps.sorted { $0.atSeconds < $1.atSeconds }
     }

@@ -44,6 +44,18 @@ public struct ScenarioStep: Hashable, Sendable {
     public var atSeconds: Int
     public var action: Action
     public var group: GroupName
+    /// Where the step is written: its line in the configuration file, for messages.
+    public var line: Int?
+
+    public init(atSeconds: Int, action: Action, group: GroupName, line: Int? = nil) {
+        self.atSeconds = atSeconds
+        self.action = action
+        self.group = group
+        self.line = line
+    }
+
+    /// "crash_consumer fare at 300 s".
+    public var description: String { "\(action.rawValue) \(group.rawValue) at \(atSeconds) s" }
 }
 
 /// Everything a run uses, from `Config/ridestream.yaml` and command-line overrides.
@@ -73,6 +85,9 @@ public struct PipelineConfiguration: Hashable, Sendable {
     public var dataDirectory = "Data"
     /// The built-in broker's log settings (embedded mode).
     public var log = LogConfiguration()
+    /// How often the built-in broker's retention (and roll by age) runs, in ms
+    /// (`broker.retention_check_ms`; Kafka's `log.retention.check.interval.ms`, 5 minutes).
+    public var retentionCheckIntervalMs: Int64 = 300_000
     /// Which log the pipeline runs on.
     public var brokerMode: BrokerMode = .embedded
     /// librdkafka properties from `broker.client_properties` (security, timeouts, ...), used

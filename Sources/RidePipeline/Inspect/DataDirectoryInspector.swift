@@ -7,8 +7,9 @@ import Logging
 import SQLite
 
 /// Read-side views of a data directory after (or between) runs: topics, groups and the
-/// databases. Opens the broker's logs (refused while a run holds the directory) and the SQLite
-/// files read-only.
+/// databases. Each view takes the directory's lock first (`DataDirectory`), so it is refused,
+/// naming the holder, while a run or a server uses the directory; then it opens the broker's
+/// logs and the SQLite files read-only.
 public struct DataDirectoryInspector {
     public let dataDirectory: String
 
@@ -18,13 +19,26 @@ public struct DataDirectoryInspector {
 
     var brokerDirectory: String { dataDirectory + "/broker" }
 
-    func openBroker() throws -> Broker {
-        guard FileManager.default.fileExists(atPath: brokerDirectory + "/topics") else {
-            throw SinkError("\(dataDirectory) holds no broker data (no \(brokerDirectory)); run `ridestream simulate` first")
+    /// Runs `body` holding the directory. A directory that does not exist is not created.
+    func holding<Result>(_ body: (DataDirectory) throws -> Result) throws -> Result {
+        guard FileManager.default.fileExists(atPath: dataDirectory) else { throw DataDirectoryError.noBrokerData(path: dataDirectory) }
+        let directory = try DataDirectory.acquire(dataDirectory, access: .exclusive)
+        defer { directory.release() }
+        return try body(directory)
+    }
+
+    /// Runs `body` with the broker, holding the directory.
+    func withBroker<Result>(_ body: (Broker) throws -> Result) throws -> Result {
+        try holding { _ in
+            guard FileManager.default.fileExists(atPath: brokerDirectory + "/topics") else {
+                throw DataDirectoryError.noBrokerData(path: dataDirectory)
+            }
+            var logger = Logger(label: "ridestream.inspect")
+            logger.logLevel = .warning
+            let broker = try Broker(configuration: BrokerConfiguration(dataDirectory: brokerDirectory), logger: logger)
+            defer { try? broker.close() }  // read-only use: a log that fails to close is recovered next time
+            return try body(broker)
         }
-        var logger = Logger(label: "ridestream.inspect")
-        logger.logLevel = .warning
-        return try Broker(configuration: BrokerConfiguration(dataDirectory: brokerDirectory), logger: logger)
     }
 
     func database(_ group: GroupName) throws -> Database? {
@@ -33,57 +47,68 @@ public struct DataDirectoryInspector {
         return try Database(path: path, create: false, readOnly: true)
     }
 
-    static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text.padding(toLength: width, withPad: " ", startingAt: 0)
-    }
-
-    static func right(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return String(repeating: " ", count: max(0, width - text.count)) + text
-    }
-
     // MARK: - Topics
 
-    public func topicsList() throws -> String {
-        let broker = try openBroker()
-        defer { try? broker.close() }
-        var lines = [Self.pad("topic", 28) + "partitions      events"]
+    public func topicsList() throws -> String { try withBroker(topicsList) }
+
+    private func topicsList(_ broker: Broker) throws -> String {
+        var table = TextTable([.left, .right, .right])
+        table.append(["topic", "partitions", "events"])
         for name in broker.topicNames() {
             let description = try broker.describeTopic(name)
             let events = description.partitions.reduce(Int64(0)) { $0 + ($1.logEndOffset - $1.logStartOffset) }
-            lines.append(Self.pad(name, 28) + Self.right(Int64(description.partitions.count), 10) + Self.right(events, 12))
+            table.append([name, "\(description.partitions.count)", "\(events)"])
+        }
+        return table.lines().joined(separator: "\n")
+    }
+
+    public func topicDescription(_ name: String?) throws -> String { try withBroker { try topicDescription(name, $0) } }
+
+    private func topicDescription(_ name: String?, _ broker: Broker) throws -> String {
+        var lines: [String] = []
+        for topic in name.map({ [$0] }) ?? broker.topicNames() {
+            let description = try broker.describeTopic(topic)
+            let log = description.configuration.logConfiguration(defaults: broker.configuration.log)
+            lines.append("topic \(topic): \(description.partitions.count) partitions, retention "
+                + (log.retentionMilliseconds.map { Self.duration($0) } ?? "forever")
+                + (log.retentionBytes.map { " or \($0 >> 20) MiB per partition" } ?? "")
+                + ", segments of \(log.segmentBytes >> 20) MiB or \(Self.duration(log.segmentMilliseconds))")
+            var table = TextTable([.right, .right, .right, .right, .right, .left, .left, .left])
+            table.append(["partition", "log start", "log end", "bytes", "segments", "oldest segment", "last written", "opened"])
+            for partition in description.partitions {
+                let oldest = partition.oldestSegment
+                table.append([
+                    "\(partition.partition.rawValue)", "\(partition.logStartOffset.rawValue)", "\(partition.logEndOffset.rawValue)",
+                    "\(partition.sizeInBytes)", "\(partition.segments)", oldest.fileName, Self.time(oldest.lastWrite),
+                    partition.openedCleanly ? "clean" : "recovered",
+                ])
+            }
+            lines += table.lines(indent: "  ")
         }
         return lines.joined(separator: "\n")
     }
 
-    public func topicDescription(_ name: String?) throws -> String {
-        let broker = try openBroker()
-        defer { try? broker.close() }
-        var lines: [String] = []
-        for topic in name.map({ [$0] }) ?? broker.topicNames() {
-            let description = try broker.describeTopic(topic)
-            let configuration = description.configuration
-            lines.append("topic \(topic): \(description.partitions.count) partitions"
-                + (configuration.retentionMilliseconds.map { ", retention \($0 / 3_600_000) h" } ?? "")
-                + (configuration.retentionBytes.map { ", retention \($0 >> 20) MiB" } ?? ""))
-            lines.append("  partition   log start     log end       bytes  segments  opened")
-            for partition in description.partitions {
-                lines.append(
-                    "  " + Self.right(Int64(partition.partition.rawValue), 9) + Self.right(partition.logStartOffset.rawValue, 12)
-                        + Self.right(partition.logEndOffset.rawValue, 12) + Self.right(Int64(partition.sizeInBytes), 12)
-                        + Self.right(Int64(partition.segments), 10) + "  " + (partition.openedCleanly ? "clean" : "recovered")
-                )
-            }
-        }
-        return lines.joined(separator: "\n")
+    /// "7 d", "36 h", "90 s", "250 ms".
+    static func duration(_ milliseconds: Int64) -> String {
+        if milliseconds % 86_400_000 == 0 { return "\(milliseconds / 86_400_000) d" }
+        if milliseconds % 3_600_000 == 0 { return "\(milliseconds / 3_600_000) h" }
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
+        return "\(milliseconds) ms"
+    }
+
+    /// A wall-clock time in UTC, to the second.
+    static func time(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 
     // MARK: - Groups
 
-    public func groupsList() throws -> String {
-        let broker = try openBroker()
-        defer { try? broker.close() }
-        var lines = [Self.pad("group", 12) + "partitions   total lag   database"]
+    public func groupsList() throws -> String { try withBroker(groupsList) }
+
+    private func groupsList(_ broker: Broker) throws -> String {
+        var table = TextTable([.left, .right, .right, .left])
+        table.append(["group", "partitions", "total lag", "database"])
         for group in broker.offsets.groups() {
             let committed = broker.offsets.committed(group: group)
             var lag: Int64 = 0
@@ -91,14 +116,14 @@ public struct DataDirectoryInspector {
                 if let end = try? broker.bounds(partition).end { lag += max(0, end.rawValue - offset.offset.rawValue) }
             }
             let file = GroupName(rawValue: group).map { dataDirectory + "/" + $0.databaseFile } ?? "-"
-            lines.append(Self.pad(group, 12) + Self.right(Int64(committed.count), 10) + Self.right(lag, 12) + "   " + file)
+            table.append([group, "\(committed.count)", "\(lag)", file])
         }
-        return lines.joined(separator: "\n")
+        return table.lines().joined(separator: "\n")
     }
 
-    public func groupDescription(_ name: String?) throws -> String {
-        let broker = try openBroker()
-        defer { try? broker.close() }
+    public func groupDescription(_ name: String?) throws -> String { try withBroker { try groupDescription(name, $0) } }
+
+    private func groupDescription(_ name: String?, _ broker: Broker) throws -> String {
         var lines: [String] = []
         let names = name.map { [$0] } ?? Array(Set(broker.offsets.groups()).union(GroupName.allCases.map(\.rawValue))).sorted()
         for group in names {
@@ -106,16 +131,18 @@ public struct DataDirectoryInspector {
             let committed = broker.offsets.committed(group: group)
             let groupDatabase = try GroupName(rawValue: group).flatMap { try database($0) }
             let stored = try groupDatabase.map { try storedOffsets($0) } ?? [:]
-            lines.append("  " + Self.pad("topic", 18) + "partition   log end  committed    stored       lag")
+            var table = TextTable([.left, .right, .right, .right, .right, .right])
+            table.append(["topic", "partition", "log end", "committed", "stored", "lag"])
             for (partition, offset) in committed.sorted(by: { $0.key < $1.key }) {
                 let end = (try? broker.bounds(partition).end.rawValue) ?? -1
                 let inDatabase = stored[Int(partition.partition.rawValue)]
                 let lag = max(0, end - (inDatabase ?? offset.offset.rawValue))
-                lines.append(
-                    "  " + Self.pad(partition.topic, 18) + Self.right(Int64(partition.partition.rawValue), 9) + Self.right(end, 10)
-                        + Self.right(offset.offset.rawValue, 11) + Self.right(inDatabase ?? -1, 10) + Self.right(lag, 10)
-                )
+                table.append([
+                    partition.topic, "\(partition.partition.rawValue)", "\(end)", "\(offset.offset.rawValue)",
+                    inDatabase.map { "\($0)" } ?? "-", "\(lag)",
+                ])
             }
+            lines += table.lines(indent: "  ")
             guard let database = groupDatabase else { continue }
             let rebalance = try database.prepare("SELECT generation, members, assignment FROM rebalances ORDER BY generation DESC LIMIT 1")
             if try rebalance.step() {
@@ -128,6 +155,12 @@ public struct DataDirectoryInspector {
             lines.append("  consumers (from the batch log):")
             while try consumers.step() {
                 lines.append("    \(consumers.string(0) ?? "")  partitions \(consumers.string(1) ?? "-")  \(consumers.int(2)) transactions  \(consumers.int(3)) events")
+            }
+            guard try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'log_gaps'") == 1 else { continue }
+            let gaps = try database.prepare(#"SELECT "partition", from_offset, to_offset FROM log_gaps ORDER BY id"#)
+            while try gaps.step() {
+                let (from, to) = (gaps.int(1), gaps.int(2))
+                lines.append("  GAP: partition \(gaps.int(0)) offsets \(from)..<\(to) (\(to - from) events) were deleted by retention before this group stored them")
             }
         }
         return lines.joined(separator: "\n")
@@ -143,7 +176,9 @@ public struct DataDirectoryInspector {
     // MARK: - Report
 
     /// A summary of the three databases: what each holds and how it was written.
-    public func report() throws -> String {
+    public func report() throws -> String { try holding { _ in try reportHeld() } }
+
+    private func reportHeld() throws -> String {
         var lines: [String] = ["RideStream report for \(dataDirectory)"]
         for group in GroupName.allCases {
             lines.append("")

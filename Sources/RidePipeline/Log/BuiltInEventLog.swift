@@ -11,26 +11,34 @@ public final class BuiltInEventLog: EventLog {
 
     public var name: String { "the built-in broker in \(broker.configuration.dataDirectory)" }
 
-    public func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws -> Int {
-        if !broker.topicNames().contains(topic) {
-            try broker.createTopic(topic, configuration: TopicConfiguration(partitions: partitions))
+    public func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws(PipelineError) -> Int {
+        do {
+            if !broker.topicNames().contains(topic) {
+                try broker.createTopic(topic, configuration: TopicConfiguration(partitions: partitions))
+            }
+            return try broker.partitionCount(topic)
+        } catch {
+            throw .broker(error)
         }
-        return try broker.partitionCount(topic)
     }
 
-    public func bounds(_ topic: String, partition: Int) async throws -> (start: Int64, end: Int64) {
-        let bounds = try broker.bounds(TopicPartition(topic, PartitionID(Int32(partition))))
-        return (bounds.start.rawValue, bounds.end.rawValue)
+    public func bounds(_ topic: String, partition: PartitionID) async throws(PipelineError) -> LogBounds {
+        do {
+            let bounds = try broker.bounds(TopicPartition(topic, partition))
+            return LogBounds(start: bounds.start, end: bounds.end)
+        } catch {
+            throw .broker(error)
+        }
     }
 
-    public func makeProducer(_ settings: EventProducerSettings) throws -> any EventProducer {
+    public func makeProducer(_ settings: EventProducerSettings) throws(PipelineError) -> any EventProducer {
         var configuration = ProducerConfiguration()
         configuration.batchBytes = settings.batchBytes
         configuration.lingerMs = settings.lingerMs
         return BuiltInProducer(producer: Producer(broker: broker, configuration: configuration), topic: settings.topic)
     }
 
-    public func makeConsumer(_ settings: EventConsumerSettings, listener: EventRebalanceListener) throws -> any EventConsumer {
+    public func makeConsumer(_ settings: EventConsumerSettings, listener: EventRebalanceListener) throws(PipelineError) -> any EventConsumer {
         var configuration = ConsumerConfiguration(groupID: settings.group, topics: [settings.topic])
         configuration.clientID = settings.clientID
         configuration.sessionTimeoutMs = settings.sessionTimeoutMs
@@ -39,25 +47,23 @@ public final class BuiltInEventLog: EventLog {
         configuration.fetchMaxWaitMs = settings.fetchMaxWaitMs
         configuration.assignors = [settings.assignor]
         configuration.autoOffsetReset = .earliest
-        let topic = settings.topic
         let broker = broker
         let rebalance = RebalanceListener(
-            onRevoked: { partitions in await listener.onRevoked(partitions.map { Int($0.partition.rawValue) }) },
+            onRevoked: { partitions in await listener.onRevoked(partitions.map(\.partition)) },
             onAssigned: { partitions in
-                let starts = await listener.onAssigned(partitions.map { Int($0.partition.rawValue) })
+                let starts = await listener.onAssigned(partitions.map(\.partition))
                 var positions: [TopicPartition: Offset] = [:]
-                for (partition, offset) in starts {
-                    let id = TopicPartition(topic, PartitionID(Int32(partition)))
-                    if offset == EventRebalanceListener.logStart {
-                        if let bounds = try? broker.bounds(id) { positions[id] = bounds.start }
-                    } else {
-                        positions[id] = Offset(offset)
+                for id in partitions {
+                    switch starts[id.partition] {
+                    case let .offset(offset)?: positions[id] = offset
+                    case .logStart?: if let bounds = try? broker.bounds(id) { positions[id] = bounds.start }
+                    case nil: break  // the consumer's own reset applies (earliest)
                     }
                 }
                 return positions
             }
         )
-        return BuiltInConsumer(consumer: Consumer(broker: broker, configuration: configuration, listener: rebalance), topic: topic)
+        return BuiltInConsumer(consumer: Consumer(broker: broker, configuration: configuration, listener: rebalance), topic: settings.topic)
     }
 
     public func describeGroup(_ group: String) async -> GroupSnapshot? {
@@ -70,24 +76,30 @@ public final class BuiltInEventLog: EventLog {
         return GroupSnapshot(generation: description.generation.rawValue, assignment: assignment)
     }
 
-    public func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws {
-        for partition in 0 ..< (try broker.partitionCount(topic)) {
-            let id = TopicPartition(topic, PartitionID(Int32(partition)))
-            var next = try broker.bounds(id).start
-            let end = try broker.bounds(id).end
-            while next < end {
-                let records = try RecordSet.decode(try broker.read(id, from: next, maxBytes: 4 << 20).bytes, from: next)
-                for index in records.indices {
-                    if let value = records.value(at: index) { body(value) }
+    public func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws(PipelineError) {
+        do {
+            for partition in 0 ..< (try broker.partitionCount(topic)) {
+                let id = TopicPartition(topic, PartitionID(partition))
+                var next = try broker.bounds(id).start
+                let end = try broker.bounds(id).end
+                while next < end {
+                    let records = try RecordSet.decode(try broker.read(id, from: next, maxBytes: 4 << 20).bytes, from: next)
+                    for index in records.indices {
+                        if let value = records.value(at: index) { body(value) }
+                    }
+                    guard records.nextOffset > next else { break }
+                    next = records.nextOffset
+                    await Task.yield()
                 }
-                guard records.nextOffset > next else { break }
-                next = records.nextOffset
-                await Task.yield()
             }
+        } catch {
+            throw PipelineError(error)
         }
     }
 
-    public func close() async throws { try broker.close() }
+    public func close() async throws(PipelineError) {
+        do { try broker.close() } catch { throw .broker(error) }
+    }
 }
 
 /// The in-process producer, writing to the partitions the pipeline chose.
@@ -100,14 +112,22 @@ final class BuiltInProducer: EventProducer {
         self.topic = topic
     }
 
-    func send(partition: Int, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) throws {
-        try producer.send(ProducerRecord(
-            topic: topic, partition: PartitionID(Int32(partition)), key: key, value: value,
-            headers: headers.map { RecordHeader(key: $0.0, value: $0.1) }, timestamp: timestamp
-        ))
+    nonisolated(nonsending) func send(
+        partition: PartitionID, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64
+    ) async throws(PipelineError) {
+        do {
+            try await producer.send(ProducerRecord(
+                topic: topic, partition: partition, key: key, value: value,
+                headers: headers.map { RecordHeader(key: $0.0, value: $0.1) }, timestamp: timestamp
+            ))
+        } catch {
+            throw .broker(error)
+        }
     }
 
-    func close() throws { try producer.close() }
+    func close() async throws(PipelineError) {
+        do { try await producer.close() } catch { throw .broker(error) }
+    }
 }
 
 /// The in-process group consumer.
@@ -120,27 +140,31 @@ final class BuiltInConsumer: EventConsumer {
         self.topic = topic
     }
 
-    func poll() async throws -> [EventBatch] {
-        try await consumer.poll().map { batch in
-            EventBatch(
-                partition: Int(batch.topicPartition.partition.rawValue), offsets: batch.records.indices.map { batch.records.offset(at: $0).rawValue },
-                values: batch.records.indices.map { batch.records.value(at: $0) }, nextOffset: batch.nextOffset.rawValue
-            )
+    func poll() async throws(PipelineError) -> [EventBatch] {
+        do {
+            return try await consumer.poll().map { batch in
+                EventBatch(
+                    partition: batch.topicPartition.partition, offsets: batch.records.indices.map { batch.records.offset(at: $0) },
+                    values: batch.records.indices.map { batch.records.value(at: $0) }, nextOffset: batch.nextOffset
+                )
+            }
+        } catch {
+            throw PipelineError(error)
         }
     }
 
-    func assignment() async -> [Int] { await consumer.assignment.map { Int($0.partition.rawValue) } }
+    func assignment() async -> [PartitionID] { await consumer.assignment.map(\.partition) }
     func rebalances() async -> Int { await consumer.rebalances }
     func isLeader() async -> Bool { await consumer.isLeader }
 
-    func seek(partition: Int, to offset: Int64) async throws {
-        await consumer.seek(TopicPartition(topic, PartitionID(Int32(partition))), to: Offset(offset))
+    func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError) {
+        await consumer.seek(TopicPartition(topic, partition), to: offset)
     }
 
-    func commit(_ offsets: [Int: Int64]) async {
+    func commit(_ offsets: [PartitionID: Offset]) async throws(PipelineError) {
         var positions: [TopicPartition: Offset] = [:]
-        for (partition, offset) in offsets { positions[TopicPartition(topic, PartitionID(Int32(partition)))] = Offset(offset) }
-        try? await consumer.commit(positions)
+        for (partition, offset) in offsets { positions[TopicPartition(topic, partition)] = offset }
+        do { try await consumer.commit(positions) } catch { throw .broker(error) }
     }
 
     func close() async { await consumer.close() }

@@ -1,23 +1,26 @@
+import KafkaWire
+
 /// The log under the pipeline: the built-in broker in this process (`BuiltInEventLog`) or a
 /// Kafka cluster reached through librdkafka (`KafkaEventLog`, with the KafkaCluster trait).
 ///
 /// The pipeline only needs what every Kafka-style log offers: topics with a partition count,
 /// per-partition offsets, a producer that writes to a chosen partition, and group consumers
 /// that tell it when partitions are assigned (so it can start each from the offset in its
-/// database) and revoked (so it can write what it holds first).
+/// database) and revoked (so it can write what it holds first). Partitions and offsets keep
+/// the broker's types; failures are `PipelineError`s wrapping the log's own errors.
 public protocol EventLog: Sendable {
     /// For messages: "the built-in broker in Data/broker", "the Kafka cluster at host:9092".
     var name: String { get }
 
     /// Creates `topic` when it does not exist; returns its partition count.
-    func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws -> Int
+    func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws(PipelineError) -> Int
 
     /// The log start and end offsets of one partition.
-    func bounds(_ topic: String, partition: Int) async throws -> (start: Int64, end: Int64)
+    func bounds(_ topic: String, partition: PartitionID) async throws(PipelineError) -> LogBounds
 
-    func makeProducer(_ settings: EventProducerSettings) throws -> any EventProducer
+    func makeProducer(_ settings: EventProducerSettings) throws(PipelineError) -> any EventProducer
 
-    func makeConsumer(_ settings: EventConsumerSettings, listener: EventRebalanceListener) throws -> any EventConsumer
+    func makeConsumer(_ settings: EventConsumerSettings, listener: EventRebalanceListener) throws(PipelineError) -> any EventConsumer
 
     /// The group's generation and members' assignments, when the log can tell (the built-in
     /// coordinator can; a Kafka client sees only its own assignment).
@@ -25,10 +28,21 @@ public protocol EventLog: Sendable {
 
     /// Calls `body` with every stored record value of `topic`, partition by partition, from
     /// the log start (`--resume` uses it to find what an interrupted run produced).
-    func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws
+    func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws(PipelineError)
 
     /// Flushes and releases the log's resources.
-    func close() async throws
+    func close() async throws(PipelineError)
+}
+
+/// The first and next offsets of a partition: `start ..< end` is what the log holds.
+public struct LogBounds: Hashable, Sendable {
+    public var start: Offset
+    public var end: Offset
+
+    public init(start: Offset, end: Offset) {
+        self.start = start
+        self.end = end
+    }
 }
 
 public struct EventProducerSettings: Sendable {
@@ -49,24 +63,26 @@ public struct EventConsumerSettings: Sendable {
 
 /// Writes records to explicit partitions; `close` returns once every record is stored.
 public protocol EventProducer: Sendable {
-    func send(partition: Int, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) throws
-    func close() throws
+    /// Adds a record, on the caller's executor; suspends (never blocks a thread) while the
+    /// producer's buffer is full.
+    nonisolated(nonsending) func send(partition: PartitionID, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) async throws(PipelineError)
+    func close() async throws(PipelineError)
 }
 
 /// A group member's view of the log.
 public protocol EventConsumer: Sendable {
     /// The next records of the assigned partitions (empty after a quiet wait).
-    func poll() async throws -> [EventBatch]
+    func poll() async throws(PipelineError) -> [EventBatch]
     /// Partitions assigned to this member now.
-    func assignment() async -> [Int]
+    func assignment() async -> [PartitionID]
     /// Rebalances this member has been through; changes when a new assignment arrives.
     func rebalances() async -> Int
     /// Whether this member led the last rebalance (it then records the group's assignment).
     func isLeader() async -> Bool
-    func seek(partition: Int, to offset: Int64) async throws
+    func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError)
     /// Mirrors progress into the log's committed offsets (the databases stay the source of
     /// truth), so lag tools see it.
-    func commit(_ offsets: [Int: Int64]) async
+    func commit(_ offsets: [PartitionID: Offset]) async throws(PipelineError)
     /// Leaves the group.
     func close() async
     /// Stops as a crashed process would: no leave, no more heartbeats.
@@ -76,22 +92,41 @@ public protocol EventConsumer: Sendable {
 /// Records of one partition, in offset order; values are slices of the fetched bytes where
 /// the log allows.
 public struct EventBatch: Sendable {
-    public var partition: Int
-    public var offsets: [Int64]
+    public var partition: PartitionID
+    public var offsets: [Offset]
     public var values: [ArraySlice<UInt8>?]
     /// The offset after the last record (with the built-in broker, past records it skipped).
-    public var nextOffset: Int64
+    public var nextOffset: Offset
+
+    public init(partition: PartitionID, offsets: [Offset], values: [ArraySlice<UInt8>?], nextOffset: Offset) {
+        self.partition = partition
+        self.offsets = offsets
+        self.values = values
+        self.nextOffset = nextOffset
+    }
+}
+
+/// Where a newly assigned partition starts.
+public enum StartPosition: Hashable, Sendable {
+    case offset(Offset)
+    /// The first offset the log still has (Kafka's OFFSET_BEGINNING).
+    case logStart
 }
 
 /// What the pipeline does when partitions move.
 public struct EventRebalanceListener: Sendable {
     /// Partitions about to be taken away.
-    public var onRevoked: @Sendable ([Int]) async -> Void
-    /// Partitions just assigned; returns where to start each: an offset, or `logStart`.
-    public var onAssigned: @Sendable ([Int]) async -> [Int: Int64]
+    public var onRevoked: @Sendable ([PartitionID]) async -> Void
+    /// Partitions just assigned; returns where to start each.
+    public var onAssigned: @Sendable ([PartitionID]) async -> [PartitionID: StartPosition]
 
-    /// "From the first offset the log still has" (Kafka's OFFSET_BEGINNING, -2).
-    public static let logStart: Int64 = -2
+    public init(
+        onRevoked: @escaping @Sendable ([PartitionID]) async -> Void,
+        onAssigned: @escaping @Sendable ([PartitionID]) async -> [PartitionID: StartPosition]
+    ) {
+        self.onRevoked = onRevoked
+        self.onAssigned = onAssigned
+    }
 }
 
 /// A group as the log's coordinator sees it.

@@ -1,19 +1,17 @@
 import Foundation
 import KafkaCluster
+import KafkaWire
 import Synchronization
 
 /// The pipeline's log on a Kafka cluster (Apache Kafka, Redpanda, `ridestream broker serve`),
 /// through librdkafka. Only with the KafkaCluster build trait; without it, choosing this mode
 /// fails with a message saying how to enable it.
 public enum KafkaEventLog {
-    public static func open(_ settings: KafkaSettings) throws -> any EventLog {
+    public static func open(_ settings: KafkaSettings) throws(PipelineError) -> any EventLog {
         #if KafkaCluster
-        return try KafkaClusterLog(settings: settings)
+        do { return try KafkaClusterLog(settings: settings) } catch { throw .cluster(error) }
         #else
-        throw SinkError(
-            "broker.mode kafka (--bootstrap) needs cluster mode, which this build leaves out: "
-                + "apt-get install librdkafka-dev, then build with --traits KafkaCluster"
-        )
+        throw .clusterModeUnavailable
         #endif
     }
 }
@@ -24,58 +22,114 @@ final class KafkaClusterLog: EventLog {
     let settings: KafkaSettings
     let admin: KafkaAdminClient
 
-    init(settings: KafkaSettings) throws {
+    init(settings: KafkaSettings) throws(KafkaClusterError) {
         self.settings = settings
         admin = try KafkaAdminClient(settings: settings)
     }
 
     var name: String { "the Kafka cluster at \(settings.bootstrapServers)" }
 
-    func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws -> Int {
-        try admin.createTopic(topic, partitions: Int32(partitions), replicationFactor: Int32(replicationFactor))
-        return try admin.partitionCount(topic)
+    /// Admin calls block (librdkafka waits for the cluster's answer): they run on a queue of
+    /// their own, never on a thread of the concurrency pool.
+    private let adminQueue = DispatchQueue(label: "ridestream.kafka-admin")
+
+    private func onAdminQueue<Result: Sendable>(_ work: @escaping @Sendable (KafkaAdminClient) throws(KafkaClusterError) -> Result) async throws(PipelineError) -> Result {
+        let admin = admin
+        let outcome: Swift.Result<Result, KafkaClusterError> = await withCheckedContinuation { continuation in
+            adminQueue.async {
+                do throws(KafkaClusterError) { continuation.resume(returning: .success(try work(admin))) } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        do { return try outcome.get() } catch { throw .cluster(error) }
     }
 
-    func bounds(_ topic: String, partition: Int) async throws -> (start: Int64, end: Int64) {
-        let marks = try admin.watermarks(topic, partition: Int32(partition))
-        return (marks.low, marks.high)
+    func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws(PipelineError) -> Int {
+        try await onAdminQueue { (admin) throws(KafkaClusterError) in
+            // The cluster's own settings apply (retention among them): records carry the
+            // simulated event time (CreateTime), as on the built-in broker.
+            _ = try admin.createTopic(topic, partitions: Int32(partitions), replicationFactor: Int32(replicationFactor))
+            return try admin.partitionCount(topic)
+        }
     }
 
-    func makeProducer(_ settings: EventProducerSettings) throws -> any EventProducer {
-        let client = try KafkaProducerClient(settings: self.settings, properties: [
-            "linger.ms": String(settings.lingerMs), "batch.size": String(settings.batchBytes),
-        ])
-        return KafkaEventProducer(client: client, topic: settings.topic)
+    func bounds(_ topic: String, partition: PartitionID) async throws(PipelineError) -> LogBounds {
+        try await onAdminQueue { (admin) throws(KafkaClusterError) in
+            let marks = try admin.watermarks(topic, partition: partition.rawValue)
+            return LogBounds(start: Offset(marks.low), end: Offset(marks.high))
+        }
     }
 
-    func makeConsumer(_ settings: EventConsumerSettings, listener: EventRebalanceListener) throws -> any EventConsumer {
-        try KafkaEventConsumer(cluster: self.settings, settings: settings, listener: listener)
+    func makeProducer(_ settings: EventProducerSettings) throws(PipelineError) -> any EventProducer {
+        do {
+            let client = try KafkaProducerClient(settings: self.settings, properties: [
+                "linger.ms": String(settings.lingerMs), "batch.size": String(settings.batchBytes),
+            ])
+            return KafkaEventProducer(client: client, topic: settings.topic)
+        } catch {
+            throw .cluster(error)
+        }
+    }
+
+    func makeConsumer(_ settings: EventConsumerSettings, listener: EventRebalanceListener) throws(PipelineError) -> any EventConsumer {
+        do { return try KafkaEventConsumer(cluster: self.settings, settings: settings, listener: listener) } catch { throw .cluster(error) }
     }
 
     /// A Kafka client sees only its own assignment; the group's generation is the cluster's.
     func describeGroup(_ group: String) async -> GroupSnapshot? { nil }
 
-    func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws {
-        throw SinkError("--resume reads the built-in broker's log; on a Kafka cluster, restart the role commands instead (`ridestream produce`, `ridestream consume`)")
+    func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws(PipelineError) {
+        throw .resumeNeedsBuiltInBroker
     }
 
-    func close() async throws {}
+    func close() async throws(PipelineError) {}
 }
 
+/// librdkafka's producer behind the pipeline's `EventProducer`. Sending never blocks the
+/// caller's thread: a full librdkafka queue is waited out on a queue of its own.
 final class KafkaEventProducer: EventProducer {
     let client: KafkaProducerClient
     let topic: String
+    private let waiting = DispatchQueue(label: "ridestream.kafka-producer")
 
     init(client: KafkaProducerClient, topic: String) {
         self.client = client
         self.topic = topic
     }
 
-    func send(partition: Int, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) throws {
-        try client.send(topic: topic, partition: Int32(partition), key: key, value: value, headers: headers, timestamp: timestamp)
+    nonisolated(nonsending) func send(
+        partition: PartitionID, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64
+    ) async throws(PipelineError) {
+        do {
+            while try !client.trySend(topic: topic, partition: partition.rawValue, key: key, value: value, headers: headers, timestamp: timestamp) {
+                let client = client
+                await withCheckedContinuation { continuation in
+                    waiting.async {
+                        client.waitForRoom()
+                        continuation.resume()
+                    }
+                }
+            }
+        } catch {
+            throw .cluster(error)
+        }
     }
 
-    func close() throws { try client.flush() }
+    func close() async throws(PipelineError) {
+        let client = client
+        let outcome: Result<Void, KafkaClusterError> = await withCheckedContinuation { continuation in
+            waiting.async {
+                do throws(KafkaClusterError) {
+                    try client.flush()
+                    continuation.resume(returning: .success(()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        do { try outcome.get() } catch { throw .cluster(error) }
+    }
 }
 
 /// A librdkafka group consumer behind the pipeline's `EventConsumer`. librdkafka's poll
@@ -90,28 +144,33 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
 
     /// The assignment as the rebalance callbacks last set it.
     final class MemberState: Sendable {
-        let value = Mutex<(assignment: [Int], rebalances: Int)>(([], 0))
+        let value = Mutex<(assignment: [PartitionID], rebalances: Int)>(([], 0))
     }
 
-    init(cluster: KafkaSettings, settings: EventConsumerSettings, listener: EventRebalanceListener) throws {
+    init(cluster: KafkaSettings, settings: EventConsumerSettings, listener: EventRebalanceListener) throws(KafkaClusterError) {
         let state = state
         topic = settings.topic
         queue = DispatchQueue(label: "ridestream.kafka-consumer.\(settings.clientID)")
         let topic = settings.topic
         let bridge = KafkaRebalanceListener(
             onAssigned: { partitions in
-                let ids = partitions.map { Int($0.partition) }.sorted()
+                let ids = partitions.map { PartitionID($0.partition) }.sorted()
                 let starts = waitFor { await listener.onAssigned(ids) }
                 state.value.withLock { state in
                     state.assignment = ids
                     state.rebalances += 1
                 }
                 var positions: [KafkaTopicPartition: Int64] = [:]
-                for (partition, offset) in starts { positions[KafkaTopicPartition(topic, Int32(partition))] = offset }
+                for (partition, start) in starts {
+                    switch start {
+                    case let .offset(offset): positions[KafkaTopicPartition(topic, partition.rawValue)] = offset.rawValue
+                    case .logStart: positions[KafkaTopicPartition(topic, partition.rawValue)] = KafkaTopicPartition.beginning
+                    }
+                }
                 return positions
             },
             onRevoked: { partitions in
-                let ids = partitions.map { Int($0.partition) }.sorted()
+                let ids = partitions.map { PartitionID($0.partition) }.sorted()
                 waitFor { await listener.onRevoked(ids) }
                 state.value.withLock { $0.assignment = [] }
             }
@@ -129,44 +188,48 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
         )
     }
 
-    func poll() async throws -> [EventBatch] {
+    func poll() async throws(PipelineError) -> [EventBatch] {
         let client = client
-        let messages: [KafkaMessage] = try await withCheckedThrowingContinuation { continuation in
+        let outcome: Result<[KafkaMessage], KafkaClusterError> = await withCheckedContinuation { continuation in
             queue.async {
-                do {
-                    continuation.resume(returning: try client.poll(maxMessages: 5000, timeoutMs: 100))
+                do throws(KafkaClusterError) {
+                    continuation.resume(returning: .success(try client.poll(maxMessages: 5000, timeoutMs: 100)))
                 } catch {
-                    continuation.resume(throwing: error)
+                    continuation.resume(returning: .failure(error))
                 }
             }
         }
-        var order: [Int] = []
-        var byPartition: [Int: EventBatch] = [:]
+        let messages: [KafkaMessage]
+        do { messages = try outcome.get() } catch { throw .cluster(error) }
+        var order: [PartitionID] = []
+        var byPartition: [PartitionID: EventBatch] = [:]
         for message in messages {
-            let partition = Int(message.topicPartition.partition)
+            let partition = PartitionID(message.topicPartition.partition)
             if byPartition[partition] == nil {
                 order.append(partition)
-                byPartition[partition] = EventBatch(partition: partition, offsets: [], values: [], nextOffset: message.offset)
+                byPartition[partition] = EventBatch(partition: partition, offsets: [], values: [], nextOffset: Offset(message.offset))
             }
-            byPartition[partition]!.offsets.append(message.offset)
+            byPartition[partition]!.offsets.append(Offset(message.offset))
             byPartition[partition]!.values.append(message.value[...])
-            byPartition[partition]!.nextOffset = message.offset + 1
+            byPartition[partition]!.nextOffset = Offset(message.offset + 1)
         }
         return order.map { byPartition[$0]! }
     }
 
-    func assignment() async -> [Int] { state.value.withLock { $0.assignment } }
+    func assignment() async -> [PartitionID] { state.value.withLock { $0.assignment } }
     func rebalances() async -> Int { state.value.withLock { $0.rebalances } }
     func isLeader() async -> Bool { false }
 
-    func seek(partition: Int, to offset: Int64) async throws {
-        try client.seek(KafkaTopicPartition(topic, Int32(partition)), to: offset)
+    func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError) {
+        do { try client.seek(KafkaTopicPartition(topic, partition.rawValue), to: offset.rawValue) } catch { throw .cluster(error) }
     }
 
-    func commit(_ offsets: [Int: Int64]) async {
+    /// Asynchronous on librdkafka's side (`wait: false`): a refusal is reported by the next
+    /// commit's callback, not here.
+    func commit(_ offsets: [PartitionID: Offset]) async throws(PipelineError) {
         var positions: [KafkaTopicPartition: Int64] = [:]
-        for (partition, offset) in offsets { positions[KafkaTopicPartition(topic, Int32(partition))] = offset }
-        try? client.commit(positions, wait: false)
+        for (partition, offset) in offsets { positions[KafkaTopicPartition(topic, partition.rawValue)] = offset.rawValue }
+        do { try client.commit(positions, wait: false) } catch { throw .cluster(error) }
     }
 
     func close() async { await onQueue { $0.close() } }

@@ -1,198 +1,219 @@
+import KafkaWire
+import Logging
 import RideModel
 
-/// One consumer of a group: polls its partitions, decodes events, and hands batches of up to
+/// One consumer of a group: polls its partitions, decodes events, and hands chunks of up to
 /// `batchSize` events (or whatever `lingerMs` gathered) to the group's `SinkWriter`, which
-/// stores rows and offsets in one transaction. On assignment it starts from the offsets in the
-/// group's database; on revocation it writes what it has buffered first.
+/// stores rows and offsets in one transaction. The buffering rules are `PartitionBuffers`';
+/// this actor carries them out against the log and the writer.
+///
+/// - On assignment a partition starts from the offset in the group's database, never from the
+///   log's committed offsets, which the database may not match; one the database has never
+///   seen starts at the log start. A stored offset below the log start (retention deleted
+///   events the group never stored) is recorded as a gap in the database, and the partition
+///   starts at the log start; one beyond the log end (the log lost events the database has)
+///   stops the consumer with an error rather than guess.
+/// - On revocation it writes what it has buffered for those partitions first.
+/// - A chunk refused as stale (another consumer wrote the partition meanwhile) is dropped and
+///   the partition re-read from the stored offset.
+/// - `crash()` stops as a killed process would: nothing more is written, no leave.
+///
+/// Progress mirrored into the log's committed offsets is best effort (the database is the
+/// truth); each refused commit is counted and logged, and the summary shows the count.
 actor PipelineConsumer {
-    struct Buffer {
-        var firstOffset: Int64
-        var nextOffset: Int64
-        var events: [PositionedEvent] = []
-        var since: ContinuousClock.Instant
-    }
-
     nonisolated let name: String
     nonisolated let group: GroupName
     private let log: any EventLog
     private let writer: SinkWriter
     private let configuration: PipelineConfiguration
-    private var consumer: (any EventConsumer)!
-    private var buffers: [Int: Buffer] = [:]
+    private let logger: Logger
+    private let onFailure: @Sendable (String, PipelineError) -> Void
+    private var consumer: (any EventConsumer)?
+    private var buffers: PartitionBuffers
     private var task: Task<Void, Never>?
     private var seenRebalances = 0
-    private(set) var records = 0
-    private(set) var transactions = 0
-    private(set) var undecodable = 0
-    private(set) var failure: String?
+    /// Commits to the log's offsets that were refused (the database still has the progress).
+    private(set) var commitFailures = 0
+    private(set) var failure: PipelineError?
     private(set) var stopped = false
     /// Set by `crash()`: nothing more is written, as after a real crash.
     private var crashed = false
 
-    init(name: String, group: GroupName, log: any EventLog, writer: SinkWriter, configuration: PipelineConfiguration) {
+    init(
+        name: String, group: GroupName, log: any EventLog, writer: SinkWriter, configuration: PipelineConfiguration,
+        logger: Logger = Logger(label: "ridestream.consumer"), onFailure: @escaping @Sendable (String, PipelineError) -> Void = { _, _ in }
+    ) {
         self.name = name
         self.group = group
         self.log = log
         self.writer = writer
         self.configuration = configuration
+        self.logger = logger
+        self.onFailure = onFailure
+        buffers = PartitionBuffers(batchSize: configuration.batchSize, linger: .milliseconds(configuration.lingerMs))
     }
 
-    func start() throws {
+    /// Joins the group and starts polling.
+    func start() throws(PipelineError) {
         let settings = EventConsumerSettings(
             group: group.rawValue, clientID: name, topic: configuration.topic, sessionTimeoutMs: configuration.sessionTimeoutMs,
             heartbeatIntervalMs: configuration.heartbeatIntervalMs, fetchMaxWaitMs: max(5, min(configuration.lingerMs, 100)),
             assignor: configuration.assignor
         )
         let listener = EventRebalanceListener(
-            onRevoked: { [weak self] partitions in await self?.flush(partitions) },
-            onAssigned: { [weak self] partitions in await self?.starts(partitions) ?? [:] }
+            onRevoked: { [weak self] partitions in await self?.revoked(partitions) },
+            onAssigned: { [weak self] partitions in await self?.assigned(partitions) ?? [:] }
         )
         consumer = try log.makeConsumer(settings, listener: listener)
         task = Task { await self.run() }
     }
 
-    var assignment: [Int] {
-        get async { await consumer.assignment() }
-    }
-
-    /// Where newly assigned partitions start: the offsets stored in the group's database, or
-    /// the log start for a partition the database has never seen — never the log's committed
-    /// offsets, which the database may not match. Anything still buffered for them is stale.
-    private func starts(_ partitions: [Int]) async -> [Int: Int64] {
-        for partition in partitions { buffers[partition] = nil }
-        do {
-            let stored = try await writer.storedOffsets(partitions)
-            var starts: [Int: Int64] = [:]
-            for partition in partitions { starts[partition] = stored[partition] ?? EventRebalanceListener.logStart }
-            return starts
-        } catch {
-            failure = "\(name): cannot read the stored offsets: \(error)"
-            return [:]
-        }
+    var assignment: [PartitionID] {
+        get async { await consumer?.assignment() ?? [] }
     }
 
     /// Whether this consumer has received an assignment (possibly empty) at least once.
     var hasRebalanced: Bool {
-        get async { await consumer.rebalances() > 0 }
+        get async { await (consumer?.rebalances() ?? 0) > 0 }
     }
 
+    private func fail(_ error: PipelineError) {
+        guard failure == nil, !stopped else { return }
+        failure = error
+        onFailure(name, error)
+    }
+
+    // MARK: - Rebalances
+
+    /// Where newly assigned partitions start (see the type's notes).
+    func assigned(_ partitions: [PartitionID]) async -> [PartitionID: StartPosition] {
+        for partition in partitions { buffers.drop(partition) }
+        do {
+            let stored = try await writer.storedOffsets(partitions)
+            var starts: [PartitionID: StartPosition] = [:]
+            for partition in partitions {
+                starts[partition] = try await start(partition, stored: stored[partition])
+            }
+            return starts
+        } catch let error as PipelineError {
+            fail(error)
+        } catch {
+            fail(PipelineError(error))
+        }
+        return [:]
+    }
+
+    private func start(_ partition: PartitionID, stored: Offset?) async throws -> StartPosition {
+        let bounds = try await log.bounds(configuration.topic, partition: partition)
+        let position = stored ?? .zero
+        if position > bounds.end {
+            throw PipelineError.logBehindDatabase(group: group, path: writer.path, partition: partition, stored: position, logEnd: bounds.end)
+        }
+        guard position < bounds.start else { return stored.map(StartPosition.offset) ?? .logStart }
+        return try await recordGap(partition, from: position, to: bounds.start)
+    }
+
+    /// Retention deleted `from ..< to` before this group stored it: records the gap and
+    /// carries on from `to` (or from wherever another consumer got to meanwhile).
+    private func recordGap(_ partition: PartitionID, from: Offset, to: Offset) async throws -> StartPosition {
+        switch try await writer.recordGap(consumer: name, partition: partition, from: from, to: to) {
+        case .stored:
+            logger.warning("events deleted by retention before the group stored them", metadata: [
+                "group": "\(group.rawValue)", "partition": "\(partition)", "from": "\(from)", "to": "\(to)",
+            ])
+            return .offset(to)
+        case let .stale(storedOffset):
+            return .offset(storedOffset)
+        }
+    }
+
+    /// Writes what is buffered for partitions about to be taken away.
+    func revoked(_ partitions: [PartitionID]) async {
+        for partition in partitions {
+            do {
+                while buffers.buffers[partition] != nil { try await write(partition) }
+            } catch {
+                fail(PipelineError(error))
+                buffers.drop(partition)
+            }
+        }
+    }
+
+    // MARK: - Polling and writing
+
     private func run() async {
+        guard let consumer else { return }
         while !Task.isCancelled {
             do {
                 let batches = try await consumer.poll()
                 guard !stopped else { return }
                 try await noteRebalance()
-                for batch in batches { take(batch) }
-                try await flushDue(force: false)
-            } catch is CancellationError {
-                return
+                let now = ContinuousClock.now
+                for batch in batches { buffers.take(batch, now: now) }
+                try await writeDue(force: false)
             } catch {
-                if Task.isCancelled { return }
-                failure = "\(name): \(error)"
+                if Task.isCancelled || stopped { return }
+                if case .cancelled = PipelineError(error) { return }
+                fail(PipelineError(error))
                 return
             }
         }
     }
 
-    private func take(_ batch: EventBatch) {
-        let partition = batch.partition
-        guard let first = batch.offsets.first else { return }
-        var buffer = buffers[partition] ?? Buffer(firstOffset: first, nextOffset: first, since: .now)
-        for index in batch.offsets.indices {
-            // Records before the buffer's end were already taken (a re-fetch after a seek).
-            guard batch.offsets[index] >= buffer.nextOffset else { continue }
-            guard let value = batch.values[index], let event = try? LocationEvent.decode(value) else {
-                undecodable += 1
-                continue
-            }
-            buffer.events.append(PositionedEvent(partition: partition, offset: batch.offsets[index], event: event))
-        }
-        buffer.nextOffset = batch.nextOffset
-        buffers[partition] = buffer
-    }
-
-    /// Writes buffers that are full or have waited `lingerMs` (all of them when forced).
-    private func flushDue(force: Bool) async throws {
-        let linger = Duration.milliseconds(configuration.lingerMs)
-        for partition in buffers.keys.sorted() {
-            while let buffer = buffers[partition], !buffer.events.isEmpty || buffer.nextOffset > buffer.firstOffset,
-                  force || buffer.events.count >= configuration.batchSize || ContinuousClock.now - buffer.since >= linger {
+    /// Writes every chunk that is due (everything when forced).
+    private func writeDue(force: Bool) async throws {
+        for partition in buffers.due(now: .now, force: force) {
+            while buffers.buffers[partition] != nil, buffers.due(now: .now, force: force).contains(partition) {
                 try await write(partition)
             }
         }
     }
 
-    /// Writes up to `batchSize` buffered events of one partition in one transaction.
-    private func write(_ partition: Int) async throws {
-        if crashed { buffers = [:] }
-        guard var buffer = buffers[partition] else { return }
-        let take = min(buffer.events.count, configuration.batchSize)
-        let chunk = Array(buffer.events.prefix(take))
-        let rest = buffer.events.dropFirst(take)
-        let next = rest.first?.offset ?? buffer.nextOffset
+    /// Writes one chunk of a partition in one transaction.
+    private func write(_ partition: PartitionID) async throws {
+        if crashed { buffers.dropAll() }
+        guard let chunk = buffers.chunk(partition) else { return }
+        let outcome = try await writer.write(
+            consumer: name, partition: partition, firstOffset: chunk.firstOffset, nextOffset: chunk.nextOffset, events: chunk.events
+        )
+        switch outcome {
+        case let .stale(storedOffset):
+            buffers.drop(partition)
+            try await resolve(partition, storedOffset: storedOffset)
+        case .stored:
+            if crashed {
+                buffers.dropAll()
+                return
+            }
+            buffers.stored(chunk, now: .now)
+            await commitToLog(partition, chunk.nextOffset)
+        }
+    }
+
+    /// The database's stored offset is not where this consumer's chunk started: carry on
+    /// from the stored offset (another consumer wrote the partition meanwhile), or from the
+    /// log start after recording a gap, or stop when the log is behind the database.
+    private func resolve(_ partition: PartitionID, storedOffset: Offset) async throws {
+        guard !stopped, let consumer else { return }
+        switch try await start(partition, stored: storedOffset) {
+        case let .offset(offset): try await consumer.seek(partition: partition, to: offset)
+        case .logStart: try await consumer.seek(partition: partition, to: try await log.bounds(configuration.topic, partition: partition).start)
+        }
+    }
+
+    /// Mirrors the database's offsets into the log's committed offsets, so that lag tools see
+    /// the group's progress. A refusal (the group rebalancing) loses nothing: the next commit
+    /// carries the progress, and the database stays the source of truth.
+    private func commitToLog(_ partition: PartitionID, _ next: Offset) async {
+        guard let consumer else { return }
         do {
-            _ = try await writer.write(consumer: name, partition: partition, firstOffset: buffer.firstOffset, nextOffset: next, events: chunk)
-        } catch let stale as StaleBatchError {
-            buffers[partition] = nil
-            try await resolve(stale)
-            return
-        }
-        if crashed {
-            buffers = [:]
-            return
-        }
-        records += chunk.count
-        transactions += 1
-        await commitToBroker(partition, next)
-        if rest.isEmpty {
-            buffers[partition] = nil
-        } else {
-            buffer.events = Array(rest)
-            buffer.firstOffset = next
-            buffer.since = .now
-            buffers[partition] = buffer
-        }
-    }
-
-    /// The database's stored offset is not where this consumer's buffer starts. Usually another
-    /// consumer wrote the partition meanwhile: seek to the stored offset. If retention already
-    /// deleted the log below it, the events in between are gone: record the gap (an empty
-    /// batch moving the stored offset to the log start) and go on. If it is beyond the log end,
-    /// the log lost events the database already has (an OS crash with the page-cache flush
-    /// policy): stop with a message rather than guess.
-    private func resolve(_ stale: StaleBatchError) async throws {
-        guard !stopped else { return }
-        let bounds = try await log.bounds(configuration.topic, partition: stale.partition)
-        if stale.storedOffset > bounds.end {
-            throw SinkError(
-                "\(writer.path): partition \(stale.partition) is stored up to offset \(stale.storedOffset) but the log ends at \(bounds.end); the log lost events the database has (run with --fresh)"
-            )
-        }
-        if stale.storedOffset < bounds.start {
-            _ = try await writer.write(
-                consumer: name, partition: stale.partition, firstOffset: stale.storedOffset, nextOffset: bounds.start, events: []
-            )
-            guard !stopped else { return }
-            try await consumer.seek(partition: stale.partition, to: bounds.start)
-            return
-        }
-        guard !stopped else { return }
-        try await consumer.seek(partition: stale.partition, to: stale.storedOffset)
-    }
-
-    /// Mirrors the database's offsets into the broker's committed offsets, so that lag tools
-    /// see the group's progress. The database stays the source of truth.
-    private func commitToBroker(_ partition: Int, _ next: Int64) async {
-        await consumer.commit([partition: next])
-    }
-
-    private func flush(_ partitions: [Int]) async {
-        for partition in partitions {
-            do {
-                while buffers[partition] != nil { try await write(partition) }
-            } catch {
-                failure = "\(name): \(error)"
-                buffers[partition] = nil
+            try await consumer.commit([partition: next])
+        } catch {
+            commitFailures += 1
+            if commitFailures == 1 || commitFailures.isMultiple(of: 100) {
+                logger.info("offset commit to the log refused", metadata: [
+                    "consumer": "\(name)", "partition": "\(partition)", "refused": "\(commitFailures)", "reason": "\(error)",
+                ])
             }
         }
     }
@@ -200,6 +221,7 @@ actor PipelineConsumer {
     /// After a rebalance this member led, records the generation in the group's database
     /// (when the log can describe the group).
     private func noteRebalance() async throws {
+        guard let consumer else { return }
         let count = await consumer.rebalances()
         guard count != seenRebalances else { return }
         seenRebalances = count
@@ -209,14 +231,20 @@ actor PipelineConsumer {
         )
     }
 
+    // MARK: - Stopping
+
     /// Stops cleanly: finishes buffered writes and leaves the group.
     func stop() async {
         guard !stopped else { return }
         stopped = true
         task?.cancel()
         await task?.value
-        try? await flushDue(force: true)
-        await consumer.close()
+        do {
+            try await writeDue(force: true)
+        } catch {
+            logger.warning("could not store the last buffered events", metadata: ["consumer": "\(name)", "reason": "\(error)"])
+        }
+        await consumer?.close()
     }
 
     /// Stops as a crashed process would: no final writes, no leave; the group notices when
@@ -226,7 +254,7 @@ actor PipelineConsumer {
         stopped = true
         crashed = true
         task?.cancel()
-        buffers = [:]
-        await consumer.abandon()
+        buffers.dropAll()
+        await consumer?.abandon()
     }
 }

@@ -1,10 +1,15 @@
 import Foundation
+import KafkaWire
+import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// The pipeline's roles run apart — the simulator in one process, a group's consumers in
 /// others, on other machines if need be — against a Kafka-protocol broker (a Kafka cluster
 /// or `ridestream broker serve`). Consumers of one group in several processes share the
-/// group's SQLite file; each batch's stored-offset check and write happen in one write-locked
-/// transaction, so exactly-once holds across processes too.
+/// group's SQLite file (each takes the data directory's lock shared); each batch's
+/// stored-offset check and write happen in one write-locked transaction, so exactly-once
+/// holds across processes too.
 extension PipelineRunner {
     /// What `ridestream produce` did.
     public struct ProducerReport: Sendable {
@@ -30,22 +35,32 @@ extension PipelineRunner {
     }
 
     /// The simulator alone: produces the configured run's events and returns when every one
-    /// is stored. The scenario (consumers added or removed) belongs to `simulate` and is
-    /// skipped.
-    public func runProducer() async throws -> ProducerReport {
+    /// is stored. It writes nothing locally, so it takes no data directory. The scenario
+    /// (consumers added or removed) belongs to `simulate` and is skipped.
+    public func runProducer() async throws(PipelineError) -> ProducerReport {
         try requireRemoteLog("produce")
         let wallStart = ContinuousClock.now
-        let log = try await openLog()
+        let log = try openLog(nil)
         do {
             let partitionCount = try await preparedTopic(log)
             try await requireEmptyTopic(log, partitionCount: partitionCount)
-            let production = try await produce(log: log, fleet: nil, partitionCount: partitionCount)
+            let state = RunState(totalTicks: configuration.ticks)
+            let producer = ProducerService(
+                configuration: configuration, log: log, partitionCount: partitionCount, state: state, fleets: [:], scenario: [],
+                alreadyProduced: nil, terminal: terminal
+            )
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            if options.showProgress {
+                services.append(.init(service: ProgressService(source: RunProgress(state: state, groups: []), terminal: terminal)))
+            }
+            services.append(.init(service: producer, successTerminationBehavior: .gracefullyShutdownGroup))
+            try await runRole(services)
+            let snapshot = state.snapshot
             let ends = try await logEnds(log, partitionCount: partitionCount)
             try await log.close()
             return ProducerReport(
-                events: production.events, eventsPerPartition: ends,
-                simulatedSeconds: Int(Int64(production.ticks) * configuration.tickMs / 1000), stoppedEarly: production.stoppedEarly,
-                wallSeconds: Stopwatch.seconds(ContinuousClock.now - wallStart)
+                events: snapshot.produced, eventsPerPartition: ends.map(\.rawValue), simulatedSeconds: configuration.second(ofTick: snapshot.ticks),
+                stoppedEarly: snapshot.stoppedEarly, wallSeconds: Stopwatch.seconds(ContinuousClock.now - wallStart)
             )
         } catch {
             try? await log.close()
@@ -56,97 +71,93 @@ extension PipelineRunner {
     /// `count` consumers of one group, writing the group's database in the data directory,
     /// until a stop signal — or, with `exitWhenIdle`, once the group has stored everything in
     /// the log and the log has not grown for that long.
-    public func runConsumers(group: GroupName, count: Int, exitWhenIdle: Duration?) async throws -> ConsumerReport {
+    public func runConsumers(group name: GroupName, count: Int, exitWhenIdle: Duration?) async throws(PipelineError) -> ConsumerReport {
         try requireRemoteLog("consume")
-        try prepareDataDirectory()
-        let log = try await openLog()
-        var fleetToStop: ConsumerFleet?
+        let directory: DataDirectory
+        do { directory = try DataDirectory.acquire(configuration.dataDirectory, access: .shared, holder: options.holder) } catch {
+            throw .dataDirectory(error)
+        }
+        let log = try openLog(nil)
+        let service: GroupService
+        let partitionCount: Int
         do {
-            let partitionCount = try await preparedTopic(log)
-            let writer = try SinkWriter(group: group, path: databasePath(group), topic: configuration.topic, tariff: configuration.tariff)
+            partitionCount = try await preparedTopic(log)
             let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
-            let fleet = ConsumerFleet(
-                log: log, writers: [group: writer], configuration: configuration,
-                namePrefix: "\(group.rawValue)@\(host):\(ProcessInfo.processInfo.processIdentifier)"
+            service = try await GroupService.open(
+                group: name, consumers: count, log: log, databasePath: directory.databasePath(name), configuration: configuration,
+                partitionCount: partitionCount, completion: .untilStopped(exitWhenIdle: exitWhenIdle), state: RunState(totalTicks: 0),
+                namePrefix: "\(name.rawValue)@\(host):\(ProcessInfo.processInfo.processIdentifier)", logger: logger
             )
-            fleetToStop = fleet
-            for _ in 0 ..< count { try await fleet.add(group) }
-            let progress = ProgressReporter(interactive: options.interactive, enabled: options.showProgress, output: output)
-            var lastEnds: [Int64] = []
-            var caughtUpSince: ContinuousClock.Instant?
-            var stored: [Int64] = []
-            while !stop.isSet {
-                if let failure = await fleet.failure() {
-                    await fleet.stopAll()
-                    throw SinkError(failure)
-                }
-                try await Task.sleep(for: .milliseconds(250))
-                // Progress and the idle check only: a cluster that does not answer for a moment
-                // does not stop the consumers, which go on by themselves.
-                guard let ends = try? await logEnds(log, partitionCount: partitionCount),
-                      let offsets = try? await writer.storedOffsets(Array(0 ..< partitionCount)) else { continue }
-                stored = (0 ..< partitionCount).map { offsets[$0] ?? 0 }
-                if progress.due() {
-                    let lag = zip(ends, stored).reduce(Int64(0)) { $0 + max(0, $1.0 - $1.1) }
-                    progress.report("\(group.rawValue): \(stored.reduce(0, +)) of \(ends.reduce(0, +)) events stored, lag \(lag) | this process: \(await writer.events) events")
-                }
-                if let exitWhenIdle {
-                    let caughtUp = ends.reduce(0, +) > 0 && ends == stored && ends == lastEnds
-                    caughtUpSince = caughtUp ? caughtUpSince ?? .now : nil
-                    if let since = caughtUpSince, ContinuousClock.now - since >= exitWhenIdle { break }
-                }
-                lastEnds = ends
+            try await service.startConsumers()
+        } catch {
+            try? await log.close()
+            directory.discardIfCreated()
+            throw PipelineError(error)
+        }
+        do {
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            if options.showProgress {
+                let progress = GroupProgress(group: name, log: log, writer: service.writer, topic: configuration.topic, partitions: partitionCount)
+                services.append(.init(service: ProgressService(source: progress, terminal: terminal)))
             }
-            progress.finish()
-            let summaries = await fleet.summaries(group)
-            await fleet.stopAll()
-            let events = await writer.events
-            let transactions = await writer.transactions
+            services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
+            try await runRole(services)
+            let ends = try await logEnds(log, partitionCount: partitionCount)
+            let stored = service.finalOffsets
             try await log.close()
             return ConsumerReport(
-                group: group, database: databasePath(group), events: events, transactions: transactions, consumers: summaries,
-                storedOffsets: stored, logEnds: lastEnds, stoppedBySignal: stop.isSet
+                group: name, database: directory.databasePath(name), events: await service.writer.events,
+                transactions: await service.writer.transactions, consumers: service.summary?.consumers ?? [],
+                storedOffsets: (0 ..< partitionCount).map { stored[PartitionID($0)]?.rawValue ?? 0 }, logEnds: ends.map(\.rawValue),
+                stoppedBySignal: service.stoppedBySignal
             )
         } catch {
-            await fleetToStop?.stopAll()
             try? await log.close()
             throw error
         }
     }
 
-    private func requireRemoteLog(_ role: String) throws {
-        guard case .kafka = configuration.brokerMode else {
-            throw SinkError(
-                "`ridestream \(role)` runs one role against a broker reached over the network: give --bootstrap HOST:PORT "
-                    + "(a Kafka cluster, or `ridestream broker serve`) or set broker.mode: kafka; `ridestream simulate` runs every role in one process"
-            )
-        }
+    private func runRole(_ services: [ServiceGroupConfiguration.ServiceConfiguration]) async throws(PipelineError) {
+        var quiet = logger
+        quiet.logLevel = .warning
+        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: options.handleSignals ? [.sigint, .sigterm] : [], logger: quiet
+        ))
+        do { try await serviceGroup.run() } catch { throw PipelineError(error) }
     }
 
-    func logEnds(_ log: any EventLog, partitionCount: Int) async throws -> [Int64] {
-        var ends: [Int64] = []
-        for partition in 0 ..< partitionCount { ends.append(try await log.bounds(configuration.topic, partition: partition).end) }
-        return ends
+    private func requireRemoteLog(_ role: String) throws(PipelineError) {
+        guard case .kafka = configuration.brokerMode else { throw .remoteLogRequired(role: role) }
+    }
+}
+
+/// `consume`'s progress: the group's stored offsets (read from the file, which other
+/// processes of the group write too) against the log's ends.
+private final class GroupProgress: ProgressSource {
+    let group: GroupName
+    let log: any EventLog
+    let writer: SinkWriter
+    let topic: String
+    let partitions: Int
+
+    init(group: GroupName, log: any EventLog, writer: SinkWriter, topic: String, partitions: Int) {
+        self.group = group
+        self.log = log
+        self.writer = writer
+        self.topic = topic
+        self.partitions = partitions
     }
 
-    /// A run's events go into an empty topic: the same seed produces the same events, so
-    /// events an earlier run left would be stored twice by the groups.
-    func requireEmptyTopic(_ log: any EventLog, partitionCount: Int) async throws {
-        let held = try await logEnds(log, partitionCount: partitionCount).reduce(0, +)
-        guard held == 0 else {
-            throw SinkError(
-                "the topic '\(configuration.topic)' on \(log.name) already holds \(held) events from an earlier run; "
-                    + "delete it (e.g. kafka-topics.sh --delete --topic \(configuration.topic)) or set another topic.name in the configuration"
-            )
+    func parts(final: Bool) async -> [String]? {
+        let ids = (0 ..< partitions).map(PartitionID.init)
+        var end: Int64 = 0
+        for partition in ids {
+            // A cluster that does not answer for a moment only skips a frame.
+            guard let bounds = try? await log.bounds(topic, partition: partition) else { return nil }
+            end += bounds.end.rawValue
         }
-    }
-
-    /// Creates the topic if missing and checks its partition count against the configuration.
-    private func preparedTopic(_ log: any EventLog) async throws -> Int {
-        let count = try await log.prepareTopic(configuration.topic, partitions: configuration.partitions, replicationFactor: configuration.replicationFactor)
-        guard count == configuration.partitions else {
-            throw SinkError("the topic '\(configuration.topic)' on \(log.name) has \(count) partitions, the configuration \(configuration.partitions)")
-        }
-        return count
+        guard let stored = try? await writer.storedOffsets(ids) else { return nil }
+        let total = stored.values.reduce(Int64(0)) { $0 + $1.rawValue }
+        return ["\(group.rawValue): \(total) of \(end) events stored, lag \(max(0, end - total))", "this process: \(await writer.events) events"]
     }
 }

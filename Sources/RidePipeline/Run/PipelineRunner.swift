@@ -2,92 +2,218 @@ import Broker
 import Foundation
 import Groups
 import KafkaWire
-import LogStore
 import Logging
-import RideModel
+import LogStore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
 
-/// Runs the whole simulation in one process: the built-in broker, the driver simulator as
-/// producer, and the fare, analytics and support groups writing their SQLite files.
+/// Runs the whole simulation in one process: the built-in broker (or a Kafka cluster), the
+/// driver simulator as producer, and the fare, analytics and support groups writing their
+/// SQLite files.
 ///
-/// Layout of the data directory: `broker/` (topics and committed offsets) and
-/// `fare.sqlite`, `analytics.sqlite`, `support.sqlite`.
-public final class PipelineRunner: @unchecked Sendable {
+/// A run's life:
+/// 1. the scenario is checked against the consumer counts (refused before anything is
+///    written);
+/// 2. the data directory is taken (`DataDirectory`: its lock first, before anything in it is
+///    read or removed); a fresh run then clears the previous run's outputs;
+/// 3. the log and the topic are opened and checked, the groups' databases opened and their
+///    consumers started; a failure here leaves no directory behind if the run created it;
+/// 4. the parts run as services of one `ServiceGroup`, in this order: progress line, broker
+///    maintenance, any extra services (the Kafka port), the groups, the producer. Graceful
+///    shutdown (the end of production, SIGINT / SIGTERM, `stop()`) goes in reverse: the
+///    producer stops at the end of its tick and publishes the log's ends, each group stores
+///    everything up to them, then the port and maintenance stop;
+/// 5. the summary is taken and the log closed.
+public final class PipelineRunner: Sendable {
     public let configuration: PipelineConfiguration
     public let options: RunOptions
-    public let stop: StopSignal
-    private let logger: Logger
-    let output: @Sendable (String) -> Void
-    private let attach: BrokerAttachment
+    let terminal: Terminal
+    let logger: Logger
+    private let extraServices: ExtraServices
+    private let group = Mutex<ServiceGroup?>(nil)
+    private let stopRequested = Atomic<Bool>(false)
 
-    /// Called once the run's broker is open and its topic exists, before anything is produced;
-    /// returns what to do when the run ends, before the broker closes. `simulate --serve`
-    /// uses it to expose the broker on the Kafka port for the length of the run.
-    public typealias BrokerAttachment = @Sendable (Broker) async throws -> @Sendable () async -> Void
+    /// Services to run beside the pipeline on the run's built-in broker (`simulate --serve`
+    /// adds the Kafka port), with the address to record in the data directory's lock.
+    public typealias ExtraServices = @Sendable (Broker) -> (services: [any Service], kafkaAddress: String?)
 
     public init(
-        configuration: PipelineConfiguration, options: RunOptions, stop: StopSignal = StopSignal(),
-        logger: Logger = Logger(label: "ridestream"), output: @escaping @Sendable (String) -> Void = { print($0) },
-        attach: @escaping BrokerAttachment = { _ in {} }
+        configuration: PipelineConfiguration, options: RunOptions, terminal: Terminal = .silent,
+        logger: Logger = Logger(label: "ridestream"), extraServices: @escaping ExtraServices = { _ in ([], nil) }
     ) {
         self.configuration = configuration
         self.options = options
-        self.stop = stop
+        self.terminal = terminal
         self.logger = logger
-        self.output = output
-        self.attach = attach
+        self.extraServices = extraServices
     }
 
-    var dataDirectory: String { configuration.dataDirectory }
-    var brokerDirectory: String { dataDirectory + "/broker" }
-    func databasePath(_ group: GroupName) -> String { dataDirectory + "/" + group.databaseFile }
+    /// Asks a running run to stop as Ctrl-C would: production ends at the current tick and
+    /// every group stores what was produced.
+    public func stop() async {
+        stopRequested.store(true, ordering: .relaxed)
+        let running = group.withLock { $0 }
+        await running?.triggerGracefulShutdown()
+    }
 
-    /// Runs to the end of the configured duration (or a stop signal) and returns the summary.
-    public func run() async throws -> RunSummary {
+    /// Runs to the end of the configured duration (or a stop) and returns the summary.
+    public func run() async throws(PipelineError) -> RunSummary {
         let wallStart = ContinuousClock.now
-        try prepareDataDirectory()
-        let log = try await openLog()
+        let plan: ScenarioPlan
+        do { plan = try ScenarioPlan.make(configuration, file: "configuration") } catch { throw .configuration(error) }
+        let directory: DataDirectory
+        do { directory = try DataDirectory.acquire(configuration.dataDirectory, access: .exclusive, holder: options.holder) } catch {
+            throw .dataDirectory(error)
+        }
+        for line in plan.skippedLines(durationSeconds: configuration.durationSeconds) { terminal.line(line) }
+        let prepared: PreparedRun
         do {
-            let partitionCount = try await log.prepareTopic(
-                configuration.topic, partitions: configuration.partitions, replicationFactor: configuration.replicationFactor
-            )
-            guard partitionCount == configuration.partitions else {
-                throw SinkError(
-                    "the topic '\(configuration.topic)' on \(log.name) has \(partitionCount) partitions, the configuration \(configuration.partitions)"
-                        + (configuration.brokerMode == .embedded ? ": run with --fresh" : ": use another topic or partition count")
-                )
-            }
-            if case .kafka = configuration.brokerMode { try await requireEmptyTopic(log, partitionCount: partitionCount) }
-            var detach: @Sendable () async -> Void = {}
-            if let builtIn = log as? BuiltInEventLog { detach = try await attach(builtIn.broker) }
-            let summary: RunSummary
-            do {
-                summary = try await run(on: log, partitionCount: partitionCount, wallStart: wallStart)
-            } catch {
-                await detach()
-                throw error
-            }
-            await detach()
-            try await log.close()
-            return summary
+            prepared = try await prepare(directory, plan: plan)
         } catch {
-            try? await log.close()
+            directory.discardIfCreated()
             throw error
+        }
+        if let address = prepared.kafkaAddress { directory.announce(kafkaAddress: address) }
+        do {
+            try await runServices(prepared)
+        } catch {
+            try? await prepared.log.close()
+            throw error
+        }
+        let summary = makeSummary(prepared, wallSeconds: Stopwatch.seconds(ContinuousClock.now - wallStart))
+        try await prepared.log.close()
+        return summary
+    }
+
+    /// What `prepare` opened.
+    struct PreparedRun {
+        var log: any EventLog
+        var partitionCount: Int
+        var state: RunState
+        var groups: [GroupService]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration]
+        var kafkaAddress: String?
+    }
+
+    private func prepare(_ directory: DataDirectory, plan: ScenarioPlan) async throws(PipelineError) -> PreparedRun {
+        if options.fresh && !options.resume {
+            let removed: [String]
+            do { removed = try directory.removePreviousRun() } catch { throw .dataDirectory(error) }
+            if !removed.isEmpty { terminal.line("fresh run: removed the previous run's \(removed.joined(separator: ", ")) in \(directory.path)/") }
+        }
+        let log = try openLog(directory)
+        var groups: [GroupService] = []
+        do {
+            let partitionCount = try await preparedTopic(log)
+            if case .kafka = configuration.brokerMode { try await requireEmptyTopic(log, partitionCount: partitionCount) }
+            let held = try await logEnds(log, partitionCount: partitionCount).reduce(Int64(0)) { $0 + $1.rawValue }
+            if !options.fresh && !options.resume && held > 0 {
+                throw PipelineError.earlierRun(directory: directory.path, topic: configuration.topic, events: held)
+            }
+            var alreadyProduced: ProducedEvents?
+            if options.resume {
+                let found = try await ProducedEvents(log: log, topic: configuration.topic)
+                terminal.line("resuming: the log already holds \(found.count) events; producing the rest (the scenario is not replayed)")
+                alreadyProduced = found
+            }
+            let state = RunState(totalTicks: configuration.ticks)
+            state.update { $0.resumedFrom = alreadyProduced?.count ?? 0 }
+            for name in GroupName.allCases {
+                let group = try await GroupService.open(
+                    group: name, consumers: configuration.consumers[name] ?? 1, log: log, databasePath: directory.databasePath(name),
+                    configuration: configuration, partitionCount: partitionCount, completion: .untilLogEnd, state: state, logger: logger
+                )
+                groups.append(group)
+                try await group.startConsumers()
+            }
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            if options.showProgress {
+                services.append(.init(service: ProgressService(source: RunProgress(state: state, groups: GroupName.allCases), terminal: terminal), serviceName: "progress"))
+            }
+            var kafkaAddress: String?
+            if let builtIn = log as? BuiltInEventLog {
+                services.append(.init(service: BrokerMaintenanceService(broker: builtIn.broker), serviceName: "broker maintenance"))
+                let extra = extraServices(builtIn.broker)
+                services += extra.services.map { .init(service: $0, serviceName: "\(type(of: $0))") }
+                kafkaAddress = extra.kafkaAddress
+            }
+            for group in groups {
+                services.append(.init(service: group, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "group \(group.group.rawValue)"))
+            }
+            let producer = ProducerService(
+                configuration: configuration, log: log, partitionCount: partitionCount, state: state,
+                fleets: Dictionary(uniqueKeysWithValues: groups.map { ($0.group, $0.fleet) }),
+                scenario: options.resume ? [] : plan.steps, alreadyProduced: alreadyProduced, terminal: terminal
+            )
+            services.append(.init(service: producer, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "producer"))
+            return PreparedRun(log: log, partitionCount: partitionCount, state: state, groups: groups, services: services, kafkaAddress: kafkaAddress)
+        } catch {
+            for group in groups {
+                await group.fleet.stopAll()
+                await group.writer.close()
+            }
+            try? await log.close()
+            throw PipelineError(error)
         }
     }
 
+    /// Runs the services until the producer is done and every group has stored its events.
+    private func runServices(_ prepared: PreparedRun) async throws(PipelineError) {
+        var quiet = logger
+        quiet.logLevel = .warning
+        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: prepared.services, gracefulShutdownSignals: options.handleSignals ? [.sigint, .sigterm] : [], logger: quiet
+        ))
+        group.withLock { $0 = serviceGroup }
+        defer { group.withLock { $0 = nil } }
+        if stopRequested.load(ordering: .relaxed) { await serviceGroup.triggerGracefulShutdown() }
+        do {
+            try await serviceGroup.run()
+        } catch {
+            throw PipelineError(error)
+        }
+    }
+
+    private func makeSummary(_ prepared: PreparedRun, wallSeconds: Double) -> RunSummary {
+        let snapshot = prepared.state.snapshot
+        var groups: [String: RunSummary.Group] = [:]
+        for group in prepared.groups {
+            if let summary = group.summary { groups[group.group.rawValue] = summary }
+        }
+        let table = configuration.partitionTable
+        let ends = (0 ..< prepared.partitionCount).map { Int(snapshot.logEnds?[PartitionID($0)]?.rawValue ?? 0) }
+        let regionsOfPartition = (0 ..< prepared.partitionCount).map { partition in
+            table.filter { $0.value.contains(partition) }.keys.sorted().joined(separator: "+")
+        }
+        let skipped = (try? ScenarioPlan.make(configuration, file: "configuration").skipped) ?? []
+        return RunSummary(
+            eventsProduced: snapshot.eventsInLog, resumedFrom: snapshot.resumedFrom, eventsPerPartition: ends,
+            partitionRegions: regionsOfPartition, simulatedSeconds: configuration.second(ofTick: snapshot.ticks),
+            stoppedEarly: snapshot.stoppedEarly, wallSeconds: wallSeconds,
+            eventsPerSecond: Double(snapshot.produced) / max(wallSeconds, 0.001), groups: groups, scenario: snapshot.scenario,
+            skippedSteps: options.resume ? [] : skipped.map(\.description)
+        )
+    }
+
+    // MARK: - The log
+
     /// The built-in broker in the data directory, or the configured Kafka cluster.
-    func openLog() async throws -> any EventLog {
+    func openLog(_ directory: DataDirectory?) throws(PipelineError) -> any EventLog {
         switch configuration.brokerMode {
         case .embedded:
-            var brokerConfiguration = BrokerConfiguration(dataDirectory: brokerDirectory)
+            guard let directory else { throw .remoteLogRequired(role: "simulate") }
+            var brokerConfiguration = BrokerConfiguration(dataDirectory: directory.brokerPath)
             brokerConfiguration.log = configuration.log
+            brokerConfiguration.retentionCheckIntervalMs = configuration.retentionCheckIntervalMs
             brokerConfiguration.groups.minSessionTimeoutMs = 500
             var brokerLogger = logger
             brokerLogger.logLevel = .warning
-            let broker = try Broker(configuration: brokerConfiguration, logger: brokerLogger)
+            let broker: Broker
+            do { broker = try Broker(configuration: brokerConfiguration, logger: brokerLogger) } catch { throw .broker(error) }
             if options.resume && !broker.topicNames().contains(configuration.topic) {
-                try? broker.close()
-                throw SinkError("nothing to resume in \(dataDirectory): it has no topic '\(configuration.topic)'")
+                try? broker.close()  // failing anyway; a log that cannot close is recovered next time
+                throw .nothingToResume(directory: directory.path, topic: configuration.topic)
             }
             return BuiltInEventLog(broker: broker)
         case let .kafka(settings):
@@ -95,176 +221,27 @@ public final class PipelineRunner: @unchecked Sendable {
         }
     }
 
-    private func run(on log: any EventLog, partitionCount: Int, wallStart: ContinuousClock.Instant) async throws -> RunSummary {
-        var writers: [GroupName: SinkWriter] = [:]
-        for group in GroupName.allCases {
-            writers[group] = try SinkWriter(group: group, path: databasePath(group), topic: configuration.topic, tariff: configuration.tariff)
-        }
-        let fleet = ConsumerFleet(log: log, writers: writers, configuration: configuration)
-        for group in GroupName.allCases {
-            for _ in 0 ..< (configuration.consumers[group] ?? 1) { try await fleet.add(group) }
-        }
-        try await fleet.waitUntilSettled(partitionCount: partitionCount)
-        let production: Production
-        do {
-            production = try await produce(log: log, fleet: fleet, partitionCount: partitionCount)
-        } catch {
-            await fleet.stopAll()
-            throw error
-        }
-        let ends = try await logEnds(log, partitionCount: partitionCount)
-        do {
-            try await waitUntilConsumed(ends: ends, writers: writers, fleet: fleet, produced: production.events + production.resumedFrom)
-        } catch {
-            await fleet.stopAll()
-            throw error
-        }
-        try? await fleet.waitUntilSettled(partitionCount: partitionCount)
-        let summary = await makeSummary(
-            ends: ends, production: production, fleet: fleet, writers: writers, log: log,
-            wallSeconds: Stopwatch.seconds(ContinuousClock.now - wallStart)
-        )
-        await fleet.stopAll()
-        return summary
-    }
-
-    /// Checks the data directory is writable; with `fresh`, removes the previous run's outputs.
-    func prepareDataDirectory() throws {
-        let files = FileManager.default
-        do {
-            try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw SinkError("cannot create the data directory \(dataDirectory): \(error.localizedDescription)")
-        }
-        guard files.isWritableFile(atPath: dataDirectory) else {
-            throw SinkError("the data directory \(dataDirectory) is not writable")
-        }
-        guard options.fresh else { return }
-        var removed: [String] = []
-        for group in GroupName.allCases {
-            for suffix in ["", "-wal", "-shm"] where files.fileExists(atPath: databasePath(group) + suffix) {
-                try files.removeItem(atPath: databasePath(group) + suffix)
-                if suffix.isEmpty { removed.append(group.databaseFile) }
-            }
-        }
-        if files.fileExists(atPath: brokerDirectory) {
-            try files.removeItem(atPath: brokerDirectory)
-            removed.append("broker/")
-        }
-        if !removed.isEmpty {
-            output("fresh run: removed the previous run's \(removed.joined(separator: ", ")) in \(dataDirectory)/")
-        }
-    }
-
-    struct Production {
-        var events = 0
-        var ticks = 0
-        var stoppedEarly = false
-        var scenario: [String] = []
-        /// Events found in the log when resuming.
-        var resumedFrom = 0
-    }
-
-    /// Runs the simulator and produces every event, applying scenario steps on the way.
-    /// - Parameter fleet: the run's consumers, for scenario steps and progress; nil when
-    ///   producing alone (`ridestream produce`), which skips the scenario.
-    func produce(log: any EventLog, fleet: ConsumerFleet?, partitionCount: Int) async throws -> Production {
-        let producer = try log.makeProducer(EventProducerSettings(
-            topic: configuration.topic, batchBytes: configuration.producerBatchBytes, lingerMs: configuration.producerLingerMs
-        ))
-        let partitioner = RegionPartitioner(table: configuration.partitionTable, partitionCount: partitionCount)
-        var simulator = Simulator(settings: configuration.simulatorSettings)
-        let ticks = Int((Int64(configuration.durationSeconds) * 1000) / configuration.tickMs)
-        var production = Production()
-        let alreadyProduced = options.resume ? try await ProducedEvents(log: log, topic: configuration.topic) : nil
-        if let alreadyProduced {
-            output("resuming: the log already holds \(alreadyProduced.count) events; producing the rest")
-            production.resumedFrom = alreadyProduced.count
-        }
-        var pendingSteps = options.resume || fleet == nil ? [] : configuration.scenario
-        let progress = ProgressReporter(interactive: options.interactive, enabled: options.showProgress, output: output)
-        let clock = ContinuousClock()
-        let start = clock.now
-        for tick in 0 ..< ticks {
-            if stop.isSet {
-                production.stoppedEarly = true
-                break
-            }
-            let second = Int(Int64(tick) * configuration.tickMs / 1000)
-            while let step = pendingSteps.first, step.atSeconds <= second {
-                pendingSteps.removeFirst()
-                production.scenario.append(try await fleet!.apply(step))
-                output("scenario at \(step.atSeconds) s: \(production.scenario.last!)")
-            }
-            if configuration.realtime {
-                try? await Task.sleep(until: start + .milliseconds(Int64(tick) * configuration.tickMs), clock: clock)
-            }
-            for event in simulator.step() {
-                if let alreadyProduced, alreadyProduced.contains(event) { continue }
-                let key = Array(event.driverId.utf8)
-                try producer.send(
-                    partition: partitioner.partition(region: event.region, key: key), key: key, value: event.json(),
-                    headers: [("region", Array(event.region.utf8))], timestamp: event.ts
-                )
-                production.events += 1
-            }
-            production.ticks = tick + 1
-            if progress.due() {
-                await progress.report(produced: production.events, ticks: production.ticks, of: ticks, fleet: fleet)
-            }
-            if tick % 16 == 15 { await Task.yield() }
-        }
-        try producer.close()
-        progress.finish()
-        return production
-    }
-
-    /// Waits until every group's database holds offsets equal to the log end of every
-    /// partition.
-    private func waitUntilConsumed(
-        ends: [Int64], writers: [GroupName: SinkWriter], fleet: ConsumerFleet, produced: Int
-    ) async throws {
-        let progress = ProgressReporter(interactive: options.interactive, enabled: options.showProgress, output: output)
-        let ticks = Int((Int64(configuration.durationSeconds) * 1000) / configuration.tickMs)
-        defer { progress.finish() }
-        for group in GroupName.allCases {
-            while true {
-                if let failure = await fleet.failure() { throw SinkError(failure) }
-                let stored = try await writers[group]!.storedOffsets(Array(ends.indices))
-                if ends.indices.allSatisfy({ ends[$0] == 0 || stored[$0] == ends[$0] }) { break }
-                guard await fleet.running(group) > 0 else {
-                    throw SinkError("group \(group.rawValue) has no running consumer left to finish the run")
-                }
-                if progress.due() {
-                    await progress.report(produced: produced, ticks: ticks, of: ticks, fleet: fleet)
-                }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
-    }
-
-    private func makeSummary(
-        ends: [Int64], production: Production, fleet: ConsumerFleet, writers: [GroupName: SinkWriter], log: any EventLog, wallSeconds: Double
-    ) async -> RunSummary {
-        var groups: [String: RunSummary.Group] = [:]
-        for group in GroupName.allCases {
-            let description = await log.describeGroup(group.rawValue)
-            let writer = writers[group]!
-            groups[group.rawValue] = RunSummary.Group(
-                database: databasePath(group), consumers: await fleet.summaries(group),
-                events: await writer.events, transactions: await writer.transactions,
-                rebalances: Int(description?.generation ?? 0), generation: description?.generation ?? 0
+    /// Creates the topic if missing and checks its partition count against the configuration.
+    func preparedTopic(_ log: any EventLog) async throws(PipelineError) -> Int {
+        let count = try await log.prepareTopic(configuration.topic, partitions: configuration.partitions, replicationFactor: configuration.replicationFactor)
+        guard count == configuration.partitions else {
+            throw .topicPartitionCount(
+                topic: configuration.topic, log: log.name, found: count, configured: configuration.partitions, builtIn: log is BuiltInEventLog
             )
         }
-        let table = configuration.partitionTable
-        let regionsOfPartition = (0 ..< ends.count).map { partition in
-            table.filter { $0.value.contains(partition) }.keys.sorted().joined(separator: "+")
-        }
-        return RunSummary(
-            eventsProduced: production.events + production.resumedFrom, resumedFrom: production.resumedFrom, eventsPerPartition: ends.map(Int.init), partitionRegions: regionsOfPartition,
-            simulatedSeconds: Int(Int64(production.ticks) * configuration.tickMs / 1000), stoppedEarly: production.stoppedEarly,
-            wallSeconds: wallSeconds, eventsPerSecond: Double(production.events) / max(wallSeconds, 0.001),
-            groups: groups, scenario: production.scenario
-        )
+        return count
+    }
+
+    func logEnds(_ log: any EventLog, partitionCount: Int) async throws(PipelineError) -> [Offset] {
+        var ends: [Offset] = []
+        for partition in 0 ..< partitionCount { ends.append(try await log.bounds(configuration.topic, partition: PartitionID(partition)).end) }
+        return ends
+    }
+
+    /// A run's events go into an empty topic: the same seed produces the same events, so
+    /// events an earlier run left would be stored twice by the groups.
+    func requireEmptyTopic(_ log: any EventLog, partitionCount: Int) async throws(PipelineError) {
+        let held = try await logEnds(log, partitionCount: partitionCount).reduce(Int64(0)) { $0 + $1.rawValue }
+        guard held == 0 else { throw .topicNotEmpty(topic: configuration.topic, log: log.name, events: held) }
     }
 }

@@ -9,7 +9,7 @@ struct ProducedEvents {
     private(set) var count = 0
 
     /// Reads every partition of `topic` from its log start.
-    init(log: any EventLog, topic: String) async throws {
+    init(log: any EventLog, topic: String) async throws(PipelineError) {
         var lastSequence: [String: Int] = [:]
         var count = 0
         try await log.forEachStoredValue(topic) { value in

@@ -7,7 +7,14 @@ public struct RunSummary: Codable, Sendable {
         public var transactions: Int
         public var idle: Bool
         /// "running", "stopped" (left the group) or "crashed" (scenario).
-        public var state: String
+        public var state: ConsumerState
+        /// Offset commits to the log that were refused (the database kept the progress).
+        public var commitFailures: Int
+
+        enum CodingKeys: String, CodingKey {
+            case id, partitions, records, transactions, idle, state
+            case commitFailures = "commit_failures"
+        }
     }
 
     public struct Group: Codable, Sendable {
@@ -17,6 +24,14 @@ public struct RunSummary: Codable, Sendable {
         public var transactions: Int
         public var rebalances: Int
         public var generation: Int32
+        public var commitFailures: Int
+        /// Events retention deleted before the group stored them.
+        public var gaps: [LogGap]
+
+        enum CodingKeys: String, CodingKey {
+            case database, consumers, events, transactions, rebalances, generation, gaps
+            case commitFailures = "commit_failures"
+        }
     }
 
     public var eventsProduced: Int
@@ -30,6 +45,8 @@ public struct RunSummary: Codable, Sendable {
     public var eventsPerSecond: Double
     public var groups: [String: Group]
     public var scenario: [String]
+    /// Scenario steps after the run's end, not applied.
+    public var skippedSteps: [String]
 
     enum CodingKeys: String, CodingKey {
         case eventsProduced = "events_produced"
@@ -42,11 +59,6 @@ public struct RunSummary: Codable, Sendable {
         case eventsPerSecond = "events_per_second"
         case groups
         case scenario
-    }
-}
-
-extension RunSummary.Consumer {
-    enum CodingKeys: String, CodingKey {
-        case id, partitions, records, transactions, idle, state
+        case skippedSteps = "skipped_steps"
     }
 }

@@ -1,35 +1,30 @@
 import Foundation
 
 extension RunSummary {
-    /// The end-of-run report: the Kafka ideas at work, in plain text.
+    /// The end-of-run report: the Kafka ideas at work, in plain text. Columns are sized from
+    /// their content, so no id, partition list or region name is ever cut.
     public func text(topic: String) -> String {
         var lines: [String] = []
-        var stopped = stoppedEarly ? " (stopped early by a signal; everything produced was consumed)" : ""
-        if resumedFrom > 0 { stopped += " (resumed: \(resumedFrom) events were already in the log)" }
+        var notes = ""
+        if stoppedEarly { notes += " (stopped early at \(simulatedSeconds) simulated s; everything produced was stored)" }
+        if resumedFrom > 0 { notes += " (resumed: \(resumedFrom) events were already in the log)" }
         lines.append("")
-        lines.append("== RideStream run: \(eventsProduced) events in \(simulatedSeconds) simulated s, \(String(format: "%.1f", wallSeconds)) s wall, \(Int(eventsPerSecond)) events/s\(stopped)")
+        lines.append("== RideStream run: \(eventsProduced) events in \(simulatedSeconds) simulated s, \(String(format: "%.1f", wallSeconds)) s wall, \(Int(eventsPerSecond)) events/s\(notes)")
         lines.append("")
         lines.append("Topic '\(topic)': \(eventsPerPartition.count) partitions, by region (a driver stays in its region, so its events stay in order in one partition)")
+        var partitions = TextTable([.left, .right, .left, .right, .left])
         for (partition, count) in eventsPerPartition.enumerated() {
-            lines.append("  partition \(partition)  \(partitionRegions[partition].padding(toLength: 18, withPad: " ", startingAt: 0)) \(count) events")
+            partitions.append(["partition", "\(partition)", partitionRegions[partition], "\(count)", "events"])
         }
-        if !scenario.isEmpty {
+        lines += partitions.lines(indent: "  ")
+        if !scenario.isEmpty || !skippedSteps.isEmpty {
             lines.append("")
             lines.append("Scenario:")
             for step in scenario { lines.append("  \(step)") }
+            for step in skippedSteps { lines.append("  skipped (after the run's end): \(step)") }
         }
         for name in groups.keys.sorted() {
-            let group = groups[name]!
-            lines.append("")
-            let ratio = group.transactions > 0 ? Double(group.events) / Double(group.transactions) : 0
-            lines.append("Group '\(name)' -> \(group.database): \(group.events) events in \(group.transactions) SQLite transactions (\(String(format: "%.0f", ratio)) events per transaction), generation \(group.generation)")
-            for consumer in group.consumers {
-                let partitions = consumer.partitions.isEmpty ? "-" : consumer.partitions.map(String.init).joined(separator: ",")
-                var note = ""
-                if consumer.idle { note = "  IDLE: more consumers than partitions" }
-                if consumer.state != "running" { note = "  (\(consumer.state))" }
-                lines.append("  \(consumer.id.padding(toLength: 13, withPad: " ", startingAt: 0)) partitions \(partitions.padding(toLength: 12, withPad: " ", startingAt: 0)) \(consumer.records) records, \(consumer.transactions) transactions\(note)")
-            }
+            lines += groupLines(name, groups[name]!)
         }
         lines.append("")
         lines.append("Every group received every event (pub/sub between groups); inside a group each partition had one consumer at a time (queue).")
@@ -48,6 +43,29 @@ extension RunSummary {
             lines.append("  sqlite3 \(any.database) \"SELECT consumer, \\\"partition\\\", count(*), sum(events) FROM batches GROUP BY 1, 2\"")
         }
         return lines.joined(separator: "\n")
+    }
+
+    private func groupLines(_ name: String, _ group: Group) -> [String] {
+        var lines = [""]
+        let ratio = group.transactions > 0 ? Double(group.events) / Double(group.transactions) : 0
+        lines.append("Group '\(name)' -> \(group.database): \(group.events) events in \(group.transactions) SQLite transactions (\(String(format: "%.0f", ratio)) events per transaction), generation \(group.generation)")
+        var table = TextTable([.left, .left, .left, .right, .left, .right, .left, .left])
+        for consumer in group.consumers {
+            var note = ""
+            if consumer.idle { note = "IDLE: more consumers than partitions" }
+            if consumer.state != .running { note = "(\(consumer.state.rawValue))" }
+            if consumer.commitFailures > 0 { note += (note.isEmpty ? "" : " ") + "\(consumer.commitFailures) offset commits to the log refused" }
+            let partitions = consumer.partitions.isEmpty ? "-" : consumer.partitions.map(String.init).joined(separator: ",")
+            table.append([consumer.id, "partitions", partitions, "\(consumer.records)", "records,", "\(consumer.transactions)", "transactions", note])
+        }
+        lines += table.lines(indent: "  ")
+        if group.commitFailures > 0 {
+            lines.append("  \(group.commitFailures) offset commits to the log were refused (rebalances); the database kept every offset, so nothing was lost")
+        }
+        for gap in group.gaps {
+            lines.append("  GAP: partition \(gap.partition) offsets \(gap.from)..<\(gap.to) (\(gap.to - gap.from) events) were deleted by retention before this group stored them")
+        }
+        return lines
     }
 
     /// The summary as pretty-printed JSON.

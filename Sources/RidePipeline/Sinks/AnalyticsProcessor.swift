@@ -1,3 +1,4 @@
+import KafkaWire
 import RideModel
 import SQLite
 
@@ -87,8 +88,8 @@ final class AnalyticsProcessor: EventProcessor {
             insertEvent.bind(1, event.eventId)
             insertEvent.bind(2, event.driverId)
             insertEvent.bind(3, event.region)
-            insertEvent.bind(4, positioned.partition)
-            insertEvent.bind(5, positioned.offset)
+            insertEvent.bind(4, Int64(positioned.partition.rawValue))
+            insertEvent.bind(5, positioned.offset.rawValue)
             insertEvent.bind(6, event.lat)
             insertEvent.bind(7, event.lon)
             insertEvent.bind(8, event.speedKmh)

@@ -1,11 +1,18 @@
+import KafkaWire
 import RideModel
 import SQLite
 
 /// An event decoded from the log with where it came from.
 public struct PositionedEvent: Sendable {
-    public var partition: Int
-    public var offset: Int64
+    public var partition: PartitionID
+    public var offset: Offset
     public var event: LocationEvent
+
+    public init(partition: PartitionID, offset: Offset, event: LocationEvent) {
+        self.partition = partition
+        self.offset = offset
+        self.event = event
+    }
 }
 
 /// A group's business logic: the tables it owns and how a batch of events becomes rows.

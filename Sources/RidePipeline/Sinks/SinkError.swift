@@ -1,17 +1,67 @@
+import KafkaWire
 import SQLite
 
-/// Why a sink could not write.
-public struct SinkError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+/// Why a group's SQLite file could not be opened or written. Each case names the group and
+/// the file; the SQLite error underneath is kept as it is.
+public enum SinkError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// SQLite refused: a full disk, an I/O error, a lock held past the busy timeout, a
+    /// constraint.
+    case sqlite(group: GroupName, SQLiteError)
+    /// The file exists but is not a RideStream database (another application id); it was
+    /// left untouched.
+    case foreignDatabase(group: GroupName, path: String, applicationID: Int64)
+    /// A RideStream database of a schema version this build does not know; left untouched.
+    case schemaVersion(group: GroupName, path: String, found: Int64, expected: Int64)
+    /// The writer was closed (the run is ending) before this call.
+    case closed(group: GroupName, path: String)
 
-    static func sqlite(_ error: SQLiteError) -> SinkError { SinkError(error.description) }
+    public var group: GroupName {
+        switch self {
+        case let .sqlite(group, _), let .foreignDatabase(group, _, _), let .schemaVersion(group, _, _, _), let .closed(group, _): group
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .sqlite(_, error):
+            return error.description
+        case let .foreignDatabase(group, path, applicationID):
+            return "\(path): not a RideStream \(group.rawValue) database (application id \(applicationID)); it was left untouched"
+        case let .schemaVersion(_, path, found, expected):
+            return "\(path): schema version \(found), this build uses \(expected); move the file aside or run with --fresh. It was left untouched"
+        case let .closed(group, path):
+            return "\(path): the \(group.rawValue) writer is closed"
+        }
+    }
 }
 
-/// A batch was refused because the partition's stored offset is not where the batch starts:
-/// another consumer has written the partition since this one read its position (it lost the
-/// partition in a rebalance). The consumer must seek to `storedOffset`.
-public struct StaleBatchError: Error, Hashable, Sendable {
+/// What `SinkWriter.write` did with a batch.
+public enum SinkWriteOutcome: Hashable, Sendable {
+    /// Stored, with the rows it inserted or changed.
+    case stored(rows: Int)
+    /// Refused without writing anything: the partition's stored offset is not where the batch
+    /// starts. Another consumer wrote the partition since this one read its position (it lost
+    /// the partition in a rebalance); the consumer must carry on from `storedOffset`.
+    case stale(storedOffset: Offset)
+}
+
+/// A committed transaction, as `SinkWriter` reports it to whoever tracks the group's
+/// progress (the run's completion, its progress line).
+public struct SinkCommit: Hashable, Sendable {
+    public var partition: PartitionID
+    /// The partition's stored next offset after the transaction.
+    public var nextOffset: Offset
+    /// Events the transaction stored (0 for a recorded gap).
+    public var events: Int
+}
+
+/// Events a group can never store: retention deleted them from the log before the group's
+/// consumers read them. Recorded in the group's `log_gaps` table.
+public struct LogGap: Hashable, Sendable, Codable {
     public var partition: Int
-    public var storedOffset: Int64
+    /// The first offset never stored, and the offset the group carried on from (the log
+    /// start at the time): `to - from` events are missing.
+    public var from: Int64
+    public var to: Int64
+    public var consumer: String
 }

@@ -1,151 +1,120 @@
-import Foundation
+import KafkaWire
+import LogStore
 import RideModel
-import SQLite
 
 /// The one owner of a group's SQLite file in this process. Every consumer of the group hands
 /// its batches here; each batch and the offsets it consumed are committed in one transaction,
 /// which is what makes the pipeline exactly-once.
 ///
-/// Opening checks the file: a new file gets the schema (WAL journal, `synchronous=NORMAL`);
-/// an existing one must carry RideStream's application id and schema version, or opening
-/// fails without touching it.
+/// The actor runs on a thread of its own (`ThreadExecutor`), never on Swift's cooperative
+/// pool: a transaction may wait up to SQLite's busy timeout for the write lock (another
+/// process's `consume`) and for the disk, and must not hold one of the pool's few threads
+/// meanwhile. Each committed transaction is reported to `onCommit` (the run tracks its
+/// completion from these reports, not by polling the file).
 public actor SinkWriter {
-    public let group: GroupName
-    public let path: String
-    public let topic: String
-    private let database: Database
-    private let processor: any EventProcessor
-    private let readOffset: Statement
-    private let writeOffset: Statement
-    private let logBatch: Statement
-    private let logRebalance: Statement
+    public nonisolated let group: GroupName
+    public nonisolated let path: String
+    public nonisolated let topic: String
+    private let executor: ThreadExecutor
+    private var connection: SinkConnection?
+    private let onCommit: @Sendable (SinkCommit) -> Void
     /// Transactions committed by this writer.
     public private(set) var transactions = 0
     public private(set) var events = 0
     public private(set) var rows = 0
+    /// Events and transactions per consumer name, counted as they commit.
+    public private(set) var byConsumer: [String: (events: Int, transactions: Int)] = [:]
 
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private init(connection: SinkConnection, executor: ThreadExecutor, onCommit: @escaping @Sendable (SinkCommit) -> Void) {
+        group = connection.group
+        path = connection.path
+        topic = connection.topic
+        self.connection = connection
+        self.executor = executor
+        self.onCommit = onCommit
+    }
+
+    /// Opens (creating when absent) the group's database at `path`, on the writer's thread.
+    ///
     /// - Parameter tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false
-    ///   keeps SQLite's defaults (rollback journal, `synchronous=FULL`), as a naive application
-    ///   would, for the benchmark's baseline.
-    public init(group: GroupName, path: String, topic: String, tariff: Tariff, tuned: Bool = true) throws(SinkError) {
-        self.group = group
-        self.path = path
-        self.topic = topic
-        do {
-            database = try Database(path: path)
-            try Self.prepareSchema(database, group: group, tuned: tuned)
-            processor = try group.processorType.init(database: database, tariff: tariff)
-            readOffset = try database.prepare(#"SELECT next_offset FROM consumer_offsets WHERE topic = ?1 AND "partition" = ?2"#)
-            writeOffset = try database.prepare(
-                #"INSERT INTO consumer_offsets (topic, "partition", next_offset) VALUES (?1, ?2, ?3) ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset"#
-            )
-            logBatch = try database.prepare(
-                #"INSERT INTO batches (consumer, "partition", first_offset, last_offset, events, rows, committed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#
-            )
-            logRebalance = try database.prepare(
-                "INSERT OR IGNORE INTO rebalances (generation, members, assignment, recorded_at) VALUES (?1, ?2, ?3, ?4)"
-            )
-        } catch {
-            throw SinkError.sqlite(error)
+    ///   keeps SQLite's defaults, as a naive application would (the benchmark's baseline).
+    public static func open(
+        group: GroupName, path: String, topic: String, tariff: Tariff, tuned: Bool = true,
+        onCommit: @escaping @Sendable (SinkCommit) -> Void = { _ in }
+    ) async throws(SinkError) -> SinkWriter {
+        let executor = ThreadExecutor(name: "ridestream-sqlite-\(group.rawValue)")
+        let connection = try await executor.perform { () throws(SinkError) in
+            try SinkConnection(group: group, path: path, topic: topic, tariff: tariff, tuned: tuned)
         }
+        return SinkWriter(connection: connection, executor: executor, onCommit: onCommit)
     }
 
-    private static func prepareSchema(_ database: Database, group: GroupName, tuned: Bool) throws(SQLiteError) {
-        let tuning = tuned ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;" : ""
-        // Checked and created under the write lock: another process (a `consume` of the same
-        // group) may be creating the same new file.
-        let applicationID: Int64
-        let version: Int64
-        do {
-            (applicationID, version) = try database.transaction { () throws -> (Int64, Int64) in
-                let applicationID = try database.scalar("PRAGMA application_id") ?? 0
-                let version = try database.userVersion
-                let tables = try database.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
-                guard tables == 0 && version == 0 && applicationID == 0 else { return (applicationID, version) }
-                try database.execute(SinkSchema.common)
-                try database.execute(group.processorType.schema)
-                try database.execute("PRAGMA application_id = \(SinkSchema.applicationID)")
-                try database.setUserVersion(SinkSchema.version)
-                return (SinkSchema.applicationID, SinkSchema.version)
-            }
-        } catch let error as SQLiteError {
-            throw error
-        } catch {
-            throw SQLiteError(code: 0, message: "\(error)", path: database.path)
-        }
-        guard applicationID == SinkSchema.applicationID else {
-            throw SQLiteError(code: 0, message: "not a RideStream \(group.rawValue) database (application id \(applicationID)); it was left untouched", path: database.path)
-        }
-        guard version == SinkSchema.version else {
-            throw SQLiteError(
-                code: 0,
-                message: "schema version \(version), this build uses \(SinkSchema.version); move the file aside or run with --fresh. It was left untouched",
-                path: database.path
-            )
-        }
-        try database.execute(tuning)
+    private func open() throws(SinkError) -> SinkConnection {
+        guard let connection else { throw .closed(group: group, path: path) }
+        return connection
     }
 
-    /// The stored next offsets of `partitions` (absent when never written).
-    public func storedOffsets(_ partitions: [Int]) throws(SinkError) -> [Int: Int64] {
-        var result: [Int: Int64] = [:]
+    /// The stored next offsets of `partitions` (absent when never written), read from the
+    /// file: consumers of the group in other processes may have written it.
+    public func storedOffsets(_ partitions: [PartitionID]) throws(SinkError) -> [PartitionID: Offset] {
+        let connection = try open()
+        var result: [PartitionID: Offset] = [:]
         do {
             for partition in partitions {
-                defer { readOffset.reset() }
-                readOffset.bind(1, topic)
-                readOffset.bind(2, partition)
-                if try readOffset.step() { result[partition] = readOffset.int(0) }
+                if let stored = try connection.storedOffset(partition) { result[partition] = stored }
             }
         } catch {
-            throw SinkError.sqlite(error)
+            throw .sqlite(group: group, error)
         }
         return result
     }
+
+    /// Every partition's stored next offset.
+    public func allStoredOffsets() throws(SinkError) -> [PartitionID: Offset] { try open().allStoredOffsets() }
 
     /// Writes one partition's events and its new next offset in one transaction.
     ///
     /// - Parameters:
     ///   - firstOffset: where the consumer began this batch; when the stored offset differs,
-    ///     another consumer has written the partition meanwhile and `StaleBatchError` is thrown
-    ///     without writing anything.
+    ///     another consumer has written the partition meanwhile and the batch is refused
+    ///     (`.stale`) without writing anything.
     ///   - nextOffset: the offset after the batch (what is stored).
     public func write(
-        consumer: String, partition: Int, firstOffset: Int64, nextOffset: Int64, events: [PositionedEvent]
-    ) throws -> Int {
-        // The check is inside the (IMMEDIATE, so write-locked) transaction: consumers of the
-        // group in other processes may write the same file.
-        let written: Int = try database.transaction {
-            let stored = try storedOffsets([partition])[partition]
-            if let stored, stored != firstOffset { throw StaleBatchError(partition: partition, storedOffset: stored) }
-            let count = try processor.process(events)
-            writeOffset.bind(1, topic)
-            writeOffset.bind(2, partition)
-            writeOffset.bind(3, nextOffset)
-            try writeOffset.run()
-            logBatch.bind(1, consumer)
-            logBatch.bind(2, partition)
-            logBatch.bind(3, firstOffset)
-            logBatch.bind(4, nextOffset - 1)
-            logBatch.bind(5, events.count)
-            logBatch.bind(6, count)
-            logBatch.bind(7, Timestamp.iso(Int64(Date().timeIntervalSince1970 * 1000)))
-            try logBatch.run()
-            return count
+        consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events batch: [PositionedEvent]
+    ) throws(SinkError) -> SinkWriteOutcome {
+        let outcome = try open().write(consumer: consumer, partition: partition, firstOffset: firstOffset, nextOffset: nextOffset, events: batch)
+        if case let .stored(written) = outcome {
+            transactions += 1
+            events += batch.count
+            rows += written
+            byConsumer[consumer, default: (0, 0)].events += batch.count
+            byConsumer[consumer, default: (0, 0)].transactions += 1
+            onCommit(SinkCommit(partition: partition, nextOffset: nextOffset, events: batch.count))
         }
-        transactions += 1
-        self.events += events.count
-        rows += written
-        return written
+        return outcome
+    }
+
+    /// Records that retention deleted `from ..< to` of a partition before the group stored it,
+    /// and moves the stored offset to `to`; `.stale` when the stored offset is not `from`.
+    public func recordGap(consumer: String, partition: PartitionID, from: Offset, to: Offset) throws(SinkError) -> SinkWriteOutcome {
+        let outcome = try open().recordGap(consumer: consumer, partition: partition, from: from, to: to)
+        if case .stored = outcome {
+            transactions += 1
+            onCommit(SinkCommit(partition: partition, nextOffset: to, events: 0))
+        }
+        return outcome
     }
 
     /// Records a completed rebalance (once per generation).
-    public func recordRebalance(generation: Int32, members: [String], assignment: [String: [Int]]) throws {
-        let assignmentText = assignment.keys.sorted().map { "\($0)=\(assignment[$0]!.map(String.init).joined(separator: ","))" }
-            .joined(separator: "; ")
-        logRebalance.bind(1, Int64(generation))
-        logRebalance.bind(2, members.sorted().joined(separator: ", "))
-        logRebalance.bind(3, assignmentText)
-        logRebalance.bind(4, Timestamp.iso(Int64(Date().timeIntervalSince1970 * 1000)))
-        try logRebalance.run()
+    public func recordRebalance(generation: Int32, members: [String], assignment: [String: [Int]]) throws(SinkError) {
+        try open().recordRebalance(generation: generation, members: members, assignment: assignment)
     }
+
+    /// Every gap retention left in this group's data, oldest first.
+    public func gaps() throws(SinkError) -> [LogGap] { try open().gaps() }
+
+    /// Closes the file; later calls fail with `SinkError.closed`.
+    public func close() { connection = nil }
 }

@@ -55,7 +55,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
             progress.say("run \(run)/\(runs): append")
             let appendDir = root + "/append"
             let broker = try BrokerWorkload.freshBroker(appendDir, flush: .never)
-            let appendSeconds = try Stopwatch.time { try BrokerWorkload.produce(broker, count: records, batchBytes: batchBytes) }
+            let appendSeconds = try await Stopwatch.time { try await BrokerWorkload.produce(broker, count: records, batchBytes: batchBytes) }
             let bytes = try BrokerWorkload.logBytes(broker)
             report.append.add(records: records, bytes: bytes, seconds: appendSeconds)
 
@@ -76,7 +76,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
             progress.say("run \(run)/\(runs): append with fsync per batch")
             let fsyncDir = root + "/fsync"
             let fsyncBroker = try BrokerWorkload.freshBroker(fsyncDir, flush: .everyAppend)
-            let fsyncSeconds = try Stopwatch.time { try BrokerWorkload.produce(fsyncBroker, count: fsyncRecords, batchBytes: batchBytes) }
+            let fsyncSeconds = try await Stopwatch.time { try await BrokerWorkload.produce(fsyncBroker, count: fsyncRecords, batchBytes: batchBytes) }
             let fsyncBytes = try BrokerWorkload.logBytes(fsyncBroker)
             report.appendFsync.add(records: fsyncRecords, bytes: fsyncBytes, seconds: fsyncSeconds)
             try fsyncBroker.close()

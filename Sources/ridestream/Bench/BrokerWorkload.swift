@@ -36,7 +36,7 @@ enum BrokerWorkload {
     }
 
     /// Produces `count` records through the in-process producer and flushes.
-    static func produce(_ broker: Broker, count: Int, batchBytes: Int) throws {
+    static func produce(_ broker: Broker, count: Int, batchBytes: Int) async throws {
         var configuration = ProducerConfiguration()
         configuration.batchBytes = batchBytes
         configuration.partitioner = .roundRobin
@@ -45,11 +45,11 @@ enum BrokerWorkload {
         let keys = (0 ..< 1024).map(key)
         let partition = PartitionID(0)
         for index in 0 ..< count {
-            try producer.send(ProducerRecord(
+            try await producer.send(ProducerRecord(
                 topic: topic, partition: partition, key: keys[index & 1023], value: values[index & 1023], timestamp: 1_700_000_000_000
             ))
         }
-        try producer.close()
+        try await producer.close()
     }
 
     static func logBytes(_ broker: Broker) throws -> Int {

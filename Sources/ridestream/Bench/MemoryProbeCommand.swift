@@ -8,7 +8,7 @@ import Glibc
 
 /// `ridestream bench memory-probe`: appends records in this process and prints its peak RSS.
 /// `bench broker` runs it twice as child processes, because a process's peak only grows.
-struct MemoryProbeCommand: ParsableCommand {
+struct MemoryProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memory-probe",
         abstract: "Append records and print this process's peak resident memory in bytes.",
@@ -19,9 +19,9 @@ struct MemoryProbeCommand: ParsableCommand {
     @Option var batchBytes = 131_072
     @Option var dir: String
 
-    func run() throws {
+    func run() async throws {
         let broker = try BrokerWorkload.freshBroker(dir, flush: .never)
-        try BrokerWorkload.produce(broker, count: records, batchBytes: batchBytes)
+        try await BrokerWorkload.produce(broker, count: records, batchBytes: batchBytes)
         try broker.close()
         try FileSystemCleaner.remove(dir)
         var usage = rusage()

@@ -65,9 +65,8 @@ struct PipelineBenchCommand: AsyncParsableCommand {
         var serverConfiguration = ServerConfiguration()
         serverConfiguration.host = "127.0.0.1"
         serverConfiguration.port = 0
-        let server = KafkaServer(broker: broker, configuration: serverConfiguration, logger: quiet)
-        let stopServing = try await KafkaPort.open(broker: broker, server: server, announce: false)
-        benchmark.cluster = KafkaSettings(bootstrapServers: "127.0.0.1:\(server.boundPort)")
+        let serving = try await KafkaPort.serve(broker: broker, configuration: serverConfiguration, logger: quiet)
+        benchmark.cluster = KafkaSettings(bootstrapServers: "127.0.0.1:\(serving.port)")
         #endif
         let result: PipelineBenchmark.Result
         do {
@@ -76,13 +75,13 @@ struct PipelineBenchCommand: AsyncParsableCommand {
             }
         } catch {
             #if KafkaCluster
-            await stopServing()
+            await serving.stop()
             try? broker.close()
             #endif
             throw error
         }
         #if KafkaCluster
-        await stopServing()
+        await serving.stop()
         try broker.close()
         #endif
         if json {

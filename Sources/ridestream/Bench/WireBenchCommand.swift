@@ -65,9 +65,8 @@ struct WireBenchCommand: AsyncParsableCommand {
             serverConfiguration.port = 0
             var logger = Logger(label: "ridestream.bench")
             logger.logLevel = .warning
-            let server = KafkaServer(broker: broker, configuration: serverConfiguration, logger: logger)
-            let close = try await KafkaPort.open(broker: broker, server: server, announce: false)
-            let bootstrap = "127.0.0.1:\(server.boundPort)"
+            let serving = try await KafkaPort.serve(broker: broker, configuration: serverConfiguration, logger: logger)
+            let bootstrap = "127.0.0.1:\(serving.port)"
 
             progress.say("run \(run)/\(runs): kcat -P of \(messages) messages")
             let produceSeconds = try await Stopwatch.time {
@@ -82,12 +81,12 @@ struct WireBenchCommand: AsyncParsableCommand {
                 try await runKcat(["-C", "-b", bootstrap, "-t", BrokerWorkload.topic, "-p", "0", "-o", "beginning", "-e", "-q", "-c", String(messages)], stdin: nil)
             }
             consume.append(Double(messages) / consumeSeconds)
-            await close()
+            await serving.stop()
             try broker.close()
 
             progress.say("run \(run)/\(runs): in-process append of \(messages) records")
             let local = try BrokerWorkload.freshBroker(brokerDirectory, flush: .never)
-            let localSeconds = try Stopwatch.time { try BrokerWorkload.produce(local, count: messages, batchBytes: 131_072) }
+            let localSeconds = try await Stopwatch.time { try await BrokerWorkload.produce(local, count: messages, batchBytes: 131_072) }
             inProcess.append(Double(messages) / localSeconds)
             try local.close()
             try FileSystemCleaner.remove(brokerDirectory)

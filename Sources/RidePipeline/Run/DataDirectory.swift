@@ -1,0 +1,208 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A run's data directory, held by this process: the only way to get one is `acquire`, which
+/// takes the directory's lock first, so nothing in a directory another process uses is ever
+/// read, changed or removed.
+///
+/// Layout: `broker/` (the built-in broker's topics and committed offsets), `fare.sqlite`,
+/// `analytics.sqlite`, `support.sqlite` (with their `-wal` / `-shm` files), and `.lock`.
+///
+/// `.lock` is locked with `flock` for as long as the process holds the directory (the kernel
+/// releases it when the process ends, even by kill -9) and is never removed, so two processes
+/// can never lock two different files of one directory. An exclusive holder (`simulate`,
+/// `broker serve`, the inspection commands) writes who it is into the file as one JSON
+/// object (`DirectoryHolder`); shared holders (`consume` processes, which may share a group's
+/// database) leave it alone and are named from the kernel's lock table instead.
+public final class DataDirectory: @unchecked Sendable {
+    public enum Access: Sendable {
+        /// The whole directory, alone.
+        case exclusive
+        /// Alongside other shared holders (several `consume` processes), never alongside an
+        /// exclusive one.
+        case shared
+    }
+
+    public let path: String
+    public let access: Access
+    /// Whether `acquire` created the directory (a start that fails removes it again).
+    public let created: Bool
+    private var holder: DirectoryHolder
+    private var fd: Int32
+
+    public static let lockFile = ".lock"
+
+    private init(path: String, access: Access, created: Bool, holder: DirectoryHolder, fd: Int32) {
+        self.path = path
+        self.access = access
+        self.created = created
+        self.holder = holder
+        self.fd = fd
+    }
+
+    deinit { release() }
+
+    public var brokerPath: String { path + "/broker" }
+    public func databasePath(_ group: GroupName) -> String { path + "/" + group.databaseFile }
+
+    /// Creates the directory if needed and locks it. Fails, changing nothing in an existing
+    /// directory, when another process holds it (naming that process), or when the directory
+    /// cannot be created or written.
+    public static func acquire(_ path: String, access: Access, holder: DirectoryHolder = .current) throws(DataDirectoryError) -> DataDirectory {
+        var isDirectory: ObjCBool = false
+        let existed = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if existed && !isDirectory.boolValue { throw .cannotCreate(path: path, reason: "it is a file, not a directory") }
+        if !existed {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw .cannotCreate(path: path, reason: (error as NSError).localizedFailureReason ?? error.localizedDescription)
+            }
+        }
+        guard access_(path, W_OK) else { throw .notWritable(path: path) }
+        let lockPath = path + "/" + lockFile
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .cannotCreate(path: lockPath, reason: String(cString: strerror(errno))) }
+        guard flock(fd, (access == .exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
+            let holders = Self.holders(lockFD: fd, lockPath: lockPath)
+            close(fd)
+            throw .held(path: path, by: holders)
+        }
+        let directory = DataDirectory(path: path, access: access, created: !existed, holder: holder, fd: fd)
+        if access == .exclusive { directory.writeHolder() }
+        return directory
+    }
+
+    /// Adds the Kafka port this process serves to what `.lock` says about it.
+    public func announce(kafkaAddress: String) {
+        holder.kafkaAddress = kafkaAddress
+        if access == .exclusive { writeHolder() }
+    }
+
+    private func writeHolder() {
+        guard fd >= 0, var bytes = try? JSONEncoder().encode(holder) else { return }
+        bytes.append(UInt8(ascii: "\n"))
+        // Best effort: the record only names the holder for others' messages; the lock itself
+        // is the flock.
+        _ = ftruncate(fd, 0)
+        _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// Unlocks the directory (the process's end does the same); later calls do nothing.
+    public func release() {
+        guard fd >= 0 else { return }
+        if access == .exclusive { _ = ftruncate(fd, 0) }
+        flock(fd, LOCK_UN)
+        close(fd)
+        fd = -1
+    }
+
+    // MARK: - Fresh runs and failed starts
+
+    /// Removes the previous run's outputs (the databases and `broker/`), which only the holder
+    /// of the directory may do; returns what was removed.
+    public func removePreviousRun() throws(DataDirectoryError) -> [String] {
+        precondition(access == .exclusive && fd >= 0, "only an exclusive holder removes a previous run")
+        let files = FileManager.default
+        var removed: [String] = []
+        do {
+            for group in GroupName.allCases {
+                for suffix in ["", "-wal", "-shm"] where files.fileExists(atPath: databasePath(group) + suffix) {
+                    try files.removeItem(atPath: databasePath(group) + suffix)
+                    if suffix.isEmpty { removed.append(group.databaseFile) }
+                }
+            }
+            if files.fileExists(atPath: brokerPath) {
+                try files.removeItem(atPath: brokerPath)
+                removed.append("broker/")
+            }
+        } catch {
+            throw .cannotRemove(path: path, reason: error.localizedDescription)
+        }
+        return removed
+    }
+
+    /// After a start that failed before anything was stored: removes the directory when this
+    /// process created it, so a failed start leaves nothing behind.
+    public func discardIfCreated() {
+        guard created, fd >= 0 else { return }
+        try? FileManager.default.removeItem(atPath: path)
+        release()
+    }
+
+    // MARK: - Who holds it
+
+    /// The processes holding the lock of `lockPath`: from the kernel's lock table
+    /// (`/proc/locks`) where there is one, with the exclusive holder's own record when it
+    /// matches.
+    static func holders(lockFD: Int32, lockPath: String) -> [DirectoryHolder] {
+        var info = stat()
+        let recorded = (try? Data(contentsOf: URL(fileURLWithPath: lockPath))).flatMap { data in
+            try? JSONDecoder().decode(DirectoryHolder.self, from: data.prefix(while: { $0 != UInt8(ascii: "\n") }))
+        }
+        guard fstat(lockFD, &info) == 0, let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else {
+            return recorded.map { [$0] } ?? []
+        }
+        var pids: [Int32] = []
+        for line in table.split(separator: "\n") {
+            // "1: FLOCK  ADVISORY  WRITE 1234 08:02:1234567 0 EOF"
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[1] == "FLOCK", let pid = Int32(fields[4]),
+                  let inode = fields[5].split(separator: ":").last.flatMap({ UInt64($0) }), inode == UInt64(info.st_ino) else { continue }
+            if !pids.contains(pid) { pids.append(pid) }
+        }
+        return pids.map { pid in
+            if let recorded, recorded.pid == pid { return recorded }
+            return DirectoryHolder(pid: pid, command: DirectoryHolder.command(ofProcess: pid) ?? "another process", startedAt: nil, kafkaAddress: nil)
+        }
+    }
+}
+
+/// `access(2)` under a name that does not clash with the `access` property.
+private func access_(_ path: String, _ mode: Int32) -> Bool { access(path, mode) == 0 }
+
+/// Who holds a data directory, as its `.lock` file records it.
+public struct DirectoryHolder: Codable, Hashable, Sendable {
+    public var pid: Int32
+    /// The command line, e.g. "ridestream simulate --serve".
+    public var command: String
+    /// When it took the directory (ISO 8601, UTC).
+    public var startedAt: String?
+    /// The Kafka port it serves, "127.0.0.1:9092", if any.
+    public var kafkaAddress: String?
+
+    enum CodingKeys: String, CodingKey {
+        case pid, command
+        case startedAt = "started_at"
+        case kafkaAddress = "kafka"
+    }
+
+    /// This process.
+    public static var current: DirectoryHolder {
+        var arguments = CommandLine.arguments
+        if let program = arguments.first { arguments[0] = String(program.split(separator: "/").last ?? Substring(program)) }
+        return DirectoryHolder(
+            pid: getpid(), command: arguments.joined(separator: " "),
+            startedAt: ISO8601DateFormatter().string(from: Date()), kafkaAddress: nil
+        )
+    }
+
+    /// Another process's command line, from `/proc/<pid>/cmdline`.
+    static func command(ofProcess pid: Int32) -> String? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
+        var parts = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        if let program = parts.first { parts[0] = String(program.split(separator: "/").last ?? Substring(program)) }
+        return parts.joined(separator: " ")
+    }
+
+    /// "ridestream simulate --serve (pid 1234, since 2026-12-01T10:15:03Z, Kafka port 127.0.0.1:9092)".
+    public var description: String {
+        var details = ["pid \(pid)"]
+        if let startedAt { details.append("since \(startedAt)") }
+        if let kafkaAddress { details.append("Kafka port \(kafkaAddress)") }
+        return "`\(command)` (\(details.joined(separator: ", ")))"
+    }
+}

@@ -1,0 +1,130 @@
+import KafkaWire
+import Logging
+
+/// The consumers of one group in this process: starts them, applies scenario steps to them,
+/// and reports on them.
+actor GroupFleet {
+    private struct Member {
+        var consumer: PipelineConsumer
+        var state: ConsumerState
+    }
+
+    nonisolated let group: GroupName
+    private let log: any EventLog
+    private let writer: SinkWriter
+    private let configuration: PipelineConfiguration
+    private let logger: Logger
+    private let onFailure: @Sendable (String, PipelineError) -> Void
+    private var members: [Member] = []
+    /// What consumer names start with: the group's name, or more where several processes
+    /// run consumers of one group (`ridestream consume`), so that names stay unique.
+    private let namePrefix: String
+
+    init(
+        group: GroupName, log: any EventLog, writer: SinkWriter, configuration: PipelineConfiguration, namePrefix: String? = nil,
+        logger: Logger, onFailure: @escaping @Sendable (String, PipelineError) -> Void
+    ) {
+        self.group = group
+        self.log = log
+        self.writer = writer
+        self.configuration = configuration
+        self.namePrefix = namePrefix ?? group.rawValue
+        self.logger = logger
+        self.onFailure = onFailure
+    }
+
+    /// Starts one more consumer, named `<prefix>-<n>`.
+    @discardableResult
+    func add() async throws(PipelineError) -> String {
+        let name = "\(namePrefix)-\(members.count + 1)"
+        let consumer = PipelineConsumer(
+            name: name, group: group, log: log, writer: writer, configuration: configuration, logger: logger, onFailure: onFailure
+        )
+        try await consumer.start()
+        members.append(Member(consumer: consumer, state: .running))
+        return name
+    }
+
+    /// Applies a scenario step; returns what happened, for the log and the summary.
+    func apply(_ action: ScenarioStep.Action) async throws(PipelineError) -> String {
+        switch action {
+        case .addConsumer:
+            return "added \(try await add())"
+        case .removeConsumer, .crashConsumer:
+            guard let index = members.lastIndex(where: { $0.state == .running }) else {
+                return "no running \(group.rawValue) consumer to \(action == .crashConsumer ? "crash" : "remove")"
+            }
+            let member = members[index].consumer
+            if action == .crashConsumer {
+                await member.crash()
+                members[index].state = .crashed
+                return "crashed \(member.name) (no leave: the group waits for its session to time out)"
+            }
+            await member.stop()
+            members[index].state = .stopped
+            return "removed \(member.name) (left the group cleanly)"
+        }
+    }
+
+    var running: Int { members.filter { $0.state == .running }.count }
+
+    /// Whether the running consumers have joined one generation that covers all partitions
+    /// exactly once (members beyond the partition count idle). A group with no running
+    /// consumer has nothing to settle.
+    func settled(partitionCount: Int) async -> Bool {
+        let running = members.filter { $0.state == .running }.map(\.consumer)
+        if running.isEmpty { return true }
+        var owned: [PartitionID] = []
+        for consumer in running {
+            guard await consumer.hasRebalanced else { return false }
+            owned += await consumer.assignment
+        }
+        guard owned.sorted() == (0 ..< partitionCount).map(PartitionID.init) else { return false }
+        if let snapshot = await log.describeGroup(group.rawValue), snapshot.assignment.count != running.count { return false }
+        return true
+    }
+
+    /// Waits, for at most `limit`, until `settled`: before producing (so that the first events
+    /// do not go to a member of a short-lived early generation), and before the summary
+    /// reports who owns what.
+    func waitUntilSettled(partitionCount: Int, limit: Duration = .seconds(30)) async {
+        let start = ContinuousClock.now
+        while !(await settled(partitionCount: partitionCount)), ContinuousClock.now - start < limit {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Each consumer's assignment and state, with what it stored as the writer counted it (the
+    /// writer's count includes a commit whose consumer has not yet heard back).
+    func summaries() async -> [RunSummary.Consumer] {
+        var result: [RunSummary.Consumer] = []
+        let counts = await writer.byConsumer
+        for member in members {
+            let partitions = member.state == .running ? await member.consumer.assignment.sorted().map { Int($0.rawValue) } : []
+            let stored = counts[member.consumer.name] ?? (0, 0)
+            result.append(RunSummary.Consumer(
+                id: member.consumer.name, partitions: partitions, records: stored.events,
+                transactions: stored.transactions, idle: member.state == .running && partitions.isEmpty,
+                state: member.state, commitFailures: await member.consumer.commitFailures
+            ))
+        }
+        return result
+    }
+
+    /// Stops every running consumer cleanly (buffered writes finished, group left).
+    func stopAll() async {
+        for index in members.indices where members[index].state == .running {
+            await members[index].consumer.stop()
+            members[index].state = .stopped
+        }
+    }
+}
+
+/// Where a consumer is in its life.
+public enum ConsumerState: String, Codable, Sendable {
+    case running
+    /// Left the group cleanly (a scenario step, or the end of the run).
+    case stopped
+    /// Stopped without leaving (a scenario step): the group waited for its session to expire.
+    case crashed
+}

@@ -1,0 +1,206 @@
+import Foundation
+import KafkaWire
+import RideModel
+import SQLite
+
+/// A group database's connection, its processor and its prepared statements: what
+/// `SinkWriter` runs on its thread. Opening checks the file: a new file gets the schema (WAL
+/// journal, `synchronous=NORMAL`); an existing one must carry RideStream's application id and
+/// a schema version this build knows (older ones are migrated), or opening fails without
+/// touching it.
+///
+/// Not thread-safe: used only on its writer's thread (the `@unchecked Sendable` lets the
+/// writer receive it from the `perform` that opened it there).
+final class SinkConnection: @unchecked Sendable {
+    let group: GroupName
+    let path: String
+    let topic: String
+    let database: Database
+    private let processor: any EventProcessor
+    private let readOffset: Statement
+    private let readAllOffsets: Statement
+    private let writeOffset: Statement
+    private let logBatch: Statement
+    private let logRebalance: Statement
+    private let logGap: Statement
+
+    /// - Parameter tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false
+    ///   keeps SQLite's defaults (rollback journal, `synchronous=FULL`), as a naive application
+    ///   would, for the benchmark's baseline.
+    init(group: GroupName, path: String, topic: String, tariff: Tariff, tuned: Bool) throws(SinkError) {
+        self.group = group
+        self.path = path
+        self.topic = topic
+        do {
+            database = try Database(path: path)
+            try Self.prepareSchema(database, group: group, tuned: tuned)
+            processor = try group.processorType.init(database: database, tariff: tariff)
+            readOffset = try database.prepare(#"SELECT next_offset FROM consumer_offsets WHERE topic = ?1 AND "partition" = ?2"#)
+            readAllOffsets = try database.prepare(#"SELECT "partition", next_offset FROM consumer_offsets WHERE topic = ?1"#)
+            writeOffset = try database.prepare(
+                #"INSERT INTO consumer_offsets (topic, "partition", next_offset) VALUES (?1, ?2, ?3) ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset"#
+            )
+            logBatch = try database.prepare(
+                #"INSERT INTO batches (consumer, "partition", first_offset, last_offset, events, rows, committed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#
+            )
+            logRebalance = try database.prepare(
+                "INSERT OR IGNORE INTO rebalances (generation, members, assignment, recorded_at) VALUES (?1, ?2, ?3, ?4)"
+            )
+            logGap = try database.prepare(
+                #"INSERT INTO log_gaps (topic, "partition", from_offset, to_offset, consumer, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#
+            )
+        } catch let error as SinkError {
+            throw error
+        } catch let error as SQLiteError {
+            throw .sqlite(group: group, error)
+        } catch {
+            throw .sqlite(group: group, SQLiteError(code: 0, message: "\(error)", path: path))
+        }
+    }
+
+    /// Creates the schema in a new file, migrates an older version, or refuses a file that is
+    /// not this group's database, all under the write lock: another process (a `consume` of
+    /// the same group) may be opening the same file.
+    private static func prepareSchema(_ database: Database, group: GroupName, tuned: Bool) throws -> Void {
+        let path = database.path
+        let (applicationID, version) = try database.transaction { () throws -> (Int64, Int64) in
+            let applicationID = try database.scalar("PRAGMA application_id") ?? 0
+            var version = try database.userVersion
+            let tables = try database.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
+            if tables == 0 && version == 0 && applicationID == 0 {
+                try database.execute(SinkSchema.common)
+                try database.execute(group.processorType.schema)
+                try database.execute("PRAGMA application_id = \(SinkSchema.applicationID)")
+                try database.setUserVersion(SinkSchema.version)
+                return (SinkSchema.applicationID, SinkSchema.version)
+            }
+            guard applicationID == SinkSchema.applicationID else { return (applicationID, version) }
+            while version < SinkSchema.version, let migration = SinkSchema.migrations[version] {
+                try database.execute(migration)
+                version += 1
+                try database.setUserVersion(version)
+            }
+            return (applicationID, version)
+        }
+        guard applicationID == SinkSchema.applicationID else {
+            throw SinkError.foreignDatabase(group: group, path: path, applicationID: applicationID)
+        }
+        guard version == SinkSchema.version else {
+            throw SinkError.schemaVersion(group: group, path: path, found: version, expected: SinkSchema.version)
+        }
+        if tuned { try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;") }
+    }
+
+    private func failure(_ error: any Error) -> SinkError {
+        if let error = error as? SinkError { return error }
+        if let error = error as? SQLiteError { return .sqlite(group: group, error) }
+        return .sqlite(group: group, SQLiteError(code: 0, message: "\(error)", path: path))
+    }
+
+    // MARK: - Offsets
+
+    /// The stored next offset of one partition (nil when never written).
+    func storedOffset(_ partition: PartitionID) throws(SQLiteError) -> Offset? {
+        defer { readOffset.reset() }
+        readOffset.bind(1, topic)
+        readOffset.bind(2, Int64(partition.rawValue))
+        return try readOffset.step() ? Offset(readOffset.int(0)) : nil
+    }
+
+    /// Every stored next offset of the topic.
+    func allStoredOffsets() throws(SinkError) -> [PartitionID: Offset] {
+        defer { readAllOffsets.reset() }
+        var result: [PartitionID: Offset] = [:]
+        do {
+            readAllOffsets.bind(1, topic)
+            while try readAllOffsets.step() { result[PartitionID(Int32(readAllOffsets.int(0)))] = Offset(readAllOffsets.int(1)) }
+        } catch {
+            throw .sqlite(group: group, error)
+        }
+        return result
+    }
+
+    private func store(_ partition: PartitionID, next: Offset) throws(SQLiteError) {
+        writeOffset.bind(1, topic)
+        writeOffset.bind(2, Int64(partition.rawValue))
+        writeOffset.bind(3, next.rawValue)
+        try writeOffset.run()
+    }
+
+    // MARK: - Transactions
+
+    /// Writes one partition's events and its new next offset in one transaction, unless the
+    /// stored offset is not `firstOffset` (checked inside the write-locked transaction, so it
+    /// holds against consumers of the group in other processes too).
+    func write(consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events: [PositionedEvent]) throws(SinkError) -> SinkWriteOutcome {
+        do {
+            return try database.transaction { () throws -> SinkWriteOutcome in
+                if let stored = try storedOffset(partition), stored != firstOffset { return .stale(storedOffset: stored) }
+                let rows = try processor.process(events)
+                try store(partition, next: nextOffset)
+                logBatch.bind(1, consumer)
+                logBatch.bind(2, Int64(partition.rawValue))
+                logBatch.bind(3, firstOffset.rawValue)
+                logBatch.bind(4, nextOffset.rawValue - 1)
+                logBatch.bind(5, events.count)
+                logBatch.bind(6, rows)
+                logBatch.bind(7, Self.now())
+                try logBatch.run()
+                return .stored(rows: rows)
+            }
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// Moves a partition's stored offset from `from` (what it was) to `to` (the log start)
+    /// and records the events in between as lost to retention, in one transaction; refused as
+    /// stale when the stored offset is no longer `from`.
+    func recordGap(consumer: String, partition: PartitionID, from: Offset, to: Offset) throws(SinkError) -> SinkWriteOutcome {
+        do {
+            return try database.transaction { () throws -> SinkWriteOutcome in
+                let stored = try storedOffset(partition)
+                if let stored, stored != from { return .stale(storedOffset: stored) }
+                try store(partition, next: to)
+                logGap.bind(1, topic)
+                logGap.bind(2, Int64(partition.rawValue))
+                logGap.bind(3, from.rawValue)
+                logGap.bind(4, to.rawValue)
+                logGap.bind(5, consumer)
+                logGap.bind(6, Self.now())
+                try logGap.run()
+                return .stored(rows: 1)
+            }
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// Records a completed rebalance (once per generation).
+    func recordRebalance(generation: Int32, members: [String], assignment: [String: [Int]]) throws(SinkError) {
+        let assignmentText = assignment.keys.sorted().map { "\($0)=\(assignment[$0]!.map(String.init).joined(separator: ","))" }
+            .joined(separator: "; ")
+        logRebalance.bind(1, Int64(generation))
+        logRebalance.bind(2, members.sorted().joined(separator: ", "))
+        logRebalance.bind(3, assignmentText)
+        logRebalance.bind(4, Self.now())
+        do { try logRebalance.run() } catch { throw .sqlite(group: group, error) }
+    }
+
+    /// Every recorded gap, oldest first.
+    func gaps() throws(SinkError) -> [LogGap] {
+        do {
+            let statement = try database.prepare(#"SELECT "partition", from_offset, to_offset, consumer FROM log_gaps WHERE topic = ?1 ORDER BY id"#)
+            statement.bind(1, topic)
+            var result: [LogGap] = []
+            while try statement.step() {
+                result.append(LogGap(partition: Int(statement.int(0)), from: statement.int(1), to: statement.int(2), consumer: statement.string(3) ?? ""))
+            }
+            return result
+        } catch {
+            throw .sqlite(group: group, error)
+        }
+    }
+
+    private static func now() -> String { Timestamp.iso(Int64(Date().timeIntervalSince1970 * 1000)) }
+}

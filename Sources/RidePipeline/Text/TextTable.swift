@@ -1,0 +1,31 @@
+/// Rows of text cells laid out in columns sized from their content: nothing is ever cut,
+/// whatever the length of an id, a partition list or a region name.
+public struct TextTable: Sendable {
+    public enum Alignment: Sendable { case left, right }
+
+    public var alignments: [Alignment]
+    public var rows: [[String]] = []
+    /// Spaces between columns.
+    public var gap = 2
+
+    public init(_ alignments: [Alignment]) { self.alignments = alignments }
+
+    public mutating func append(_ row: [String]) { rows.append(row) }
+
+    /// The rows as lines, each prefixed by `indent`; trailing spaces are trimmed.
+    public func lines(indent: String = "") -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0 ..< columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            var line = indent
+            for (column, cell) in row.enumerated() {
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                let alignment = column < alignments.count ? alignments[column] : .left
+                if column > 0 { line += String(repeating: " ", count: gap) }
+                line += alignment == .right ? padding + cell : cell + padding
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            return line
+        }
+    }
+}
