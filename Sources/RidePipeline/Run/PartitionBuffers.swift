@@ -45,7 +45,8 @@ struct PartitionBuffers {
     mutating func take(_ batch: EventBatch, now: ContinuousClock.Instant) {
         guard let first = batch.offsets.first else { return }
         let partition = batch.partition
-        var buffer = buffers[partition] ?? Buffer(firstOffset: first, nextOffset: first, since: now)
+        // Taken out of the dictionary while it grows, so that appending never copies it.
+        var buffer = buffers.removeValue(forKey: partition) ?? Buffer(firstOffset: first, nextOffset: first, since: now)
         if buffer.events.isEmpty { buffer.since = now }
         for index in batch.offsets.indices where batch.offsets[index] >= buffer.nextOffset {
             guard let value = batch.values[index], let event = try? LocationEvent.decode(value) else {
@@ -79,7 +80,7 @@ struct PartitionBuffers {
 
     /// The chunk was stored: what is left starts at its end.
     mutating func stored(_ chunk: Chunk, now: ContinuousClock.Instant) {
-        guard var buffer = buffers[chunk.partition], buffer.firstOffset == chunk.firstOffset else { return }
+        guard buffers[chunk.partition]?.firstOffset == chunk.firstOffset, var buffer = buffers.removeValue(forKey: chunk.partition) else { return }
         buffer.events.removeFirst(chunk.events.count)
         buffer.firstOffset = chunk.nextOffset
         buffer.since = now

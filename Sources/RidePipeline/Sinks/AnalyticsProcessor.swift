@@ -83,8 +83,17 @@ final class AnalyticsProcessor: EventProcessor {
 
     func process(_ events: [PositionedEvent]) throws(SQLiteError) -> Int {
         var rollups: [String: [String: Rollup]] = [:]
+        // Events of one tick share their timestamp: its texts are made once.
+        var lastTimestamp = Int64.min
+        var iso = ""
+        var minute = ""
         for positioned in events {
             let event = positioned.event
+            if event.ts != lastTimestamp {
+                lastTimestamp = event.ts
+                iso = Timestamp.iso(event.ts)
+                minute = Timestamp.minute(event.ts)
+            }
             insertEvent.bind(1, event.eventId)
             insertEvent.bind(2, event.driverId)
             insertEvent.bind(3, event.region)
@@ -97,9 +106,8 @@ final class AnalyticsProcessor: EventProcessor {
             insertEvent.bind(10, event.tripId)
             insertEvent.bind(11, event.milestone?.rawValue)
             insertEvent.bind(12, event.surge)
-            insertEvent.bind(13, Timestamp.iso(event.ts))
+            insertEvent.bind(13, iso)
             try insertEvent.run()
-            let minute = Timestamp.minute(event.ts)
             var rollup = rollups[event.region]?[minute] ?? Rollup()
             rollup.events += 1
             rollup.speedTenths += Int64((event.speedKmh * 10).rounded())

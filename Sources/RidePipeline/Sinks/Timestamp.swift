@@ -1,28 +1,39 @@
 /// ISO 8601 UTC text for a millisecond timestamp, e.g. `2026-01-05T08:00:01.000Z`: readable in
 /// the databases, sortable as text, and understood by SQLite's date functions.
 enum Timestamp {
-    static func iso(_ milliseconds: Int64) -> String {
+    static func iso(_ milliseconds: Int64) -> String { text(milliseconds, length: 24) }
+
+    /// The minute containing the timestamp, as `2026-01-05T08:00` (UTC).
+    static func minute(_ milliseconds: Int64) -> String { text(milliseconds, length: 16) }
+
+    /// The first `length` characters of the ISO form, written digit by digit into the
+    /// string's own storage (no intermediate strings: this runs once or twice per event).
+    private static func text(_ milliseconds: Int64, length: Int) -> String {
         let days = floorDivide(milliseconds, 86_400_000)
         let inDay = milliseconds - days * 86_400_000
         let (year, month, day) = civil(fromDays: days)
-        let hour = inDay / 3_600_000
-        let minute = inDay / 60_000 % 60
-        let second = inDay / 1000 % 60
-        let millis = inDay % 1000
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(millis, 3))Z"
-    }
-
-    /// The minute containing the timestamp, as `2026-01-05T08:00` (UTC).
-    static func minute(_ milliseconds: Int64) -> String {
-        String(iso(milliseconds).prefix(16))
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var position = 0
+            func digits(_ value: Int64, _ width: Int) {
+                var value = max(0, value)
+                for index in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[position + index] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
+                    value /= 10
+                }
+                position += width
+            }
+            func mark(_ character: UInt8) {
+                buffer[position] = character
+                position += 1
+            }
+            digits(year, 4); mark(0x2D); digits(month, 2); mark(0x2D); digits(day, 2); mark(0x54)
+            digits(inDay / 3_600_000, 2); mark(0x3A); digits(inDay / 60_000 % 60, 2); mark(0x3A)
+            digits(inDay / 1000 % 60, 2); mark(0x2E); digits(inDay % 1000, 3); mark(0x5A)
+            return length
+        }
     }
 
     private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
 
     /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
     private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
