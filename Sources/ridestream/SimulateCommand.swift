@@ -47,6 +47,7 @@ struct SimulateCommand: AsyncParsableCommand {
         options.resume = resume
         options.handleSignals = true
         let logger = Logger(label: "ridestream")
+        SecondInterrupt.install(terminal, resumeHint: "`ridestream simulate --resume` (with the same options) finishes the run")
         // The port first: a command that cannot get its port leaves nothing behind.
         let listener: KafkaListener? = serve ? try await KafkaPort.bind(server.configuration, logger: logger) : nil
         let runner = PipelineRunner(configuration: configuration, options: options, terminal: terminal, logger: logger) { broker in

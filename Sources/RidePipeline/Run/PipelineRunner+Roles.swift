@@ -148,7 +148,7 @@ private final class GroupProgress: ProgressSource {
         self.partitions = partitions
     }
 
-    func parts(final: Bool) async -> [String]? {
+    func parts(final: Bool) async -> [[String]]? {
         let ids = (0 ..< partitions).map(PartitionID.init)
         var end: Int64 = 0
         for partition in ids {
@@ -158,6 +158,6 @@ private final class GroupProgress: ProgressSource {
         }
         guard let stored = try? await writer.storedOffsets(ids) else { return nil }
         let total = stored.values.reduce(Int64(0)) { $0 + $1.rawValue }
-        return ["\(group.rawValue): \(total) of \(end) events stored, lag \(max(0, end - total))", "this process: \(await writer.events) events"]
+        return [["\(group.rawValue): \(total) of \(end) events stored, lag \(max(0, end - total))", "this process: \(await writer.events) events"]]
     }
 }

@@ -3,9 +3,10 @@ import Synchronization
 
 /// What a progress line says, asked for each frame.
 protocol ProgressSource: Sendable {
-    /// The parts of the line, most important first; nil when there is nothing to show yet.
-    /// `final` is the last frame, once the work is done.
-    func parts(final: Bool) async -> [String]?
+    /// The line in variants, most detailed first, each a list of parts, most important first
+    /// (a terminal shows the first that fits its width); nil when there is nothing to show
+    /// yet. `final` is the last frame, once the work is done.
+    func parts(final: Bool) async -> [[String]]?
 }
 
 /// A progress line, as a service: on a terminal a status line redrawn four times a second,
@@ -32,12 +33,12 @@ final class ProgressService: Service, Sendable {
         terminal.endStatus()
     }
 
-    private func show(_ parts: [String]?) {
-        guard let parts else { return }
+    private func show(_ variants: [[String]]?) {
+        guard let variants, let detailed = variants.first else { return }
         if terminal.interactive {
-            terminal.status(parts)
+            terminal.status(variants)
         } else {
-            terminal.line(parts.joined(separator: " | "))
+            terminal.line(detailed.joined(separator: " | "))
         }
     }
 }
@@ -55,7 +56,7 @@ final class RunProgress: ProgressSource {
         self.groups = groups
     }
 
-    func parts(final: Bool) async -> [String]? {
+    func parts(final: Bool) async -> [[String]]? {
         var snapshot = state.snapshot
         if final, snapshot.phase == .draining { snapshot.phase = .finished }
         return meter.withLock { $0.parts(snapshot, groups: groups) }
@@ -67,31 +68,34 @@ struct RateMeter {
     private var lastStored = 0
     private var lastTime: ContinuousClock.Instant?
 
-    /// The parts of the line, most important first; nil before production starts.
-    mutating func parts(_ snapshot: RunState.Snapshot, groups: [GroupName], now: ContinuousClock.Instant = .now) -> [String]? {
+    /// The line in variants from detailed to compact; nil before production starts.
+    mutating func parts(_ snapshot: RunState.Snapshot, groups: [GroupName], now: ContinuousClock.Instant = .now) -> [[String]]? {
         guard let started = snapshot.productionStarted else { return nil }
         let storedTotal = groups.reduce(0) { $0 + (snapshot.storedEvents[$1] ?? 0) }
-        defer {
-            lastStored = storedTotal
-            lastTime = now
-        }
-        var parts: [String] = []
-        let groupParts = groups.map { "\($0.rawValue) \(snapshot.storedEvents[$0] ?? 0) stored, lag \(snapshot.lag($0))" }
+        var storing: Int?
+        if let lastTime, now > lastTime { storing = Int(Double(storedTotal - lastStored) / Stopwatch.seconds(now - lastTime)) }
+        lastStored = storedTotal
+        lastTime = now
+        let detailedGroups = groups.map { "\($0.rawValue) \(snapshot.storedEvents[$0] ?? 0) stored, lag \(snapshot.lag($0))" }
+        let compactGroups = groups.isEmpty ? [] : ["lag " + groups.map { "\($0.rawValue) \(snapshot.lag($0))" }.joined(separator: " ")]
         switch snapshot.phase {
         case .starting, .producing:
-            let seconds = max(0.001, Stopwatch.seconds(now - started))
-            parts.append("producing: tick \(snapshot.ticks)/\(snapshot.totalTicks)")
-            parts.append("\(snapshot.produced) events, \(Int(Double(snapshot.produced) / seconds)) events/s produced")
-            parts += groupParts
+            let rate = Int(Double(snapshot.produced) / max(0.001, Stopwatch.seconds(now - started)))
+            return [
+                ["producing: tick \(snapshot.ticks)/\(snapshot.totalTicks)", "\(snapshot.produced) events, \(rate) events/s produced"] + detailedGroups,
+                ["tick \(snapshot.ticks)/\(snapshot.totalTicks)", "produced \(snapshot.produced) (\(rate)/s)"] + compactGroups,
+                ["tick \(snapshot.ticks)/\(snapshot.totalTicks)", "produced \(snapshot.produced)"] + compactGroups,
+            ]
         case .draining, .finished:
+            let done = snapshot.phase == .finished
             let end = snapshot.stoppedEarly ? "stopped at tick \(snapshot.ticks)/\(snapshot.totalTicks)" : "all \(snapshot.totalTicks) ticks"
-            parts.append("\(snapshot.phase == .finished ? "done" : "draining"): \(snapshot.produced) events produced (\(end))")
-            parts += groupParts
-            if snapshot.phase == .draining, let lastTime, now > lastTime {
-                let rate = Double(storedTotal - lastStored) / Stopwatch.seconds(now - lastTime)
-                parts.append("\(Int(rate)) events/s stored")
-            }
+            let rate = !done ? storing.map { ["\($0) events/s stored"] } ?? [] : []
+            let compactRate = !done ? storing.map { ["storing \($0)/s"] } ?? [] : []
+            return [
+                ["\(done ? "done" : "draining"): \(snapshot.produced) events produced (\(end))"] + detailedGroups + rate,
+                ["\(done ? "done" : "draining"): \(snapshot.produced) (\(end))"] + compactGroups + compactRate,
+                [done ? "done" : "draining"] + compactGroups + compactRate,
+            ]
         }
-        return parts
     }
 }

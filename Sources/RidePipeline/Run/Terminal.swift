@@ -65,11 +65,14 @@ public final class Terminal: Sendable {
         }
     }
 
-    /// Shows `parts` as the status line, joined by " | ", keeping as many parts as fit the
-    /// width (the first one cut when even it does not). Does nothing off a terminal.
-    public func status(_ parts: [String]) {
-        guard interactive else { return }
-        let fitted = Self.fit(parts, width: width() - 1)
+    /// Shows the status line: the first of `variants` (most detailed first) that fits the
+    /// width whole, else as many parts of the last as fit (the first one cut when even it does
+    /// not). Parts are joined by " | ". Does nothing off a terminal.
+    public func status(_ variants: [[String]]) {
+        guard interactive, let last = variants.last else { return }
+        let columns = width() - 1
+        let whole = variants.first { $0.joined(separator: " | ").count <= columns }
+        let fitted = Self.fit(whole ?? last, width: columns)
         status.withLock { shown in
             shown = fitted
             write(.standardOutput, "\r\u{1B}[K" + fitted)
