@@ -108,9 +108,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "GroupsTests", dependencies: ["Groups", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "KafkaWire", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GroupsTests", dependencies: ["Groups", "KafkaWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "Groups", "KafkaWire", "LogStore", "RideModel", "TestSupport"], swiftSettings: swiftSettings),
         // Real Kafka tools (kcat, confluent-kafka, kafka-python) against `ridestream broker serve`.
         .testTarget(
             name: "InteropTests", dependencies: ["TestSupport", "KafkaWire"], exclude: ["python", "requirements.txt"],
@@ -121,7 +121,7 @@ let package = Package(
         // librdkafka clients against `ridestream broker serve` (run with --traits KafkaCluster).
         .testTarget(name: "KafkaClusterTests", dependencies: ["KafkaCluster", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RideModelTests", dependencies: ["RideModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RideModelTests", dependencies: ["RideModel"], swiftSettings: swiftSettings),
         .testTarget(name: "RidePipelineTests", dependencies: ["RidePipeline", "RideModel", "SQLite", "KafkaCluster", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -54,7 +54,7 @@ extension RunSummary {
             var note = ""
             if consumer.idle { note = "IDLE: more consumers than partitions" }
             if consumer.state != .running { note = "(\(consumer.state.rawValue))" }
-            if consumer.commitFailures > 0 { note += (note.isEmpty ? "" : " ") + "\(consumer.commitFailures) offset commits to the log refused" }
+            if consumer.commitFailures > 0 { note += (note.isEmpty ? "" : "; ") + "\(consumer.commitFailures) offset commits to the log refused" }
             let partitions = consumer.partitions.isEmpty ? "-" : consumer.partitions.map(String.init).joined(separator: ",")
             table.append([consumer.id, "partitions", partitions, "\(consumer.records)", "records,", "\(consumer.transactions)", "transactions", note])
         }
