@@ -95,5 +95,18 @@ extension Interop {
             let output = try await Self.finish(producer, script, server)
             #expect(output.contains("60000 records, each stored once"))
         }
+
+        /// `broker serve` with small segments and short retention deletes segments on its
+        /// retention interval while a producer writes: ListOffsets earliest moves, and
+        /// `kcat -o beginning` starts there.
+        @Test func retentionRunsWhileAProducerWrites() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
+            let server = try InteropServer([
+                "--default-partitions", "1", "--segment-bytes", "16384", "--retention-ms", "1500", "--retention-check-ms", "300",
+            ])
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let output = try await Self.run("retention_watch.py", against: server, arguments: ["1500", "300"])
+            #expect(output.contains("log start moved to"), "\(output)")
+        }
     }
 }

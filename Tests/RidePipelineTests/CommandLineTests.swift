@@ -1,0 +1,117 @@
+import Foundation
+import RidePipeline
+import SQLite
+import TestSupport
+import Testing
+
+/// What a user meets first on the command line: refusals before anything is written, runs
+/// that cannot store anything twice, the terminal's status line.
+@Suite(.serialized) struct CommandLineTests {
+    static var binary: String { CrashResumeTests.binary }
+    static var shippedConfig: String { CrashResumeTests.root.appendingPathComponent("Config/ridestream.yaml").path }
+
+    static func run(_ arguments: [String], in directory: String? = nil) async throws -> ChildProcess.Exit {
+        guard let directory else { return try await ChildProcess(binary, arguments).exit() }
+        let quoted = ([binary] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        return try await ChildProcess("/bin/sh", ["-c", "cd '\(directory)' && exec \(quoted)"]).exit()
+    }
+
+    @Test func aScenarioThatWouldStrandAGroupIsRefusedBeforeAnythingIsWritten() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary))
+        let dir = TemporaryDirectory("cli")
+        defer { dir.remove() }
+        let exit = try await Self.run(["simulate", "--config", Self.shippedConfig, "--consumers", "fare=1", "--data-dir", dir.file("data")])
+        #expect(exit.status == 2, "\(exit.output)")
+        #expect(exit.output.contains("scenario[1]: crash_consumer fare at 300 s would leave group fare with no running consumer"), "\(exit.output)")
+        #expect(exit.output.contains("--consumers fare=1"), "\(exit.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
+    }
+
+    @Test func stepsAfterTheEndAreReportedAtTheStart() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary))
+        let dir = TemporaryDirectory("cli")
+        defer { dir.remove() }
+        let exit = try await Self.run(["simulate", "--config", Self.shippedConfig, "--drivers", "20", "--duration", "300", "--data-dir", dir.file("data")])
+        #expect(exit.status == 0, "\(exit.output)")
+        let lines = exit.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "scenario: crash_consumer fare at 300 s is after the run's end (300 s) and is skipped", "\(exit.output)")
+        #expect(lines.contains("scenario: remove_consumer analytics at 400 s is after the run's end (300 s) and is skipped"))
+        #expect(exit.output.contains("skipped (after the run's end): crash_consumer fare at 300 s"))
+    }
+
+    /// `--no-fresh` on a finished run refuses (producing again would store every event twice);
+    /// `--resume` on it finishes with nothing to add. Neither changes a row.
+    @Test func continuingAFinishedRunNeverStoresAnEventTwice() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary))
+        let dir = TemporaryDirectory("cli")
+        defer { dir.remove() }
+        let data = dir.file("data")
+        let common = ["simulate", "--config", CrashResumeTests.writeConfig(dir), "--drivers", "40", "--duration", "60", "--data-dir", data]
+        let first = try await Self.run(common)
+        #expect(first.status == 0, "\(first.output)")
+        let rows = try CrashResumeTests.businessQueries.map { try CrashResumeTests.rows(data + "/" + $0.0, $0.1) }
+        let noFresh = try await Self.run(common + ["--no-fresh"])
+        #expect(noFresh.status == 1)
+        #expect(noFresh.output.contains("already holds a run (2400 events in 'driver-locations')"), "\(noFresh.output)")
+        #expect(noFresh.output.contains("--resume"))
+        let resumed = try await Self.run(common + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(resumed.output.contains("the log already holds 2400 events"))
+        #expect(try CrashResumeTests.businessQueries.map { try CrashResumeTests.rows(data + "/" + $0.0, $0.1) } == rows)
+        #expect(CrashResumeTests.storedEvents(data + "/analytics.sqlite") == 2400)
+    }
+
+    @Test func versionAndAMissingDefaultConfigurationSayWhatToDo() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary))
+        let dir = TemporaryDirectory("cli")
+        defer { dir.remove() }
+        let version = try await Self.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.output.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil, "\(version.output)")
+        let elsewhere = try await Self.run(["simulate"], in: dir.path)
+        #expect(elsewhere.status == 2)
+        #expect(elsewhere.output.contains("Config/ridestream.yaml: no such file"), "\(elsewhere.output)")
+        #expect(elsewhere.output.contains("--config FILE"), "\(elsewhere.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "no Data directory made")
+    }
+
+    /// Under a pseudo-terminal of 80 columns: every frame of the status line fits, and every
+    /// other line (scenario steps, the summary) starts on a line of its own.
+    @Test func theStatusLineFitsEightyColumnsAndLinesNeverGlueOntoIt() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary))
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script (util-linux) is needed")
+        let dir = TemporaryDirectory("tty")
+        defer { dir.remove() }
+        let command = "stty cols 80; '\(Self.binary)' simulate --config '\(Self.shippedConfig)' --drivers 300 --duration 450 --data-dir '\(dir.file("data"))'"
+        let exit = try await ChildProcess("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"]).exit()
+        #expect(exit.status == 0, "\(exit.output.suffix(2000))")
+        // On the scalars: a terminal turns "\n" into "\r\n", which a Swift Character holds whole.
+        let output = exit.output
+        let scalars = Array(output.unicodeScalars)
+        let clear = Array("\r\u{1B}[K".unicodeScalars)
+        var frames: [String] = []
+        var lastFrame = ""
+        var index = 0
+        while index + clear.count <= scalars.count {
+            guard Array(scalars[index ..< index + clear.count]) == clear else { index += 1; continue }
+            var end = index + clear.count
+            while end < scalars.count, scalars[end] != "\r", scalars[end] != "\n" { end += 1 }
+            // A status frame is overwritten (a clear follows) or ended by `endStatus`; a line
+            // printed under the status line ends with its own newline and is not a frame.
+            let redrawn = end + clear.count <= scalars.count && Array(scalars[end ..< end + clear.count]) == clear
+            let text = String(String.UnicodeScalarView(scalars[(index + clear.count) ..< end]))
+            if redrawn { frames.append(text) }
+            lastFrame = text
+            index = end
+        }
+        #expect(frames.count > 3, "a status line was drawn: \(output.prefix(500))")
+        for frame in frames { #expect(frame.count <= 79, "a frame wider than the terminal: \(frame)") }
+        #expect(frames.contains { $0.hasPrefix("tick ") }, "\(frames.prefix(5))")
+        for marker in ["scenario at 200 s: added support-2", "scenario at 300 s: crashed fare-2", "scenario at 400 s: removed analytics-3", "== RideStream run:"] {
+            let range = try #require(output.range(of: marker), "\(marker) missing: \(output.suffix(1500))")
+            let before = Array(output[..<range.lowerBound].unicodeScalars)
+            #expect(before.suffix(clear.count).elementsEqual(clear) || before.last == "\n", "\(marker) glued onto the status line: …\(String(String.UnicodeScalarView(before.suffix(80))))")
+        }
+        #expect(lastFrame.hasPrefix("done") && lastFrame.count <= 79, "the last frame says the run is done: \(lastFrame)")
+    }
+}
