@@ -1,5 +1,8 @@
 import Foundation
+import Broker
+import Groups
 import KafkaWire
+import LogStore
 @testable import RidePipeline
 import RideModel
 import SQLite
@@ -325,5 +328,54 @@ final class FailureLog: Sendable {
         #expect(harness.scripted.state.withLock { $0.seeks } == [PartitionID(0): Offset(10)])
         #expect(try await harness.stored(0) == Offset(10), "nothing written by the stale chunk")
         await harness.consumer.stop()
+    }
+}
+
+/// Retention for real: a group that falls behind a log whose start moved records the gap.
+@Suite struct RetentionGapTests {
+    @Test func aGroupWhoseStoredOffsetFellBelowTheLogStartRecordsTheGapAndGoesOn() async throws {
+        let dir = TemporaryDirectory("gap")
+        defer { dir.remove() }
+        let clock = ManualClock(SystemWallClock().milliseconds())
+        var brokerConfiguration = BrokerConfiguration(dataDirectory: dir.file("broker"))
+        brokerConfiguration.log.segmentBytes = 8192
+        brokerConfiguration.log.retentionMilliseconds = 3_600_000
+        brokerConfiguration.groups.minSessionTimeoutMs = 500  // as a run's broker allows
+        let broker = try Broker(configuration: brokerConfiguration, clock: clock)
+        let log = BuiltInEventLog(broker: broker)
+        _ = try await log.prepareTopic("t", partitions: 1, replicationFactor: 1)
+        var producer = try log.makeProducer(EventProducerSettings(topic: "t", batchBytes: 4096, lingerMs: 1))
+        var simulator = Simulator(settings: SimulatorSettings(drivers: 50, seed: 9))
+        for half in 0 ..< 2 {
+            for _ in 0 ..< 10 {
+                for event in simulator.step() {
+                    try await producer.send(partition: PartitionID(0), key: Array(event.driverId.utf8), value: event.json(), headers: [], timestamp: event.ts)
+                }
+            }
+            try await producer.close()
+            producer = try log.makeProducer(EventProducerSettings(topic: "t", batchBytes: 4096, lingerMs: 1))
+            // The first half was written more than the retention time before the second.
+            if half == 0 { clock.advance(by: 3_600_001) }
+        }
+        #expect(broker.maintain(retention: true).deletedSegments > 0)
+        let bounds = try await log.bounds("t", partition: PartitionID(0))
+        let start = bounds.start
+        #expect(start > .zero && start <= Offset(500) && bounds.end == Offset(1000), "\(bounds)")
+
+        var configuration = PipelineConfiguration()
+        configuration.topic = "t"
+        configuration.lingerMs = 5
+        let writer = try await SinkWriter.open(group: .analytics, path: dir.file("analytics.sqlite"), topic: "t", tariff: Tariff())
+        let consumer = PipelineConsumer(name: "analytics-1", group: .analytics, log: log, writer: writer, configuration: configuration)
+        try await consumer.start()
+        for _ in 0 ..< 2000 where try await writer.storedOffsets([PartitionID(0)])[PartitionID(0)] != Offset(1000) {
+            clock.advance(by: 20)  // the group's deadlines run on the broker's clock
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(await consumer.failure == nil)
+        await consumer.stop()
+        #expect(try await writer.gaps() == [LogGap(partition: 0, from: 0, to: start.rawValue, consumer: "analytics-1")])
+        #expect(await writer.events == Int(1000 - start.rawValue), "everything the log still had was stored")
+        try broker.close()
     }
 }
