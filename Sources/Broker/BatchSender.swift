@@ -10,7 +10,7 @@ import LogStore
 /// blocking the caller's thread: `enqueue` always takes the batch and says whether the queue
 /// is now full; a full producer then suspends in `waitForRoom()` until the thread has stored
 /// enough. A single thread keeps each partition's batches in order.
-final class BatchSender: @unchecked Sendable {
+@usableFromInline final class BatchSender: @unchecked Sendable {
     struct Job {
         var partition: TopicPartition
         var builder: RecordBatchBuilder
@@ -55,7 +55,7 @@ final class BatchSender: @unchecked Sendable {
     }
 
     /// Suspends until the queue is below `maxQueuedBytes` (at once when it is).
-    func waitForRoom() async {
+    @usableFromInline func waitForRoom() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready: Bool = condition.withLock {
                 if queuedBytes < maxQueuedBytes || stopping { return true }

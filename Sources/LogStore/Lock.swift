@@ -8,11 +8,13 @@ import Synchronization
 /// path), so that an actor hop per call would cost more than the work itself. Where the state
 /// is one value, prefer `Mutex<Value>` holding it.
 public final class Lock: Sendable {
-    private let mutex = Mutex(())
+    @usableFromInline let mutex = Mutex(())
 
     public init() {}
 
-    /// Runs `body` holding the lock.
+    /// Runs `body` holding the lock. Inlinable, so that callers in other modules get it
+    /// specialized for their closure (it is on the hot path of every append).
+    @inlinable
     public func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
         try mutex.withLock { (_) throws(Failure) -> Result in try body() }
     }

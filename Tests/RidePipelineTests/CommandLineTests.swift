@@ -59,6 +59,11 @@ import Testing
         #expect(resumed.output.contains("the log already holds 2400 events"))
         #expect(try CrashResumeTests.businessQueries.map { try CrashResumeTests.rows(data + "/" + $0.0, $0.1) } == rows)
         #expect(CrashResumeTests.storedEvents(data + "/analytics.sqlite") == 2400)
+        let described = try await Self.run(["topics", "describe", "--data-dir", data])
+        #expect(described.status == 0, "\(described.output)")
+        #expect(described.output.contains("retention 7 d, segments of 256 MiB or 7 d"), "the run's settings: \(described.output)")
+        for column in ["log start", "oldest segment", "last written"] { #expect(described.output.contains(column), "\(described.output)") }
+        #expect(described.output.contains("00000000000000000000.log"), "\(described.output)")
     }
 
     @Test func versionAndAMissingDefaultConfigurationSayWhatToDo() async throws {

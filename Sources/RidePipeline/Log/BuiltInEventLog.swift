@@ -11,10 +11,16 @@ public final class BuiltInEventLog: EventLog {
 
     public var name: String { "the built-in broker in \(broker.configuration.dataDirectory)" }
 
+    /// Creates the topic with the broker's log settings written into its `topic.json`, so they
+    /// stay the topic's (and `topics describe` shows them) whoever opens the directory later.
     public func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws(PipelineError) -> Int {
         do {
             if !broker.topicNames().contains(topic) {
-                try broker.createTopic(topic, configuration: TopicConfiguration(partitions: partitions))
+                let log = broker.configuration.log
+                try broker.createTopic(topic, configuration: TopicConfiguration(
+                    partitions: partitions, retentionMilliseconds: log.retentionMilliseconds ?? -1, retentionBytes: log.retentionBytes ?? -1,
+                    segmentBytes: log.segmentBytes, segmentMilliseconds: log.segmentMilliseconds
+                ))
             }
             return try broker.partitionCount(topic)
         } catch {

@@ -122,12 +122,12 @@ final class GroupService: Service, Sendable {
             } onGracefulShutdown: {
                 self.continuation.yield(.shutdownRequested)
             }
+            try Task.checkCancellation()
         } catch {
             await fleet.stopAll()
             await writer.close()
             throw error
         }
-        try Task.checkCancellation()
         await fleet.waitUntilSettled(partitionCount: partitionCount, limit: .seconds(10))
         let summary = await makeSummary()
         finalSummary.withLock { $0 = summary }

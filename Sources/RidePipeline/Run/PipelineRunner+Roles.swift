@@ -45,10 +45,9 @@ extension PipelineRunner {
             let partitionCount = try await preparedTopic(log)
             try await requireEmptyTopic(log, partitionCount: partitionCount)
             let state = RunState(totalTicks: configuration.ticks)
-            let producer = ProducerService(
-                configuration: configuration, log: log, partitionCount: partitionCount, state: state, fleets: [:], scenario: [],
-                alreadyProduced: nil, terminal: terminal
-            )
+            let producer = ProducerService(ProductionLoop.Production(
+                configuration: configuration, log: log, partitionCount: partitionCount, state: state, terminal: terminal
+            ))
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if options.showProgress {
                 services.append(.init(service: ProgressService(source: RunProgress(state: state, groups: []), terminal: terminal)))
@@ -77,6 +76,7 @@ extension PipelineRunner {
         do { directory = try DataDirectory.acquire(configuration.dataDirectory, access: .shared, holder: options.holder) } catch {
             throw .dataDirectory(error)
         }
+        holdDirectory(directory)
         let log = try openLog(nil)
         let service: GroupService
         let partitionCount: Int

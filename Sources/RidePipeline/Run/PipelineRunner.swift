@@ -32,6 +32,9 @@ public final class PipelineRunner: Sendable {
     let logger: Logger
     private let extraServices: ExtraServices
     private let group = Mutex<ServiceGroup?>(nil)
+    /// The data directory a run took: held for as long as this runner lives (in the command
+    /// line, until the process ends), not only while the run's services run.
+    private let held = Mutex<DataDirectory?>(nil)
     private let stopRequested = Atomic<Bool>(false)
 
     /// Services to run beside the pipeline on the run's built-in broker (`simulate --serve`
@@ -48,6 +51,9 @@ public final class PipelineRunner: Sendable {
         self.logger = logger
         self.extraServices = extraServices
     }
+
+    /// Keeps the directory held for as long as this runner lives.
+    func holdDirectory(_ directory: DataDirectory) { held.withLock { $0 = directory } }
 
     /// Asks a running run to stop as Ctrl-C would: production ends at the current tick and
     /// every group stores what was produced.
@@ -66,6 +72,7 @@ public final class PipelineRunner: Sendable {
         do { directory = try DataDirectory.acquire(configuration.dataDirectory, access: .exclusive, holder: options.holder) } catch {
             throw .dataDirectory(error)
         }
+        holdDirectory(directory)
         for line in plan.skippedLines(durationSeconds: configuration.durationSeconds) { terminal.line(line) }
         let prepared: PreparedRun
         do {
@@ -141,11 +148,11 @@ public final class PipelineRunner: Sendable {
             for group in groups {
                 services.append(.init(service: group, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "group \(group.group.rawValue)"))
             }
-            let producer = ProducerService(
+            let producer = ProducerService(ProductionLoop.Production(
                 configuration: configuration, log: log, partitionCount: partitionCount, state: state,
                 fleets: Dictionary(uniqueKeysWithValues: groups.map { ($0.group, $0.fleet) }),
                 scenario: options.resume ? [] : plan.steps, alreadyProduced: alreadyProduced, terminal: terminal
-            )
+            ))
             services.append(.init(service: producer, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "producer"))
             return PreparedRun(log: log, partitionCount: partitionCount, state: state, groups: groups, services: services, kafkaAddress: kafkaAddress)
         } catch {
@@ -206,7 +213,9 @@ public final class PipelineRunner: Sendable {
             var brokerConfiguration = BrokerConfiguration(dataDirectory: directory.brokerPath)
             brokerConfiguration.log = configuration.log
             brokerConfiguration.retentionCheckIntervalMs = configuration.retentionCheckIntervalMs
-            brokerConfiguration.groups.minSessionTimeoutMs = 500
+            // The run's own consumers may use sessions shorter than Kafka's 6 s minimum
+            // (consumer.session_timeout_ms, from 500 ms), so a crash's rebalance shows quickly.
+            brokerConfiguration.groups.minSessionTimeoutMs = min(brokerConfiguration.groups.minSessionTimeoutMs, configuration.sessionTimeoutMs)
             var brokerLogger = logger
             brokerLogger.logLevel = .warning
             let broker: Broker

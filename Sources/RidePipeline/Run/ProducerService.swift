@@ -13,25 +13,15 @@ import ServiceLifecycle
 /// instead of blocking a thread.
 final class ProducerService: Service, Sendable {
     private let loop: ProductionLoop
-    /// The groups to wait for before producing, and to apply scenario steps to.
-    private let fleets: [GroupName: GroupFleet]
-    private let partitionCount: Int
 
-    init(
-        configuration: PipelineConfiguration, log: any EventLog, partitionCount: Int, state: RunState, fleets: [GroupName: GroupFleet],
-        scenario: [ScenarioStep], alreadyProduced: ProducedEvents?, terminal: Terminal
-    ) {
-        self.fleets = fleets
-        self.partitionCount = partitionCount
-        loop = ProductionLoop(
-            configuration: configuration, log: log, partitionCount: partitionCount, state: state, fleets: fleets, scenario: scenario,
-            alreadyProduced: alreadyProduced, terminal: terminal
-        )
+    init(_ production: ProductionLoop.Production) {
+        loop = ProductionLoop(production)
     }
 
     func run() async throws {
-        for fleet in fleets.values.sorted(by: { $0.group < $1.group }) {
-            await fleet.waitUntilSettled(partitionCount: partitionCount)
+        let production = loop.production
+        for fleet in production.fleets.values.sorted(by: { $0.group < $1.group }) {
+            await fleet.waitUntilSettled(partitionCount: production.partitionCount)
         }
         try await loop.run()
     }
@@ -39,40 +29,36 @@ final class ProducerService: Service, Sendable {
 
 /// The simulation loop itself, isolated to a thread of its own.
 actor ProductionLoop {
-    private let executor = ThreadExecutor(name: "ridestream-simulator")
-    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-
-    private let configuration: PipelineConfiguration
-    private let log: any EventLog
-    private let partitionCount: Int
-    private let state: RunState
-    private let fleets: [GroupName: GroupFleet]
-    private let scenario: [ScenarioStep]
-    private let alreadyProduced: ProducedEvents?
-    private let terminal: Terminal
-
-    init(
-        configuration: PipelineConfiguration, log: any EventLog, partitionCount: Int, state: RunState, fleets: [GroupName: GroupFleet],
-        scenario: [ScenarioStep], alreadyProduced: ProducedEvents?, terminal: Terminal
-    ) {
-        self.configuration = configuration
-        self.log = log
-        self.partitionCount = partitionCount
-        self.state = state
-        self.fleets = fleets
-        self.scenario = scenario
-        self.alreadyProduced = alreadyProduced
-        self.terminal = terminal
+    /// What to produce, where, and whom to tell.
+    struct Production: Sendable {
+        var configuration: PipelineConfiguration
+        var log: any EventLog
+        var partitionCount: Int
+        var state: RunState
+        /// The groups to wait for before producing, and to apply scenario steps to.
+        var fleets: [GroupName: GroupFleet] = [:]
+        var scenario: [ScenarioStep] = []
+        /// What an interrupted run already put in the log (`--resume`).
+        var alreadyProduced: ProducedEvents?
+        var terminal: Terminal
     }
 
+    private let executor = ThreadExecutor(name: "ridestream-simulator")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    nonisolated let production: Production
+
+    init(_ production: Production) { self.production = production }
+
     func run() async throws(PipelineError) {
+        let (configuration, log, state, terminal) = (production.configuration, production.log, production.state, production.terminal)
+        let (partitionCount, fleets, alreadyProduced) = (production.partitionCount, production.fleets, production.alreadyProduced)
         let producer = try log.makeProducer(EventProducerSettings(
             topic: configuration.topic, batchBytes: configuration.producerBatchBytes, lingerMs: configuration.producerLingerMs
         ))
         let partitioner = RegionPartitioner(table: configuration.partitionTable, partitionCount: partitionCount)
         var simulator = Simulator(settings: configuration.simulatorSettings)
         let ticks = configuration.ticks
-        var pendingSteps = scenario[...]
+        var pendingSteps = production.scenario[...]
         var produced = 0
         var stoppedEarly = false
         let clock = ContinuousClock()
@@ -82,6 +68,8 @@ actor ProductionLoop {
             snapshot.productionStarted = start
         }
         for tick in 0 ..< ticks {
+            // Cancelled when another part of the run failed: stop without publishing ends.
+            if Task.isCancelled { throw .cancelled }
             if Task.isShuttingDownGracefully {
                 stoppedEarly = true
                 break
