@@ -195,8 +195,9 @@ public actor GroupCoordinator {
     ) async -> [TopicPartition: ErrorCode] {
         let admitted = await admitCommit(groupID: groupID, memberID: memberID, generation: generation, offsets: commits)
         var results = admitted.refused
+        guard let stored = admitted.stored else { return results }
         do throws(BrokerError) {
-            try await offsets.commit(group: groupID, offsets: admitted.accepted)
+            try await stored.value
             for partition in admitted.accepted.keys { results[partition] = .noError }
         } catch {
             for partition in admitted.accepted.keys { results[partition] = error.code }
@@ -205,14 +206,15 @@ public actor GroupCoordinator {
     }
 
     /// The commit check, under the actor: which offsets may be stored (stamped with the commit
-    /// time) and which are refused, with their codes.
+    /// time) and which are refused, with their codes; the accepted ones are queued for the
+    /// offsets log before the actor is left, so commits are stored in the order admitted.
     private func admitCommit(
         groupID: String, memberID: MemberID, generation: GenerationID, offsets commits: [TopicPartition: CommittedOffset]
-    ) -> (accepted: [TopicPartition: CommittedOffset], refused: [TopicPartition: ErrorCode]) {
+    ) -> (accepted: [TopicPartition: CommittedOffset], refused: [TopicPartition: ErrorCode], stored: ThreadExecutor.Scheduled<Void, BrokerError>?) {
         var state = group(groupID)
         let check = state.validateCommit(memberID: memberID, generation: generation, now: clock.milliseconds())
         if groups[groupID] != nil || check == .noError { groups[groupID] = state }
-        guard check == .noError else { return ([:], commits.mapValues { _ in check }) }
+        guard check == .noError else { return ([:], commits.mapValues { _ in check }, nil) }
         var refused: [TopicPartition: ErrorCode] = [:]
         var accepted: [TopicPartition: CommittedOffset] = [:]
         let now = clock.milliseconds()
@@ -224,7 +226,7 @@ public actor GroupCoordinator {
             if committed.commitTimestamp <= 0 { committed.commitTimestamp = now }
             accepted[partition] = committed
         }
-        return (accepted, refused)
+        return (accepted, refused, accepted.isEmpty ? nil : offsets.scheduleCommit(group: groupID, offsets: accepted))
     }
 
     /// OffsetFetch: the committed offsets of a group, for the given partitions or all.

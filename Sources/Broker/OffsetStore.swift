@@ -118,12 +118,12 @@ public final class OffsetStore: @unchecked Sendable {
         }
     }
 
-    /// `commit(group:offsets:)` on the store's own thread: the caller suspends instead of
-    /// blocking a pool thread while the batch is appended (and synced, with a flush policy that
-    /// syncs).
-    public func commit(group: String, offsets: [TopicPartition: CommittedOffset]) async throws(BrokerError) {
-        guard !offsets.isEmpty else { return }
-        try await writer.perform { () throws(BrokerError) in try self.commit(group: group, offsets: offsets) }
+    /// Queues `commit(group:offsets:)` on the store's own thread, at once and in the caller's
+    /// order (the coordinator calls it under its actor, right after admitting the commit, so
+    /// a commit admitted later is never stored before one admitted earlier); the caller awaits
+    /// the handle's `value` instead of blocking a pool thread while the batch is appended.
+    func scheduleCommit(group: String, offsets: [TopicPartition: CommittedOffset]) -> ThreadExecutor.Scheduled<Void, BrokerError> {
+        writer.schedule { () throws(BrokerError) in try self.commit(group: group, offsets: offsets) }
     }
 
     /// Forgets every offset of a group (tombstones).

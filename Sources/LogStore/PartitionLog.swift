@@ -98,6 +98,9 @@ public final class PartitionLog: @unchecked Sendable {
         recovery = opened.report
         durableOffset = segments.last!.nextOffset
         lastFlush = clock.milliseconds()
+        // An active segment that already holds data ages (for `segmentMilliseconds`) from its
+        // last write before this open, so an idle log still rolls by age after a restart.
+        if let active = segments.last, !active.isEmpty { active.rollClockStart = active.lastWrite }
         // The marker's removal must be durable before appends, or a crash could leave a
         // marker that claims a clean close over an unscanned, torn tail.
         try FileSystem.remove(directory + "/" + Self.cleanShutdownMarker)
@@ -245,14 +248,24 @@ public final class PartitionLog: @unchecked Sendable {
     /// Flushes when an `.interval` policy's time has run out with no append to notice it.
     /// Returns whether it synced.
     @discardableResult
+    ///
+    /// The fsync runs outside the log's lock, so readers and appenders do not wait for the disk
+    /// (appends made meanwhile stay counted for the next flush).
     public func flushIfDue() throws(LogError) -> Bool {
         guard case let .interval(_, milliseconds?) = configuration.flush else { return false }
-        return try lock.withLock { () throws(LogError) in
+        let due: (segment: Segment, end: Offset, records: Int, now: Int64)? = lock.withLock {
             let now = clock.milliseconds()
-            guard !isClosed, unflushedRecords > 0, now - lastFlush >= milliseconds else { return false }
-            try flushLocked(now: now)
-            return true
+            guard !isClosed, unflushedRecords > 0, now - lastFlush >= milliseconds else { return nil }
+            return (segments.last!, segments.last!.nextOffset, unflushedRecords, now)
         }
+        guard let due else { return false }
+        try syncLock.withLock { () throws(LogError) in try due.segment.sync() }
+        lock.withLock {
+            if due.end > durableOffset { durableOffset = due.end }
+            unflushedRecords = max(0, unflushedRecords - due.records)
+            lastFlush = max(lastFlush, due.now)
+        }
+        return true
     }
 
     /// When (clock milliseconds) the `.interval` policy's time runs out for the records not yet

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A serial executor that runs its jobs in order on one thread of its own, never on a thread
 /// of Swift's cooperative pool.
@@ -76,6 +77,50 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         queue.push(.job(UnownedJob(job), asUnownedSerialExecutor()))
+    }
+
+    /// Queues a blocking `body` now, in the caller's order (a caller holding an actor gets the
+    /// actor's order), and returns a handle whose `value` waits for its result. Use it where
+    /// the order of the work matters more than when it is awaited.
+    public func schedule<Result: Sendable, Failure: Error>(_ body: @escaping @Sendable () throws(Failure) -> Result) -> Scheduled<Result, Failure> {
+        let scheduled = Scheduled<Result, Failure>()
+        queue.push(.closure {
+            do throws(Failure) {
+                scheduled.finish(.success(try body()))
+            } catch {
+                scheduled.finish(.failure(error))
+            }
+        })
+        return scheduled
+    }
+
+    /// Work queued by `schedule`: its result once done.
+    public final class Scheduled<Value: Sendable, Failure: Error>: Sendable {
+        private let state = Mutex<(result: Swift.Result<Value, Failure>?, waiter: CheckedContinuation<Swift.Result<Value, Failure>, Never>?)>((nil, nil))
+
+        fileprivate func finish(_ result: Swift.Result<Value, Failure>) {
+            let waiter = state.withLock { state in
+                state.result = result
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: result)
+        }
+
+        /// The result, once the work has run.
+        public var value: Value {
+            get async throws(Failure) {
+                let result: Swift.Result<Value, Failure> = await withCheckedContinuation { continuation in
+                    let done = state.withLock { state -> Swift.Result<Value, Failure>? in
+                        if let result = state.result { return result }
+                        state.waiter = continuation
+                        return nil
+                    }
+                    if let done { continuation.resume(returning: done) }
+                }
+                return try result.get()
+            }
+        }
     }
 
     /// Runs a blocking `body` on this executor's thread, after the work queued before it, and

@@ -47,7 +47,6 @@ struct SimulateCommand: AsyncParsableCommand {
         options.resume = resume
         options.handleSignals = true
         let logger = Logger(label: "ridestream")
-        SecondInterrupt.install(terminal, resumeHint: "`ridestream simulate --resume` (with the same options) finishes the run")
         // The port first: a command that cannot get its port leaves nothing behind.
         let listener: KafkaListener? = serve ? try await KafkaPort.bind(server.configuration, logger: logger) : nil
         let runner = PipelineRunner(configuration: configuration, options: options, terminal: terminal, logger: logger) { broker in
@@ -57,6 +56,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 + "kcat -b \(address) -C -t \(configuration.topic)")
             return ([KafkaServer(broker: broker, listener: listener, logger: logger)], address)
         }
+        SecondInterrupt.install(terminal, runner: runner, resumeHint: "`ridestream simulate --resume` (with the same options) finishes the run")
         let summary: RunSummary
         do {
             summary = try await runner.run()

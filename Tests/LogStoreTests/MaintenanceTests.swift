@@ -48,6 +48,22 @@ import Testing
         try log.close()
     }
 
+    @Test func anIdleActiveSegmentStillRollsByAgeAfterAReopen() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var configuration = LogConfiguration()
+        configuration.segmentMilliseconds = 60_000
+        let first = try PartitionLog(directory: dir.path, configuration: configuration)
+        _ = try first.append(TestBatches.make(3))
+        try first.close()
+        let later = ManualClock(SystemWallClock().milliseconds())
+        let reopened = try PartitionLog(directory: dir.path, configuration: configuration, clock: later)
+        #expect(try !reopened.rollIfAged())
+        later.advance(by: 60_001)
+        #expect(try reopened.rollIfAged(), "aged from its last write before the reopen")
+        try reopened.close()
+    }
+
     /// Records that carry old event times (the simulation's day is in the past) stay until
     /// their segment has also not been written for the retention time; then even the active
     /// segment goes (rolled first), as Kafka does.

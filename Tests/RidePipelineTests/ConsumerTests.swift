@@ -44,6 +44,16 @@ import Testing
         #expect(buffers.buffers[PartitionID(0)] == nil, "nothing left")
     }
 
+    @Test func aBatchStartingAfterTheBufferIsNotTakenUnlessAccepted() {
+        let now = ContinuousClock.now
+        var buffers = PartitionBuffers(batchSize: 100, linger: .seconds(10))
+        buffers.take(Self.batch(0, from: 0, count: 5), now: now)
+        #expect(buffers.take(Self.batch(0, from: 40, count: 5), now: now) == .jumped(from: Offset(5), to: Offset(40)))
+        #expect(buffers.chunk(PartitionID(0))?.nextOffset == Offset(5), "nothing of the later batch taken")
+        #expect(buffers.take(Self.batch(0, from: 40, count: 5), now: now, acceptingJump: true) == .taken)
+        #expect(buffers.chunk(PartitionID(0))?.nextOffset == Offset(45))
+    }
+
     @Test func aRefetchIsNotTakenTwiceAndUndecodableRecordsStillAdvance() {
         let now = ContinuousClock.now
         var buffers = PartitionBuffers(batchSize: 100, linger: .seconds(10))
@@ -92,6 +102,17 @@ import Testing
         #expect(byFirst["a"]?.events == 5 && bySecond["b"]?.transactions == 1)
         await first.close()
         await #expect(throws: SinkError.self) { try await first.allStoredOffsets() }
+    }
+
+    /// A partition never stored counts as stored up to 0: a first batch that starts later
+    /// would skip events silently, so it is refused.
+    @Test func aFirstBatchThatSkipsTheStartIsRefused() async throws {
+        let dir = TemporaryDirectory("sink")
+        defer { dir.remove() }
+        let writer = try await Self.open(dir.file("analytics.sqlite"))
+        let skipping = try await writer.write(consumer: "a", partition: PartitionID(1), firstOffset: Offset(3), nextOffset: Offset(5), events: Self.positioned(1, 3 ..< 5))
+        #expect(skipping == .stale(storedOffset: .zero))
+        #expect(try await writer.storedOffsets([PartitionID(1)]).isEmpty)
     }
 
     @Test func aGapMovesTheStoredOffsetOnceAndIsListed() async throws {
@@ -310,6 +331,25 @@ final class FailureLog: Sendable {
         #expect(try await harness.stored(0) == nil)
         let record = harness.scripted.state.withLock { $0 }
         #expect(record.abandoned && !record.closed)
+    }
+
+    /// The log's start moved past what the consumer had buffered and its position was reset
+    /// there: the buffer is stored, the skipped offsets recorded as a gap, and reading goes on.
+    @Test func aPositionResetPastTheBufferStoresItAndRecordsTheGap() async throws {
+        let harness = try await Harness(lingerMs: 60_000)
+        defer { harness.dir.remove() }
+        harness.log.bounds.withLock { $0 = [PartitionID(0): LogBounds(start: .zero, end: Offset(100))] }
+        _ = await harness.scripted.assign([PartitionID(0)])
+        harness.scripted.deliver([PartitionBuffersTests.batch(0, from: 0, count: 5)])
+        try await Task.sleep(for: .milliseconds(30))
+        harness.log.bounds.withLock { $0 = [PartitionID(0): LogBounds(start: Offset(40), end: Offset(100))] }
+        harness.scripted.deliver([PartitionBuffersTests.batch(0, from: 40, count: 5)])
+        for _ in 0 ..< 400 where harness.scripted.state.withLock({ $0.seeks.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(try await harness.writer.gaps() == [LogGap(partition: 0, from: 5, to: 40, consumer: "analytics-1")])
+        #expect(harness.scripted.state.withLock { $0.seeks } == [PartitionID(0): Offset(40)], "reads on from the log start")
+        #expect(try await harness.stored(0) == Offset(40))
+        #expect(try Database(path: harness.dir.file("analytics.sqlite"), readOnly: true).scalar("SELECT count(*) FROM location_events") == 5)
+        await harness.consumer.stop()
     }
 
     /// Another consumer stored the partition meanwhile: the chunk is refused and the consumer

@@ -56,6 +56,23 @@ import Testing
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == [".lock", "notes.txt"])
     }
 
+    /// Two `consume` processes start in a new directory; the one that fails to start must not
+    /// remove it from under the other.
+    @Test func aSharedHolderNeverRemovesADirectorySomeoneElseHolds() throws {
+        let dir = TemporaryDirectory("data")
+        defer { dir.remove() }
+        let first = try DataDirectory.acquire(dir.file("new"), access: .shared)
+        let second = try DataDirectory.acquire(dir.file("new"), access: .shared)
+        #expect(first.created)
+        FileDamage.write(dir.file("new/fare.sqlite"), [1])
+        first.discardIfCreated()
+        #expect(FileManager.default.fileExists(atPath: dir.file("new/fare.sqlite")))
+        second.release()
+        let alone = try DataDirectory.acquire(dir.file("lonely"), access: .shared)
+        alone.discardIfCreated()
+        #expect(!FileManager.default.fileExists(atPath: dir.file("lonely")), "alone and empty: removed")
+    }
+
     @Test func aFailedStartRemovesOnlyADirectoryItCreated() throws {
         let dir = TemporaryDirectory("data")
         defer { dir.remove() }

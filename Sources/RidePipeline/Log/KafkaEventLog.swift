@@ -220,8 +220,20 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
     func rebalances() async -> Int { state.value.withLock { $0.rebalances } }
     func isLeader() async -> Bool { false }
 
+    /// librdkafka's seek waits for the consumer's fetcher: on the polling queue, not the pool.
     func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError) {
-        do { try client.seek(KafkaTopicPartition(topic, partition.rawValue), to: offset.rawValue) } catch { throw .cluster(error) }
+        let (client, target) = (client, KafkaTopicPartition(topic, partition.rawValue))
+        let outcome: Result<Void, KafkaClusterError> = await withCheckedContinuation { continuation in
+            queue.async {
+                do throws(KafkaClusterError) {
+                    try client.seek(target, to: offset.rawValue)
+                    continuation.resume(returning: .success(()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        do { try outcome.get() } catch { throw .cluster(error) }
     }
 
     /// Asynchronous on librdkafka's side (`wait: false`): a refusal is reported by the next

@@ -63,17 +63,33 @@ public final class DataDirectory: @unchecked Sendable {
             }
         }
         guard access_(path, W_OK) else { throw .notWritable(path: path) }
-        let lockPath = path + "/" + lockFile
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .cannotCreate(path: lockPath, reason: String(cString: strerror(errno))) }
-        guard flock(fd, (access == .exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
-            let holders = Self.holders(lockFD: fd, lockPath: lockPath)
-            close(fd)
-            throw .held(path: path, by: holders)
-        }
+        let fd = try lock(path + "/" + lockFile, access: access, path: path)
         let directory = DataDirectory(path: path, access: access, created: !existed, holder: holder, fd: fd)
         if access == .exclusive { directory.writeHolder() }
         return directory
+    }
+
+    /// Opens and locks `lockPath`. The lock must be on the file the path names once it is
+    /// taken: a holder that removed the directory (`discardIfCreated`) unlinked the file it
+    /// had locked, and a lock on that unlinked file would lock nothing, so it is taken again
+    /// on the file that is there now.
+    private static func lock(_ lockPath: String, access: Access, path: String) throws(DataDirectoryError) -> Int32 {
+        while true {
+            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw .cannotCreate(path: lockPath, reason: String(cString: strerror(errno))) }
+            guard flock(fd, (access == .exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
+                let holders = Self.holders(lockFD: fd, lockPath: lockPath)
+                close(fd)
+                throw .held(path: path, by: holders)
+            }
+            var locked = stat()
+            var named = stat()
+            if fstat(fd, &locked) == 0, stat(lockPath, &named) == 0, locked.st_ino == named.st_ino, locked.st_dev == named.st_dev {
+                return fd
+            }
+            close(fd)
+            guard FileManager.default.fileExists(atPath: path) else { throw .cannotCreate(path: path, reason: "it was removed while it was being locked") }
+        }
     }
 
     /// Adds the Kafka port this process serves to what `.lock` says about it.
@@ -126,9 +142,15 @@ public final class DataDirectory: @unchecked Sendable {
     }
 
     /// After a start that failed before anything was stored: removes the directory when this
-    /// process created it, so a failed start leaves nothing behind.
+    /// process created it, so a failed start leaves nothing behind. A shared holder removes it
+    /// only when it can take it alone and it holds nothing but the lock file: another process
+    /// may have started in it meanwhile.
     public func discardIfCreated() {
         guard created, fd >= 0 else { return }
+        if access == .shared {
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0,
+                  (try? FileManager.default.contentsOfDirectory(atPath: path)) == [Self.lockFile] else { return }
+        }
         try? FileManager.default.removeItem(atPath: path)
         release()
     }

@@ -87,10 +87,11 @@ actor GroupFleet {
     /// Waits, for at most `limit`, until `settled`: before producing (so that the first events
     /// do not go to a member of a short-lived early generation), and before the summary
     /// reports who owns what.
+    /// Ends early on cancellation.
     func waitUntilSettled(partitionCount: Int, limit: Duration = .seconds(30)) async {
         let start = ContinuousClock.now
         while !(await settled(partitionCount: partitionCount)), ContinuousClock.now - start < limit {
-            try? await Task.sleep(for: .milliseconds(10))
+            do { try await Task.sleep(for: .milliseconds(10)) } catch { return }
         }
     }
 

@@ -40,11 +40,25 @@ struct PartitionBuffers {
     var isEmpty: Bool { buffers.isEmpty }
     var partitions: [PartitionID] { buffers.keys.sorted() }
 
+    /// What `take` did with a batch.
+    enum Taken: Hashable {
+        case taken
+        /// The batch starts after the buffer's end: the offsets in between are no longer in
+        /// the log (the consumer's position was reset to the log start after retention). The
+        /// batch was not taken; the buffer must be stored and the gap resolved first.
+        case jumped(from: Offset, to: Offset)
+    }
+
     /// Adds a fetched batch. Records before the buffer's end were taken already (a re-fetch
     /// after a seek) and are skipped.
-    mutating func take(_ batch: EventBatch, now: ContinuousClock.Instant) {
-        guard let first = batch.offsets.first else { return }
+    ///
+    /// - Parameter acceptingJump: take a batch that starts after the buffer's end anyway: the
+    ///   log still has the offsets in between, which hold no records (Kafka's control records).
+    @discardableResult
+    mutating func take(_ batch: EventBatch, now: ContinuousClock.Instant, acceptingJump: Bool = false) -> Taken {
+        guard let first = batch.offsets.first else { return .taken }
         let partition = batch.partition
+        if !acceptingJump, let end = buffers[partition]?.nextOffset, first > end { return .jumped(from: end, to: first) }
         // Taken out of the dictionary while it grows, so that appending never copies it.
         var buffer = buffers.removeValue(forKey: partition) ?? Buffer(firstOffset: first, nextOffset: first, since: now)
         if buffer.events.isEmpty { buffer.since = now }
@@ -57,6 +71,7 @@ struct PartitionBuffers {
         }
         buffer.nextOffset = max(buffer.nextOffset, batch.nextOffset)
         buffers[partition] = buffer
+        return .taken
     }
 
     /// The partitions with something to write now: a full batch, a buffer that has waited

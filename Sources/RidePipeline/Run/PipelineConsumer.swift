@@ -143,13 +143,15 @@ actor PipelineConsumer {
 
     private func run() async {
         guard let consumer else { return }
-        while !Task.isCancelled {
+        while !Task.isCancelled, failure == nil {
             do {
                 let batches = try await consumer.poll()
                 guard !stopped else { return }
                 try await noteRebalance()
                 let now = ContinuousClock.now
-                for batch in batches { buffers.take(batch, now: now) }
+                for batch in batches {
+                    if case let .jumped(from, _) = buffers.take(batch, now: now) { try await resolveJump(batch, from: from, now: now) }
+                }
                 try await writeDue(force: false)
             } catch {
                 if Task.isCancelled || stopped { return }
@@ -188,6 +190,20 @@ actor PipelineConsumer {
             buffers.stored(chunk, now: .now)
             await commitToLog(partition, chunk.nextOffset)
         }
+    }
+
+    /// A fetched batch starts after what is buffered. When the log no longer has the offsets
+    /// in between (the position was reset to the log start after retention), the buffer is
+    /// stored and the skipped offsets recorded as a gap before reading on; when it still has
+    /// them, they hold no records and the batch is taken.
+    private func resolveJump(_ batch: EventBatch, from: Offset, now: ContinuousClock.Instant) async throws {
+        let partition = batch.partition
+        if try await log.bounds(configuration.topic, partition: partition).start <= from {
+            buffers.take(batch, now: now, acceptingJump: true)
+            return
+        }
+        while buffers.buffers[partition] != nil { try await write(partition) }
+        try await resolve(partition, storedOffset: from)
     }
 
     /// The database's stored offset is not where this consumer's chunk started: carry on

@@ -77,7 +77,14 @@ extension PipelineRunner {
             throw .dataDirectory(error)
         }
         holdDirectory(directory)
-        let log = try openLog(nil)
+        let log: any EventLog
+        do {
+            log = try openLog(nil)
+        } catch {
+            directory.discardIfCreated()
+            throw error
+        }
+        var opened: GroupService?
         let service: GroupService
         let partitionCount: Int
         do {
@@ -88,9 +95,14 @@ extension PipelineRunner {
                 partitionCount: partitionCount, completion: .untilStopped(exitWhenIdle: exitWhenIdle), state: RunState(totalTicks: 0),
                 namePrefix: "\(name.rawValue)@\(host):\(ProcessInfo.processInfo.processIdentifier)", logger: logger
             )
+            opened = service
             try await service.startConsumers()
         } catch {
-            try? await log.close()
+            if let opened {
+                await opened.fleet.stopAll()
+                await opened.writer.close()
+            }
+            try? await log.close()  // failing anyway
             directory.discardIfCreated()
             throw PipelineError(error)
         }

@@ -66,6 +66,10 @@ public final class PipelineRunner: Sendable {
     /// Runs to the end of the configured duration (or a stop) and returns the summary.
     public func run() async throws(PipelineError) -> RunSummary {
         let wallStart = ContinuousClock.now
+        held.withLock { previous in
+            previous?.release()  // an earlier run of this runner
+            previous = nil
+        }
         let plan: ScenarioPlan
         do { plan = try ScenarioPlan.make(configuration, file: "configuration") } catch { throw .configuration(error) }
         let directory: DataDirectory
@@ -142,7 +146,8 @@ public final class PipelineRunner: Sendable {
             if let builtIn = log as? BuiltInEventLog {
                 services.append(.init(service: BrokerMaintenanceService(broker: builtIn.broker), serviceName: "broker maintenance"))
                 let extra = extraServices(builtIn.broker)
-                services += extra.services.map { .init(service: $0, serviceName: "\(type(of: $0))") }
+                // The run goes on if the port stops by itself; a port that fails stops the run.
+                services += extra.services.map { .init(service: $0, successTerminationBehavior: .ignore, serviceName: "\(type(of: $0))") }
                 kafkaAddress = extra.kafkaAddress
             }
             for group in groups {

@@ -20,8 +20,12 @@ final class ProducerService: Service, Sendable {
 
     func run() async throws {
         let production = loop.production
-        for fleet in production.fleets.values.sorted(by: { $0.group < $1.group }) {
-            await fleet.waitUntilSettled(partitionCount: production.partitionCount)
+        // The first events go to a settled generation, not a short-lived early one; a stop
+        // asked meanwhile ends the wait (the loop then stops before its first tick).
+        await cancelWhenGracefulShutdown {
+            for fleet in production.fleets.values.sorted(by: { $0.group < $1.group }) {
+                await fleet.waitUntilSettled(partitionCount: production.partitionCount)
+            }
         }
         try await loop.run()
     }

@@ -131,11 +131,14 @@ final class SinkConnection: @unchecked Sendable {
 
     /// Writes one partition's events and its new next offset in one transaction, unless the
     /// stored offset is not `firstOffset` (checked inside the write-locked transaction, so it
-    /// holds against consumers of the group in other processes too).
+    /// holds against consumers of the group in other processes too). A partition never stored
+    /// counts as stored up to 0: a first batch that starts later skipped events (they are
+    /// recorded as a gap instead, `recordGap`).
     func write(consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events: [PositionedEvent]) throws(SinkError) -> SinkWriteOutcome {
         do {
             return try database.transaction { () throws -> SinkWriteOutcome in
-                if let stored = try storedOffset(partition), stored != firstOffset { return .stale(storedOffset: stored) }
+                let stored = try storedOffset(partition) ?? .zero
+                if stored != firstOffset { return .stale(storedOffset: stored) }
                 let rows = try processor.process(events)
                 try store(partition, next: nextOffset)
                 logBatch.bind(1, consumer)
@@ -159,8 +162,8 @@ final class SinkConnection: @unchecked Sendable {
     func recordGap(consumer: String, partition: PartitionID, from: Offset, to: Offset) throws(SinkError) -> SinkWriteOutcome {
         do {
             return try database.transaction { () throws -> SinkWriteOutcome in
-                let stored = try storedOffset(partition)
-                if let stored, stored != from { return .stale(storedOffset: stored) }
+                let stored = try storedOffset(partition) ?? .zero
+                if stored != from { return .stale(storedOffset: stored) }
                 try store(partition, next: to)
                 logGap.bind(1, topic)
                 logGap.bind(2, Int64(partition.rawValue))
