@@ -126,15 +126,6 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
     /// Runs a blocking `body` on this executor's thread, after the work queued before it, and
     /// returns its result; the calling task suspends meanwhile instead of blocking a thread.
     public func perform<Result: Sendable, Failure: Error>(_ body: @escaping @Sendable () throws(Failure) -> Result) async throws(Failure) -> Result {
-        let outcome: Swift.Result<Result, Failure> = await withCheckedContinuation { continuation in
-            queue.push(.closure {
-                do throws(Failure) {
-                    continuation.resume(returning: .success(try body()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            })
-        }
-        return try outcome.get()
+        try await schedule(body).value
     }
 }

@@ -186,6 +186,8 @@ final class ScriptedConsumer: EventConsumer, @unchecked Sendable {
         var commits: [[PartitionID: Offset]] = []
         var closed = false
         var abandoned = false
+        /// Polls since the last `deliver`.
+        var polls = 0
     }
 
     let listener: EventRebalanceListener
@@ -209,10 +211,26 @@ final class ScriptedConsumer: EventConsumer, @unchecked Sendable {
         state.withLock { $0.assignment = [] }
     }
 
-    func deliver(_ batches: [EventBatch]) { state.withLock { $0.pending.append(batches) } }
+    func deliver(_ batches: [EventBatch]) {
+        state.withLock {
+            $0.pending.append(batches)
+            $0.polls = 0
+        }
+    }
+
+    /// Delivers `batches` and waits until the consumer has taken them: a poll returned them and
+    /// the next poll began, so the consumer finished with them.
+    func deliverAndWaitTaken(_ batches: [EventBatch]) async throws {
+        deliver(batches)
+        while state.withLock({ !$0.pending.isEmpty || $0.polls < 2 }) { try await Task.sleep(for: .milliseconds(1)) }
+    }
 
     func poll() async throws(PipelineError) -> [EventBatch] {
-        if let next = state.withLock({ $0.pending.isEmpty ? nil : $0.pending.removeFirst() }) { return next }
+        let next = state.withLock { state -> [EventBatch]? in
+            state.polls += 1
+            return state.pending.isEmpty ? nil : state.pending.removeFirst()
+        }
+        if let next { return next }
         try? await Task.sleep(for: .milliseconds(2))
         return []
     }
@@ -308,8 +326,7 @@ final class FailureLog: Sendable {
         defer { harness.dir.remove() }
         harness.log.bounds.withLock { $0 = [PartitionID(0): LogBounds(start: .zero, end: Offset(7))] }
         _ = await harness.scripted.assign([PartitionID(0)])
-        harness.scripted.deliver([PartitionBuffersTests.batch(0, from: 0, count: 7)])
-        try await Task.sleep(for: .milliseconds(50))
+        try await harness.scripted.deliverAndWaitTaken([PartitionBuffersTests.batch(0, from: 0, count: 7)])
         #expect(try await harness.stored(0) == nil, "waiting for the linger")
         await harness.scripted.revoke()
         #expect(try await harness.stored(0) == Offset(7), "written before the partition went")
@@ -323,8 +340,7 @@ final class FailureLog: Sendable {
         defer { harness.dir.remove() }
         harness.log.bounds.withLock { $0 = [PartitionID(0): LogBounds(start: .zero, end: Offset(7))] }
         _ = await harness.scripted.assign([PartitionID(0)])
-        harness.scripted.deliver([PartitionBuffersTests.batch(0, from: 0, count: 7)])
-        try await Task.sleep(for: .milliseconds(50))
+        try await harness.scripted.deliverAndWaitTaken([PartitionBuffersTests.batch(0, from: 0, count: 7)])
         await harness.consumer.crash()
         await harness.consumer.stop()
         await harness.scripted.revoke()
@@ -340,8 +356,7 @@ final class FailureLog: Sendable {
         defer { harness.dir.remove() }
         harness.log.bounds.withLock { $0 = [PartitionID(0): LogBounds(start: .zero, end: Offset(100))] }
         _ = await harness.scripted.assign([PartitionID(0)])
-        harness.scripted.deliver([PartitionBuffersTests.batch(0, from: 0, count: 5)])
-        try await Task.sleep(for: .milliseconds(30))
+        try await harness.scripted.deliverAndWaitTaken([PartitionBuffersTests.batch(0, from: 0, count: 5)])
         harness.log.bounds.withLock { $0 = [PartitionID(0): LogBounds(start: Offset(40), end: Offset(100))] }
         harness.scripted.deliver([PartitionBuffersTests.batch(0, from: 40, count: 5)])
         for _ in 0 ..< 400 where harness.scripted.state.withLock({ $0.seeks.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }

@@ -35,14 +35,7 @@ final class KafkaClusterLog: EventLog {
 
     private func onAdminQueue<Result: Sendable>(_ work: @escaping @Sendable (KafkaAdminClient) throws(KafkaClusterError) -> Result) async throws(PipelineError) -> Result {
         let admin = admin
-        let outcome: Swift.Result<Result, KafkaClusterError> = await withCheckedContinuation { continuation in
-            adminQueue.async {
-                do throws(KafkaClusterError) { continuation.resume(returning: .success(try work(admin))) } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        do { return try outcome.get() } catch { throw .cluster(error) }
+        return try await blocking(on: adminQueue) { () throws(KafkaClusterError) in try work(admin) }
     }
 
     func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws(PipelineError) -> Int {
@@ -101,34 +94,20 @@ final class KafkaEventProducer: EventProducer {
     nonisolated(nonsending) func send(
         partition: PartitionID, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64
     ) async throws(PipelineError) {
-        do {
-            while try !client.trySend(topic: topic, partition: partition.rawValue, key: key, value: value, headers: headers, timestamp: timestamp) {
-                let client = client
-                await withCheckedContinuation { continuation in
-                    waiting.async {
-                        client.waitForRoom()
-                        continuation.resume()
-                    }
-                }
+        let client = client
+        while true {
+            let sent: Bool
+            do { sent = try client.trySend(topic: topic, partition: partition.rawValue, key: key, value: value, headers: headers, timestamp: timestamp) } catch {
+                throw .cluster(error)
             }
-        } catch {
-            throw .cluster(error)
+            if sent { return }
+            try await blocking(on: waiting) { client.waitForRoom() }
         }
     }
 
     func close() async throws(PipelineError) {
         let client = client
-        let outcome: Result<Void, KafkaClusterError> = await withCheckedContinuation { continuation in
-            waiting.async {
-                do throws(KafkaClusterError) {
-                    try client.flush()
-                    continuation.resume(returning: .success(()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        do { try outcome.get() } catch { throw .cluster(error) }
+        try await blocking(on: waiting) { () throws(KafkaClusterError) in try client.flush() }
     }
 }
 
@@ -190,17 +169,7 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
 
     func poll() async throws(PipelineError) -> [EventBatch] {
         let client = client
-        let outcome: Result<[KafkaMessage], KafkaClusterError> = await withCheckedContinuation { continuation in
-            queue.async {
-                do throws(KafkaClusterError) {
-                    continuation.resume(returning: .success(try client.poll(maxMessages: 5000, timeoutMs: 100)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        let messages: [KafkaMessage]
-        do { messages = try outcome.get() } catch { throw .cluster(error) }
+        let messages = try await blocking(on: queue) { () throws(KafkaClusterError) in try client.poll(maxMessages: 5000, timeoutMs: 100) }
         var order: [PartitionID] = []
         var byPartition: [PartitionID: EventBatch] = [:]
         for message in messages {
@@ -223,17 +192,7 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
     /// librdkafka's seek waits for the consumer's fetcher: on the polling queue, not the pool.
     func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError) {
         let (client, target) = (client, KafkaTopicPartition(topic, partition.rawValue))
-        let outcome: Result<Void, KafkaClusterError> = await withCheckedContinuation { continuation in
-            queue.async {
-                do throws(KafkaClusterError) {
-                    try client.seek(target, to: offset.rawValue)
-                    continuation.resume(returning: .success(()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        do { try outcome.get() } catch { throw .cluster(error) }
+        try await blocking(on: queue) { () throws(KafkaClusterError) in try client.seek(target, to: offset.rawValue) }
     }
 
     /// Asynchronous on librdkafka's side (`wait: false`): a refusal is reported by the next
@@ -244,19 +203,33 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
         do { try client.commit(positions, wait: false) } catch { throw .cluster(error) }
     }
 
-    func close() async { await onQueue { $0.close() } }
-    func abandon() async { await onQueue { $0.abandon() } }
-
-    /// Runs `work` on the polling queue, after any poll in progress.
-    private func onQueue(_ work: @escaping @Sendable (KafkaConsumerClient) -> Void) async {
+    /// On the polling queue, after any poll in progress.
+    func close() async {
         let client = client
-        await withCheckedContinuation { continuation in
-            queue.async {
-                work(client)
-                continuation.resume()
+        try? await blocking(on: queue) { client.close() }  // cannot throw
+    }
+
+    func abandon() async {
+        let client = client
+        try? await blocking(on: queue) { client.abandon() }  // cannot throw
+    }
+}
+
+/// Runs a blocking librdkafka call on `queue` (after the work queued there before it) while
+/// the caller suspends, never on a thread of the concurrency pool.
+private func blocking<Value: Sendable>(
+    on queue: DispatchQueue, _ work: @escaping @Sendable () throws(KafkaClusterError) -> Value
+) async throws(PipelineError) -> Value {
+    let outcome: Result<Value, KafkaClusterError> = await withCheckedContinuation { continuation in
+        queue.async {
+            do throws(KafkaClusterError) {
+                continuation.resume(returning: .success(try work()))
+            } catch {
+                continuation.resume(returning: .failure(error))
             }
         }
     }
+    do { return try outcome.get() } catch { throw .cluster(error) }
 }
 
 /// Waits, on a thread outside Swift's concurrency pool, for async work to finish.

@@ -39,16 +39,21 @@ final class GroupService: Service, Sendable {
     private let state: RunState
     private let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
-    private let finalSummary = Mutex<RunSummary.Group?>(nil)
-    private let ending = Mutex<(offsets: [PartitionID: Offset], bySignal: Bool)>(([:], false))
+    /// How the service ended, once it has.
+    private struct Ending {
+        var summary: RunSummary.Group?
+        var offsets: [PartitionID: Offset] = [:]
+        var bySignal = false
+    }
 
+    private let ending = Mutex(Ending())
+
+    /// The group's summary, taken when the service ends (nil before, or after a failure).
+    var summary: RunSummary.Group? { ending.withLock { $0.summary } }
     /// The group's stored offsets when the service ended.
     var finalOffsets: [PartitionID: Offset] { ending.withLock { $0.offsets } }
     /// Whether it ended because it was asked to stop (not by itself, when idle).
     var stoppedBySignal: Bool { ending.withLock { $0.bySignal } }
-
-    /// The group's summary, taken when the service ends (nil before, or after a failure).
-    var summary: RunSummary.Group? { finalSummary.withLock { $0 } }
 
     /// Opens the group's database and prepares (does not start) its consumers.
     static func open(
@@ -132,9 +137,11 @@ final class GroupService: Service, Sendable {
         // process shares the group with others, so it never owns every partition: it stops.
         if case .untilLogEnd = completion { await fleet.waitUntilSettled(partitionCount: partitionCount, limit: .seconds(10)) }
         let summary = await makeSummary()
-        finalSummary.withLock { $0 = summary }
-        let offsets = (try? await writer.allStoredOffsets()) ?? [:]
-        ending.withLock { $0.offsets = offsets }
+        let offsets = (try? await writer.allStoredOffsets()) ?? [:]  // a report only: the file was read all along
+        ending.withLock {
+            $0.summary = summary
+            $0.offsets = offsets
+        }
         await fleet.stopAll()
         await writer.close()
     }
@@ -160,7 +167,7 @@ final class GroupService: Service, Sendable {
                 logEnds = ends
             case .tick:
                 guard case let .untilStopped(exitWhenIdle?) = completion else { continue }
-                if try await idle.caughtUp(log: log, writer: writer, topic: configuration.topic, partitions: partitionCount, for: exitWhenIdle) { return }
+                if await idle.caughtUp(log: log, writer: writer, topic: configuration.topic, partitions: partitionCount, for: exitWhenIdle) { return }
             }
             guard stopping, let logEnds else { continue }
             let stored = state.snapshot.stored[group] ?? [:]
@@ -188,7 +195,7 @@ private struct IdleWatch {
     private var lastEnds: [Offset] = []
     private var caughtUpSince: ContinuousClock.Instant?
 
-    mutating func caughtUp(log: any EventLog, writer: SinkWriter, topic: String, partitions: Int, for limit: Duration) async throws -> Bool {
+    mutating func caughtUp(log: any EventLog, writer: SinkWriter, topic: String, partitions: Int, for limit: Duration) async -> Bool {
         // A cluster that does not answer for a moment does not stop the consumers.
         var ends: [Offset] = []
         for partition in 0 ..< partitions {

@@ -77,11 +77,13 @@ struct PartitionBuffers {
     /// The partitions with something to write now: a full batch, a buffer that has waited
     /// `linger`, or (`force`) anything at all, including offsets that advanced with no event.
     func due(now: ContinuousClock.Instant, force: Bool) -> [PartitionID] {
-        partitions.filter { partition in
-            let buffer = buffers[partition]!
-            guard !buffer.events.isEmpty || buffer.nextOffset > buffer.firstOffset else { return false }
-            return force || buffer.events.count >= batchSize || now - buffer.since >= linger
-        }
+        partitions.filter { isDue($0, now: now, force: force) }
+    }
+
+    /// Whether one partition has something to write now (see `due`).
+    func isDue(_ partition: PartitionID, now: ContinuousClock.Instant, force: Bool) -> Bool {
+        guard let buffer = buffers[partition], !buffer.events.isEmpty || buffer.nextOffset > buffer.firstOffset else { return false }
+        return force || buffer.events.count >= batchSize || now - buffer.since >= linger
     }
 
     /// The next chunk of a partition: its first `batchSize` events, covering offsets up to the

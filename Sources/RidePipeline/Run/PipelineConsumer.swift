@@ -95,8 +95,6 @@ actor PipelineConsumer {
                 starts[partition] = try await start(partition, stored: stored[partition])
             }
             return starts
-        } catch let error as PipelineError {
-            fail(error)
         } catch {
             fail(PipelineError(error))
         }
@@ -165,7 +163,7 @@ actor PipelineConsumer {
     /// Writes every chunk that is due (everything when forced).
     private func writeDue(force: Bool) async throws {
         for partition in buffers.due(now: .now, force: force) {
-            while buffers.buffers[partition] != nil, buffers.due(now: .now, force: force).contains(partition) {
+            while buffers.isDue(partition, now: .now, force: force) {
                 try await write(partition)
             }
         }
@@ -210,11 +208,10 @@ actor PipelineConsumer {
     /// from the stored offset (another consumer wrote the partition meanwhile), or from the
     /// log start after recording a gap, or stop when the log is behind the database.
     private func resolve(_ partition: PartitionID, storedOffset: Offset) async throws {
-        guard !stopped, let consumer else { return }
-        switch try await start(partition, stored: storedOffset) {
-        case let .offset(offset): try await consumer.seek(partition: partition, to: offset)
-        case .logStart: try await consumer.seek(partition: partition, to: try await log.bounds(configuration.topic, partition: partition).start)
-        }
+        guard !stopped, let consumer,
+              // From a known stored offset, `start` answers an offset, never "the log start".
+              case let .offset(offset) = try await start(partition, stored: storedOffset) else { return }
+        try await consumer.seek(partition: partition, to: offset)
     }
 
     /// Mirrors the database's offsets into the log's committed offsets, so that lag tools see

@@ -53,7 +53,7 @@ extension PipelineRunner {
                 services.append(.init(service: ProgressService(source: RunProgress(state: state, groups: []), terminal: terminal)))
             }
             services.append(.init(service: producer, successTerminationBehavior: .gracefullyShutdownGroup))
-            try await runRole(services)
+            try await runServices(services)
             let snapshot = state.snapshot
             let ends = try await logEnds(log, partitionCount: partitionCount)
             try await log.close()
@@ -113,7 +113,7 @@ extension PipelineRunner {
                 services.append(.init(service: ProgressService(source: progress, terminal: terminal)))
             }
             services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
-            try await runRole(services)
+            try await runServices(services)
             let ends = try await logEnds(log, partitionCount: partitionCount)
             let stored = service.finalOffsets
             try await log.close()
@@ -127,15 +127,6 @@ extension PipelineRunner {
             try? await log.close()
             throw error
         }
-    }
-
-    private func runRole(_ services: [ServiceGroupConfiguration.ServiceConfiguration]) async throws(PipelineError) {
-        var quiet = logger
-        quiet.logLevel = .warning
-        let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: options.handleSignals ? [.sigint, .sigterm] : [], logger: quiet
-        ))
-        do { try await serviceGroup.run() } catch { throw PipelineError(error) }
     }
 
     private func requireRemoteLog(_ role: String) throws(PipelineError) {

@@ -87,12 +87,12 @@ public final class PipelineRunner: Sendable {
         }
         if let address = prepared.kafkaAddress { directory.announce(kafkaAddress: address) }
         do {
-            try await runServices(prepared)
+            try await runServices(prepared.services)
         } catch {
             try? await prepared.log.close()
             throw error
         }
-        let summary = makeSummary(prepared, wallSeconds: Stopwatch.seconds(ContinuousClock.now - wallStart))
+        let summary = makeSummary(prepared, plan: plan, wallSeconds: Stopwatch.seconds(ContinuousClock.now - wallStart))
         try await prepared.log.close()
         return summary
     }
@@ -170,12 +170,14 @@ public final class PipelineRunner: Sendable {
         }
     }
 
-    /// Runs the services until the producer is done and every group has stored its events.
-    private func runServices(_ prepared: PreparedRun) async throws(PipelineError) {
+    /// Runs `services` as one service group until they are done (a run: the producer is done
+    /// and every group has stored its events; a role: its one part has finished); `stop()`
+    /// shuts it down gracefully.
+    func runServices(_ services: [ServiceGroupConfiguration.ServiceConfiguration]) async throws(PipelineError) {
         var quiet = logger
         quiet.logLevel = .warning
         let serviceGroup = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: prepared.services, gracefulShutdownSignals: options.handleSignals ? [.sigint, .sigterm] : [], logger: quiet
+            services: services, gracefulShutdownSignals: options.handleSignals ? [.sigint, .sigterm] : [], logger: quiet
         ))
         group.withLock { $0 = serviceGroup }
         defer { group.withLock { $0 = nil } }
@@ -187,7 +189,7 @@ public final class PipelineRunner: Sendable {
         }
     }
 
-    private func makeSummary(_ prepared: PreparedRun, wallSeconds: Double) -> RunSummary {
+    private func makeSummary(_ prepared: PreparedRun, plan: ScenarioPlan, wallSeconds: Double) -> RunSummary {
         let snapshot = prepared.state.snapshot
         var groups: [String: RunSummary.Group] = [:]
         for group in prepared.groups {
@@ -198,13 +200,12 @@ public final class PipelineRunner: Sendable {
         let regionsOfPartition = (0 ..< prepared.partitionCount).map { partition in
             table.filter { $0.value.contains(partition) }.keys.sorted().joined(separator: "+")
         }
-        let skipped = (try? ScenarioPlan.make(configuration, file: "configuration").skipped) ?? []
         return RunSummary(
             eventsProduced: snapshot.eventsInLog, resumedFrom: snapshot.resumedFrom, eventsPerPartition: ends,
             partitionRegions: regionsOfPartition, simulatedSeconds: configuration.second(ofTick: snapshot.ticks),
             stoppedEarly: snapshot.stoppedEarly, wallSeconds: wallSeconds,
             eventsPerSecond: Double(snapshot.produced) / max(wallSeconds, 0.001), groups: groups, scenario: snapshot.scenario,
-            skippedSteps: options.resume ? [] : skipped.map(\.description)
+            skippedSteps: options.resume ? [] : plan.skipped.map(\.description)
         )
     }
 
