@@ -64,7 +64,7 @@ import Testing
             (["report", "--data-dir", data], true),
         ]
         for (arguments, readOnly) in commands {
-            let exit = try await ChildProcess(CrashResumeTests.binary, arguments).exit()
+            let exit = await (try ChildProcess(CrashResumeTests.binary, arguments)).exit(killingAfterMs: 30_000)
             let command = arguments.prefix(2).joined(separator: " ")
             #expect(exit.status == 1, "\(command): \(exit.output)")
             #expect(exit.output.contains("is in use by `ridestream broker serve --port 0 --host 127.0.0.1 --data-dir \(data)`"), "\(command): \(exit.output)")
@@ -94,7 +94,7 @@ import Testing
         let stored = { CrashResumeTests.storedEvents(data + "/analytics.sqlite") }
         for _ in 0 ..< 3000 where stored() < 1000 && live.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         let inode = try #require(Self.inode(data + "/analytics.sqlite"))
-        let second = try await ChildProcess(CrashResumeTests.binary, ["simulate", "--data-dir", data, "--drivers", "10", "--duration", "10"]).exit()
+        let second = await (try ChildProcess(CrashResumeTests.binary, ["simulate", "--data-dir", data, "--drivers", "10", "--duration", "10"])).exit(killingAfterMs: 30_000)
         #expect(second.status == 1)
         #expect(second.output.contains("is in use by `ridestream simulate"), "\(second.output)")
         #expect(!second.output.contains("fresh run: removed"))

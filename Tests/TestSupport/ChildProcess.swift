@@ -93,6 +93,13 @@ public final class ChildProcess: @unchecked Sendable {
         return Exit(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal, output: output, errors: errors)
     }
 
+    /// Waits for the child to end, killing it (SIGKILL) if it is still running after
+    /// `timeoutMs`: a test that expects a quick refusal must not hang when it does not get one.
+    public func exit(killingAfterMs timeoutMs: Int) async -> Exit {
+        Task { _ = await signal(SIGKILL, when: { false }, timeoutMs: timeoutMs) }
+        return await exit()
+    }
+
     /// Sends signal `number` as soon as `condition` holds, polled every few milliseconds by a
     /// thread of its own so that a busy pool cannot delay it. Returns false if the child ended
     /// first, or if `timeoutMs` passed, in which case the child is killed (SIGKILL) so the
