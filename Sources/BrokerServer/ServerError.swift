@@ -38,7 +38,7 @@ public struct ServerError: Error, Hashable, Sendable, CustomStringConvertible {
             case EACCES: self.init(kind: .permissionDenied, address: address, detail: "ports below 1024 need privileges")
             default: self.init(kind: .other, address: address, detail: String(cString: strerror(error.errnoCode)))
             }
-        } else if error is SocketAddressError {
+        } else if error is SocketAddressError || error is SocketAddressError.UnknownHost {
             self.init(kind: .addressNotAvailable, address: address, detail: "'\(host)' is not a host name or address this machine can resolve")
         } else {
             self.init(kind: .other, address: address, detail: "\(error)")

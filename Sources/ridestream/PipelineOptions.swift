@@ -14,16 +14,16 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Run on a Kafka cluster instead of the built-in broker: its bootstrap servers, HOST:PORT[,HOST:PORT] (sets broker.mode kafka; needs the KafkaCluster build trait).")
     var bootstrap: String?
 
-    @Option(help: "Number of drivers.")
+    @Option(parsing: .unconditional, help: "Number of drivers.")
     var drivers: Int?
 
-    @Option(help: "Simulated seconds to run.")
+    @Option(parsing: .unconditional, help: "Simulated seconds to run.")
     var duration: Int?
 
     @Option(help: "Random seed: the same seed and config give the same events and rows.")
     var seed: UInt64?
 
-    @Option(help: "Partitions of the topic.")
+    @Option(parsing: .unconditional, help: "Partitions of the topic.")
     var partitions: Int?
 
     @Flag(help: "Pace simulated time to the wall clock (one tick per tick of real time).")

@@ -77,6 +77,12 @@ extension Interop {
             #expect(!badHost.output.contains("errno"), "no socket-call internals: \(badHost.output)")
             #expect(!FileManager.default.fileExists(atPath: other))
 
+            let unknownHost = try await ChildProcess(InteropServer.binary, ["broker", "serve", "--data-dir", other, "--port", "0", "--host", "no-such-host.invalid"]).exit()
+            #expect(unknownHost.status == 1)
+            #expect(unknownHost.output.contains("'no-such-host.invalid' is not a host name or address this machine can resolve; give --host"), "\(unknownHost.output)")
+            #expect(!unknownHost.output.contains("SocketAddressError"), "no socket-call internals: \(unknownHost.output)")
+            #expect(!FileManager.default.fileExists(atPath: other))
+
             let held = try await ChildProcess(InteropServer.binary, ["broker", "serve", "--port", "0", "--data-dir", server.dir.path]).exit()
             #expect(held.status == 1)
             #expect(held.output.contains("is in use by `ridestream broker serve"), "\(held.output)")

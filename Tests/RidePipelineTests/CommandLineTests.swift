@@ -25,6 +25,10 @@ import Testing
         #expect(exit.output.contains("scenario[1]: crash_consumer fare at 300 s would leave group fare with no running consumer"), "\(exit.output)")
         #expect(exit.output.contains("--consumers fare=1"), "\(exit.output)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
+        let negative = try await Self.run(["simulate", "--config", Self.shippedConfig, "--partitions", "-3", "--data-dir", dir.file("data")])
+        #expect(negative.status == 2)
+        #expect(negative.output.contains("--partitions: must be between 1 and 1000, got -3"), "\(negative.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
     }
 
     @Test func stepsAfterTheEndAreReportedAtTheStart() async throws {
