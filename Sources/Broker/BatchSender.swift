@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KafkaWire
 import LogStore
 
@@ -10,6 +11,10 @@ import LogStore
 /// blocking the caller's thread: `enqueue` always takes the batch and says whether the queue
 /// is now full; a full producer then suspends in `waitForRoom()` until the thread has stored
 /// enough. A single thread keeps each partition's batches in order.
+///
+/// Once a batch to a partition fails, no later batch goes to that partition (each is reported
+/// failed with the first error): a partition's records are stored as a prefix of what was sent
+/// to it, never with a lost batch in the middle. `failure` keeps the first error for good.
 @usableFromInline final class BatchSender: @unchecked Sendable {
     struct Job {
         var partition: TopicPartition
@@ -27,6 +32,12 @@ import LogStore
     private var busy = false
     private var stopping = false
     private var firstError: BrokerError?
+    /// The first error of the sender's life, never cleared (`drain` clears `firstError`).
+    private var firstFailure: BrokerError?
+    /// Set with `firstFailure`, read on the producer's hot path without the lock.
+    private let failed = Atomic<Bool>(false)
+    /// Partitions a batch failed to, with that error; touched by the sender thread only.
+    private var failedPartitions: [TopicPartition: BrokerError] = [:]
     /// Producers suspended until the queue is below `maxQueuedBytes`.
     private var roomWaiters: [CheckedContinuation<Void, Never>] = []
     /// Callers of `drain()` suspended until the queue is empty and nothing is being stored.
@@ -82,6 +93,12 @@ import LogStore
         }
     }
 
+    /// The first batch that failed in this sender's life, if any (cheap when none did).
+    var failure: BrokerError? {
+        guard failed.load(ordering: .acquiring) else { return nil }
+        return condition.withLock { firstFailure }
+    }
+
     /// Drains, then ends the thread.
     func stop() async -> BrokerError? {
         let error = await drain()
@@ -122,7 +139,13 @@ import LogStore
             let (room, drained) = condition.withLock { () -> ([CheckedContinuation<Void, Never>], [CheckedContinuation<Void, Never>]) in
                 busy = false
                 queuedBytes -= job.builder.sizeInBytes
-                if let error = report.error, firstError == nil { firstError = error }
+                if let error = report.error {
+                    if firstError == nil { firstError = error }
+                    if firstFailure == nil {
+                        firstFailure = error
+                        failed.store(true, ordering: .releasing)
+                    }
+                }
                 var room: [CheckedContinuation<Void, Never>] = []
                 if queuedBytes < maxQueuedBytes {
                     room = roomWaiters
@@ -142,10 +165,15 @@ import LogStore
 
     private func send(_ job: Job) -> DeliveryReport {
         let count = Int(job.builder.recordCount)
+        if let earlier = failedPartitions[job.partition] {
+            let error = BrokerError(earlier.code, "not sent: an earlier batch to \(job.partition) failed: \(earlier.message)", cause: earlier.cause)
+            return DeliveryReport(topicPartition: job.partition, baseOffset: nil, recordCount: count, error: error)
+        }
         do {
             let result = try broker.appendBuilt(job.builder.build(), to: job.partition)
             return DeliveryReport(topicPartition: job.partition, baseOffset: result.baseOffset, recordCount: count, error: nil)
         } catch {
+            failedPartitions[job.partition] = error
             return DeliveryReport(topicPartition: job.partition, baseOffset: nil, recordCount: count, error: error)
         }
     }

@@ -101,13 +101,21 @@ public final class Broker: @unchecked Sendable {
         }
     }
 
+    /// Writes `topic.json` durably, after making the partition directories durable: a topic
+    /// whose `topic.json` survives a crash or power loss has all its partitions.
     private func writeTopicConfiguration(_ topicConfiguration: TopicConfiguration, directory: String) throws(BrokerError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let bytes: [UInt8]
+        do { bytes = Array(try encoder.encode(topicConfiguration)) } catch {
+            throw BrokerError(.unknownServerError, "\(directory)/topic.json: cannot encode topic configuration: \(error)")
+        }
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(topicConfiguration).write(to: URL(fileURLWithPath: directory + "/topic.json"), options: .atomic)
+            try DurableFile.syncDirectory(directory)
+            try DurableFile.write(bytes, to: directory + "/topic.json")
+            try DurableFile.syncDirectory(configuration.topicsDirectory)
         } catch {
-            throw BrokerError(.unknownServerError, "\(directory)/topic.json: cannot write topic configuration: \(error.localizedDescription)")
+            throw BrokerError(.kafkaStorageError, "\(directory)/topic.json: cannot write topic configuration: \(error.message)", cause: error)
         }
     }
 
@@ -136,7 +144,14 @@ public final class Broker: @unchecked Sendable {
             let partitions = try (0 ..< topicConfiguration.partitions).map { (index) throws(BrokerError) in
                 try openPartition(topic: name, index: index, configuration: topicConfiguration)
             }
-            try writeTopicConfiguration(topicConfiguration, directory: directory)
+            do throws(BrokerError) {
+                try writeTopicConfiguration(topicConfiguration, directory: directory)
+            } catch {
+                // No topic.json, no topic: what was made is removed now (or on the next start).
+                for partition in partitions { partition.discard() }
+                try? FileManager.default.removeItem(atPath: directory)
+                throw error
+            }
             let topic = Topic(name: name, directory: directory, configuration: topicConfiguration, partitions: partitions)
             topics[name] = topic
             logger.info("created topic", metadata: ["topic": "\(name)", "partitions": "\(topicConfiguration.partitions)"])

@@ -36,7 +36,8 @@ public struct BrokerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .batchTooLarge: code = .messageTooLarge
         case .invalidBatch, .corruptSegment: code = .corruptMessage
         case .invalidConfiguration: code = .invalidConfig
-        case .io, .closed: code = .unknownServerError
+        case .io, .offline: code = .kafkaStorageError
+        case .closed: code = .unknownServerError
         }
         self.init(code, "\(topicPartition): \(error.message)\(error.path.map { " (\($0))" } ?? "")", cause: error)
     }

@@ -116,9 +116,11 @@ public final class Producer: @unchecked Sendable {
     }
 
     /// Adds a record to its partition's batch. Throws for an unknown topic (when the broker
-    /// does not auto-create), an explicit partition that does not exist, or a closed producer.
-    /// Storage errors reach `onDelivery` and the next `flush()`. Suspends while the sender's
-    /// queue holds `maxQueuedBytes`.
+    /// does not auto-create), an explicit partition that does not exist, or a closed producer,
+    /// and, once any batch has failed, that failure: a producer whose batch was lost stops
+    /// rather than store later records behind the gap. Storage errors also reach
+    /// `onDelivery` and the next `flush()`. Suspends while the sender's queue holds
+    /// `maxQueuedBytes`.
     ///
     /// Inlinable: a caller's async call per record would cost a large part of the record
     /// itself (tens of nanoseconds against a few hundred); inlined, only the synchronous add
@@ -133,6 +135,7 @@ public final class Producer: @unchecked Sendable {
     @usableFromInline func add(_ record: ProducerRecord) throws(BrokerError) -> Bool {
         try lock.withLock { () throws(BrokerError) in
             guard !closed else { throw BrokerError(.unknownServerError, "producer is closed") }
+            if let failure = sender.failure { throw failure }
             let state = try batchesLocked(record.topic)
             let partition = record.partition ?? partitioner.partition(
                 topic: record.topic, key: record.key, headers: record.headers, partitionCount: state.partitionCount

@@ -37,3 +37,17 @@ public enum ChecksummedFile {
 
     public static func remove(_ path: String) throws(LogError) { try FileSystem.remove(path) }
 }
+
+/// Files and directories made durable before a call returns: for metadata whose presence
+/// promises that what it describes is on the disk (a topic's `topic.json` over its
+/// partitions), so a power loss cannot keep the promise and lose what it points to.
+public enum DurableFile {
+    /// Writes `bytes` through a temporary file, fsync and rename, then syncs the directory.
+    public static func write(_ bytes: [UInt8], to path: String) throws(LogError) {
+        try FileSystem.writeAtomically(bytes, to: path)
+        if let slash = path.lastIndex(of: "/") { try FileSystem.syncDirectory(String(path[..<slash])) }
+    }
+
+    /// Makes a directory's entries (files and directories created, renamed, removed) durable.
+    public static func syncDirectory(_ path: String) throws(LogError) { try FileSystem.syncDirectory(path) }
+}

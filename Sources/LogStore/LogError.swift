@@ -17,6 +17,10 @@ public struct LogError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidConfiguration
         /// The log was closed or deleted.
         case closed
+        /// An earlier write, roll or sync of this log failed (a full disk, an I/O error): the log
+        /// takes no more appends until it is reopened, which recovers its tail, so no later
+        /// batch can land behind a lost one. Reads still work.
+        case offline
     }
 
     public var kind: Kind

@@ -55,6 +55,12 @@ public struct LogReadResult: Sendable {
 /// active segment's CRCs and cuts its tail at the first bad batch; damage in a sealed segment
 /// is reported as `LogError.corruptSegment`, never dropped.
 ///
+/// A failed write, roll or sync takes the log offline (as Kafka takes a log directory offline):
+/// every later append fails with `LogError.Kind.offline` naming the first failure, while reads
+/// go on up to the last whole batch. Only reopening the log (which scans and recovers the
+/// tail, since an offline log never writes the clean-shutdown marker) brings it back, so a
+/// partition never holds a batch appended after one that was lost.
+///
 /// Thread-safe: all state is behind one lock; `append` with `FlushPolicy.everyAppend` syncs
 /// outside it so that concurrent appenders share fsyncs (group commit).
 public final class PartitionLog: @unchecked Sendable {
@@ -76,6 +82,8 @@ public final class PartitionLog: @unchecked Sendable {
     private var lastFlush: Int64
     /// Everything below this offset is known to be on the disk.
     private var durableOffset: Offset
+    /// The first failed write, roll or sync: set once, the log is offline for appends.
+    private var storageFailure: LogError?
 
     static let cleanShutdownMarker = ".clean-shutdown"
 
@@ -169,29 +177,64 @@ public final class PartitionLog: @unchecked Sendable {
         }
         let result: AppendResult = try lock.withLock { () throws(LogError) in
             guard !isClosed else { throw LogError(.closed, "log is closed", path: directory) }
+            try requireOnlineLocked()
             let now = clock.milliseconds()
             var active = segments.last!
-            // Roll when full, old, or when relative offsets would outgrow the 32-bit index.
-            if !active.isEmpty,
-               active.size + bytes.count > configuration.segmentBytes
-                || now - (active.rollClockStart ?? now) >= configuration.segmentMilliseconds
-                || active.nextOffset - active.baseOffset + Int64(header.lastOffsetDelta) >= Int64(UInt32.max) {
-                active = try rollLocked()
+            return try failingOffline { () throws(LogError) in
+                // Roll when full, old, or when relative offsets would outgrow the 32-bit index.
+                if !active.isEmpty,
+                   active.size + bytes.count > configuration.segmentBytes
+                    || now - (active.rollClockStart ?? now) >= configuration.segmentMilliseconds
+                    || active.nextOffset - active.baseOffset + Int64(header.lastOffsetDelta) >= Int64(UInt32.max) {
+                    active = try rollLocked()
+                }
+                header.baseOffset = active.nextOffset
+                RecordBatch.setBaseOffset(header.baseOffset, in: &bytes)
+                try active.append(bytes, header: header)
+                if active.rollClockStart == nil { active.rollClockStart = now }
+                active.lastWrite = now
+                unflushedRecords += Int(header.recordsCount)
+                if case let .interval(records, milliseconds) = configuration.flush,
+                   unflushedRecords >= (records ?? .max) || now - lastFlush >= (milliseconds ?? .max) {
+                    try flushLocked(now: now)
+                }
+                return AppendResult(header)
             }
-            header.baseOffset = active.nextOffset
-            RecordBatch.setBaseOffset(header.baseOffset, in: &bytes)
-            try active.append(bytes, header: header)
-            if active.rollClockStart == nil { active.rollClockStart = now }
-            active.lastWrite = now
-            unflushedRecords += Int(header.recordsCount)
-            if case let .interval(records, milliseconds) = configuration.flush,
-               unflushedRecords >= (records ?? .max) || now - lastFlush >= (milliseconds ?? .max) {
-                try flushLocked(now: now)
-            }
-            return AppendResult(header)
         }
         if configuration.flush == .everyAppend { try syncCovering(result.lastOffset + 1) }
         return result
+    }
+
+    // MARK: - Offline
+
+    /// Whether a failed write, roll or sync has taken the log offline (see the type's notes).
+    public var offlineReason: LogError? { lock.withLock { storageFailure } }
+
+    /// Throws `.offline` when an earlier write failed. Call with the lock held.
+    func requireOnlineLocked() throws(LogError) {
+        guard let storageFailure else { return }
+        throw LogError(
+            .offline,
+            "takes no appends since a write failed (\(storageFailure.message)); reopening the log recovers it",
+            path: storageFailure.path ?? directory, errno: storageFailure.errno
+        )
+    }
+
+    /// Runs `work` (with the lock held); any error it throws takes the log offline first.
+    func failingOffline<T>(_ work: () throws(LogError) -> T) throws(LogError) -> T {
+        do throws(LogError) {
+            return try work()
+        } catch {
+            noteFailureLocked(error)
+            throw error
+        }
+    }
+
+    /// Takes the log offline for appends after `error`, unless an earlier failure did.
+    func noteFailureLocked(_ error: LogError) {
+        guard storageFailure == nil else { return }
+        storageFailure = error
+        logger.error("log is offline after a failed write", metadata: ["log": "\(directory)", "error": "\(error)"])
     }
 
     /// Group commit: makes everything below `target` durable, unless another caller's sync
@@ -200,7 +243,12 @@ public final class PartitionLog: @unchecked Sendable {
         try syncLock.withLock { () throws(LogError) in
             let (done, active, end) = lock.withLock { (durableOffset >= target, segments.last!, segments.last!.nextOffset) }
             if done { return }
-            try active.sync()
+            do throws(LogError) {
+                try active.sync()
+            } catch {
+                lock.withLock { noteFailureLocked(error) }
+                throw error
+            }
             lock.withLock { if end > durableOffset { durableOffset = end } }
         }
     }
@@ -223,7 +271,8 @@ public final class PartitionLog: @unchecked Sendable {
     /// Starts a new segment now if the active one holds data.
     public func roll() throws(LogError) {
         try lock.withLock { () throws(LogError) in
-            if !segments.last!.isEmpty { try rollLocked() }
+            try requireOnlineLocked()
+            if !segments.last!.isEmpty { try failingOffline { () throws(LogError) in try rollLocked() } }
         }
     }
 
@@ -241,7 +290,8 @@ public final class PartitionLog: @unchecked Sendable {
     public func flush() throws(LogError) {
         try lock.withLock { () throws(LogError) in
             guard !isClosed else { return }
-            try flushLocked(now: clock.milliseconds())
+            try requireOnlineLocked()
+            try failingOffline { () throws(LogError) in try flushLocked(now: clock.milliseconds()) }
         }
     }
 
@@ -255,11 +305,16 @@ public final class PartitionLog: @unchecked Sendable {
         guard case let .interval(_, milliseconds?) = configuration.flush else { return false }
         let due: (segment: Segment, end: Offset, records: Int, now: Int64)? = lock.withLock {
             let now = clock.milliseconds()
-            guard !isClosed, unflushedRecords > 0, now - lastFlush >= milliseconds else { return nil }
+            guard !isClosed, storageFailure == nil, unflushedRecords > 0, now - lastFlush >= milliseconds else { return nil }
             return (segments.last!, segments.last!.nextOffset, unflushedRecords, now)
         }
         guard let due else { return false }
-        try syncLock.withLock { () throws(LogError) in try due.segment.sync() }
+        do throws(LogError) {
+            try syncLock.withLock { () throws(LogError) in try due.segment.sync() }
+        } catch {
+            lock.withLock { noteFailureLocked(error) }
+            throw error
+        }
         lock.withLock {
             if due.end > durableOffset { durableOffset = due.end }
             unflushedRecords = max(0, unflushedRecords - due.records)
@@ -285,23 +340,49 @@ public final class PartitionLog: @unchecked Sendable {
     public func rollIfAged() throws(LogError) -> Bool {
         try lock.withLock { () throws(LogError) in
             let active = segments.last!
-            guard !isClosed, !active.isEmpty, let start = active.rollClockStart,
+            guard !isClosed, storageFailure == nil, !active.isEmpty, let start = active.rollClockStart,
                   clock.milliseconds() - start >= configuration.segmentMilliseconds else { return false }
-            try rollLocked()
+            try failingOffline { () throws(LogError) in try rollLocked() }
             return true
         }
     }
 
     /// Syncs the data, writes the indexes and the clean-shutdown marker. Later calls fail with
     /// `LogError.closed`; closing twice is harmless.
+    ///
+    /// Closes what it can: when the log is offline, or its indexes or the marker cannot be
+    /// written (a full disk), it is closed without the marker, so the next open scans its tail
+    /// and rebuilds what is missing, and a warning says so; nothing appended is lost by that.
+    /// Throws only when the data itself could not be synced (records appended since the last
+    /// sync may then be lost to a power failure); the log is closed even then.
     public func close() throws(LogError) {
         try lock.withLock { () throws(LogError) in
             guard !isClosed else { return }
-            try flushLocked(now: clock.milliseconds())
-            for segment in segments { try segment.writeIndexes() }
-            try FileSystem.writeAtomically([], to: directory + "/" + Self.cleanShutdownMarker)
-            try FileSystem.syncDirectory(directory)
             isClosed = true
+            var unsynced: LogError?
+            do throws(LogError) { try flushLocked(now: clock.milliseconds()) } catch { unsynced = error }
+            var notWritten: [String] = storageFailure.map { ["offline since \($0)"] } ?? []
+            for segment in segments {
+                do throws(LogError) { try segment.writeIndexes() } catch { notWritten.append("\(error)") }
+            }
+            if notWritten.isEmpty && unsynced == nil {
+                do {
+                    try FileSystem.writeAtomically([], to: directory + "/" + Self.cleanShutdownMarker)
+                    try FileSystem.syncDirectory(directory)
+                } catch {
+                    try? FileSystem.remove(directory + "/" + Self.cleanShutdownMarker + ".tmp")
+                    notWritten.append("\(error)")
+                }
+            }
+            if !notWritten.isEmpty {
+                logger.warning(
+                    "log closed without its clean-shutdown marker; the next open checks its tail",
+                    metadata: ["log": "\(directory)", "reason": "\(notWritten.joined(separator: "; "))"]
+                )
+            }
+            if let unsynced {
+                throw LogError(.io, "closed, but its last records could not be synced: \(unsynced.message)", path: unsynced.path ?? directory, errno: unsynced.errno)
+            }
         }
     }
 

@@ -62,7 +62,12 @@ struct SimulateCommand: AsyncParsableCommand {
             summary = try await runner.run()
         } catch {
             await listener?.close()
-            throw CommandFailure(error)
+            var failure = CommandFailure(error)
+            if error.isStorageFailure {
+                failure.description += "\nThe log and the databases keep what was stored before the disk refused; once there is room, "
+                    + "`ridestream simulate --resume` (with the same options) finishes the run."
+            }
+            throw failure
         }
         terminal.line(summary.text(topic: configuration.topic))
         if let jsonSummary {

@@ -2,6 +2,7 @@ import Broker
 import KafkaWire
 import LogStore
 import TestSupport
+import Synchronization
 import Testing
 
 @Suite struct TopicTests {
@@ -111,5 +112,27 @@ import Testing
         #expect(error?.code == .messageTooLarge)
         #expect(error?.message.contains("exceeds the maximum of 4096") == true)
         #expect(try harness.broker.values(TopicPartition("t", PartitionID(0))) == ["small"])
+    }
+
+    @Test func afterAFailedBatchTheProducerSendsNothingMoreToThatPartitionAndStops() async throws {
+        let harness = try TestBroker()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2, maxMessageBytes: 4096))
+        var configuration = ProducerConfiguration()
+        configuration.batchBytes = 64 << 10
+        let reports = Mutex<[DeliveryReport]>([])
+        configuration.onDelivery = { report in reports.withLock { $0.append(report) } }
+        let producer = Producer(broker: harness.broker, configuration: configuration)
+        let p0 = PartitionID(0)
+        try await producer.send(ProducerRecord(topic: "t", partition: p0, value: [UInt8](repeating: 1, count: 10_000)))
+        try await producer.send(ProducerRecord(topic: "t", partition: PartitionID(1), value: bytes("other")))
+        await #expect(throws: BrokerError.self) { try await producer.flush() }
+        // The failure is sticky: later records are refused instead of stored behind the gap.
+        let refused = await #expect(throws: BrokerError.self) {
+            try await producer.send(ProducerRecord(topic: "t", partition: p0, value: bytes("after")))
+        }
+        #expect(refused?.code == .messageTooLarge)
+        #expect(try harness.broker.values(TopicPartition("t", p0)).isEmpty)
+        #expect(try harness.broker.values(TopicPartition("t", PartitionID(1))) == ["other"])
+        #expect(reports.withLock { $0.filter { $0.error != nil }.count } == 1)
     }
 }

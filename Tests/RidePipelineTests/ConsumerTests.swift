@@ -172,7 +172,9 @@ final class ScriptedLog: EventLog, @unchecked Sendable {
         return made
     }
     func describeGroup(_ group: String) async -> GroupSnapshot? { nil }
-    func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws(PipelineError) {}
+    func forEachStoredRecord(
+        _ topic: String, partition: PartitionID, _ body: (Offset, ArraySlice<UInt8>?, ArraySlice<UInt8>?) -> Void
+    ) async throws(PipelineError) {}
     func close() async throws(PipelineError) {}
 }
 

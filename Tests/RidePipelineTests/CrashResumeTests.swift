@@ -75,6 +75,63 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func diskFullStopsTheRunAndResumeAfterFreeingSpaceEndsWithTheRowsOfAnUninterruptedRun() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
+        let dir = TemporaryDirectory("diskfull")
+        defer { dir.remove() }
+        let config = Self.writeConfig(dir)
+        let disk = try #require(SmallDisk.mount(bytes: 12 << 20))
+        defer { disk.unmount() }
+        let data = disk.file("data")
+        let full = try await Self.launch(["simulate", "--config", config, "--data-dir", data]).exit()
+        #expect(full.status != 0 && !full.signalled, "\(full.output.suffix(2000))")
+        #expect(full.output.contains("No space left on device") || full.output.contains("database or disk is full"), "\(full.output.suffix(2000))")
+        #expect(full.output.contains("once there is room, `ridestream simulate --resume`"), "\(full.output.suffix(2000))")
+
+        disk.grow(to: 512 << 20)
+        let resumed = try await Self.launch(["simulate", "--config", config, "--data-dir", data, "--resume"]).exit()
+        #expect(resumed.status == 0, "\(resumed.output.suffix(3000))")
+
+        var configuration = try ConfigLoader.load(path: config)
+        configuration.dataDirectory = dir.file("reference")
+        var options = RunOptions()
+        options.showProgress = false
+        let reference = try await PipelineRunner(configuration: configuration, options: options).run()
+        #expect(Self.storedEvents(data + "/analytics.sqlite") == Int64(reference.eventsProduced))
+        for (file, sql) in Self.businessQueries {
+            let expected = try Self.rows(dir.file("reference/\(file)"), sql)
+            #expect(try Self.rows(data + "/" + file, sql) == expected, "\(file): \(sql)")
+        }
+    }
+
+    /// Killed before or while the topic is created: nothing or a whole topic is left, and the
+    /// resume ends with the rows of an uninterrupted run.
+    @Test func killedInItsFirstMillisecondsThenResumeEndsWithTheRowsOfAnUninterruptedRun() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
+        let dir = TemporaryDirectory("early-kill")
+        defer { dir.remove() }
+        let config = Self.writeConfig(dir)
+        var configuration = try ConfigLoader.load(path: config)
+        configuration.dataDirectory = dir.file("reference")
+        var options = RunOptions()
+        options.showProgress = false
+        _ = try await PipelineRunner(configuration: configuration, options: options).run()
+        for delay in [3, 15, 40] {
+            let data = dir.file("killed-\(delay)")
+            let first = try Self.launch(["simulate", "--config", config, "--data-dir", data])
+            try await Task.sleep(for: .milliseconds(delay))
+            kill(first.process.processIdentifier, SIGKILL)
+            _ = await first.exit()
+            guard FileManager.default.fileExists(atPath: data) else { continue }  // killed before it took the directory
+            let resumed = try await Self.launch(["simulate", "--config", config, "--data-dir", data, "--resume"]).exit()
+            #expect(resumed.status == 0, "killed after \(delay) ms: \(resumed.output.suffix(2000))")
+            for (file, sql) in Self.businessQueries {
+                #expect(try Self.rows(data + "/" + file, sql) == Self.rows(dir.file("reference/\(file)"), sql), "killed after \(delay) ms: \(file)")
+            }
+        }
+    }
+
     @Test func interruptStopsGracefullyWithEverythingProducedStored() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first: \(Self.binary)")
         let dir = TemporaryDirectory("interrupt")

@@ -82,21 +82,19 @@ public final class BuiltInEventLog: EventLog {
         return GroupSnapshot(generation: description.generation.rawValue, assignment: assignment)
     }
 
-    public func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws(PipelineError) {
+    public func forEachStoredRecord(
+        _ topic: String, partition: PartitionID, _ body: (Offset, ArraySlice<UInt8>?, ArraySlice<UInt8>?) -> Void
+    ) async throws(PipelineError) {
         do {
-            for partition in 0 ..< (try broker.partitionCount(topic)) {
-                let id = TopicPartition(topic, PartitionID(partition))
-                var next = try broker.bounds(id).start
-                let end = try broker.bounds(id).end
-                while next < end {
-                    let records = try RecordSet.decode(try broker.read(id, from: next, maxBytes: 4 << 20).bytes, from: next)
-                    for index in records.indices {
-                        if let value = records.value(at: index) { body(value) }
-                    }
-                    guard records.nextOffset > next else { break }
-                    next = records.nextOffset
-                    await Task.yield()
-                }
+            let id = TopicPartition(topic, partition)
+            let bounds = try broker.bounds(id)
+            var next = bounds.start
+            while next < bounds.end {
+                let records = try RecordSet.decode(try broker.read(id, from: next, maxBytes: 4 << 20).bytes, from: next)
+                for record in records { body(record.offset, record.key, record.value) }
+                guard records.nextOffset > next else { break }
+                next = records.nextOffset
+                await Task.yield()
             }
         } catch {
             throw PipelineError(error)

@@ -26,9 +26,11 @@ public protocol EventLog: Sendable {
     /// coordinator can; a Kafka client sees only its own assignment).
     func describeGroup(_ group: String) async -> GroupSnapshot?
 
-    /// Calls `body` with every stored record value of `topic`, partition by partition, from
-    /// the log start (`--resume` uses it to find what an interrupted run produced).
-    func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws(PipelineError)
+    /// Calls `body` with the offset, key and value of every record stored in one partition,
+    /// in offset order from the log start (`--resume` checks what an interrupted run produced).
+    func forEachStoredRecord(
+        _ topic: String, partition: PartitionID, _ body: (Offset, ArraySlice<UInt8>?, ArraySlice<UInt8>?) -> Void
+    ) async throws(PipelineError)
 
     /// Flushes and releases the log's resources.
     func close() async throws(PipelineError)

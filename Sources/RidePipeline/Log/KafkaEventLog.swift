@@ -72,7 +72,9 @@ final class KafkaClusterLog: EventLog {
     /// A Kafka client sees only its own assignment; the group's generation is the cluster's.
     func describeGroup(_ group: String) async -> GroupSnapshot? { nil }
 
-    func forEachStoredValue(_ topic: String, _ body: (ArraySlice<UInt8>) -> Void) async throws(PipelineError) {
+    func forEachStoredRecord(
+        _ topic: String, partition: PartitionID, _ body: (Offset, ArraySlice<UInt8>?, ArraySlice<UInt8>?) -> Void
+    ) async throws(PipelineError) {
         throw .resumeNeedsBuiltInBroker
     }
 

@@ -1,6 +1,7 @@
 import Broker
 import KafkaCluster
 import KafkaWire
+import SQLite
 
 /// Why a data directory could not be taken or used.
 public enum DataDirectoryError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -50,6 +51,9 @@ public indirect enum PipelineError: Error, CustomStringConvertible {
     /// A run on a cluster needs an empty topic: the same seed would produce the events again.
     case topicNotEmpty(topic: String, log: String, events: Int64)
     case nothingToResume(directory: String, topic: String)
+    /// `--resume` found records that are not the events this configuration produces, from
+    /// offset `from` of a partition (or more records than the whole run produces there).
+    case resumeMismatch(topic: String, partition: PartitionID, from: Offset, runProduces: Offset?, logEnd: Offset)
     /// `--no-fresh` on a directory whose log already holds an earlier run.
     case earlierRun(directory: String, topic: String, events: Int64)
     /// A database is ahead of its log: the log lost events the database has.
@@ -84,6 +88,17 @@ public indirect enum PipelineError: Error, CustomStringConvertible {
         }
     }
 
+    /// Whether a disk refused a write (full, read-only, failing): the log and the databases
+    /// hold a consistent prefix of the run, so `--resume` finishes it once there is room.
+    public var isStorageFailure: Bool {
+        switch self {
+        case let .broker(error): return error.code == .kafkaStorageError
+        case let .sink(.sqlite(_, error)): return error.isStorageFailure
+        case let .consumer(_, _, error): return error.isStorageFailure
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case let .configuration(error): return error.description
@@ -98,8 +113,14 @@ public indirect enum PipelineError: Error, CustomStringConvertible {
         case let .topicNotEmpty(topic, log, events):
             return "the topic '\(topic)' on \(log) already holds \(events) events from an earlier run; "
                 + "delete it (e.g. kafka-topics.sh --delete --topic \(topic)) or set another topic.name in the configuration"
-        case let .nothingToResume(directory, topic):
-            return "nothing to resume in \(directory): it has no topic '\(topic)' (run without --resume to start a run)"
+        case let .nothingToResume(directory, _):
+            return "nothing to resume in \(directory): no run was started there (run without --resume to start one)"
+        case let .resumeMismatch(topic, partition, from, runProduces, logEnd):
+            let what = runProduces.map { "holds \(logEnd.rawValue) events where this configuration's whole run produces \($0.rawValue)" }
+                ?? "does not hold the events this configuration produces, from offset \(from) on"
+            return "cannot resume: partition \(partition) of '\(topic)' \(what). It was written by a run with other settings "
+                + "(seed, drivers, regions, partitions), holds another producer's records, or lost a batch; resuming would store "
+                + "wrong rows. Run without --resume to start afresh"
         case let .earlierRun(directory, topic, events):
             return "\(directory) already holds a run (\(events) events in '\(topic)'); producing again would store every event twice. "
                 + "Run with --resume to finish that run, or without --no-fresh to start over"

@@ -105,6 +105,8 @@ public final class PipelineRunner: Sendable {
         var groups: [GroupService]
         var services: [ServiceGroupConfiguration.ServiceConfiguration]
         var kafkaAddress: String?
+        /// False when resuming a run that had produced something: its scenario already ran.
+        var playsScenario: Bool
     }
 
     private func prepare(_ directory: DataDirectory, plan: ScenarioPlan) async throws(PipelineError) -> PreparedRun {
@@ -122,14 +124,21 @@ public final class PipelineRunner: Sendable {
             if !options.fresh && !options.resume && held > 0 {
                 throw PipelineError.earlierRun(directory: directory.path, topic: configuration.topic, events: held)
             }
-            var alreadyProduced: ProducedEvents?
+            var resumePoint: ResumePoint?
             if options.resume {
-                let found = try await ProducedEvents(log: log, topic: configuration.topic)
-                terminal.line("resuming: the log already holds \(found.count) events; producing the rest (the scenario is not replayed)")
-                alreadyProduced = found
+                let found = try await ResumePoint(log: log, topic: configuration.topic, partitionCount: partitionCount)
+                try found.verify(configuration)
+                let deleted = found.produced - found.stored
+                terminal.line(
+                    found.produced == 0 ? "resuming: the earlier run had produced nothing yet; running it from the start"
+                        : "resuming: the log already holds \(found.stored) events"
+                        + (deleted > 0 ? " (and retention deleted \(deleted) older ones)" : "")
+                        + ", checked against the seed; producing the rest (the scenario is not replayed)"
+                )
+                resumePoint = found
             }
             let state = RunState(totalTicks: configuration.ticks)
-            state.update { $0.resumedFrom = alreadyProduced?.count ?? 0 }
+            state.update { $0.resumedFrom = resumePoint?.produced ?? 0 }
             for name in GroupName.allCases {
                 let group = try await GroupService.open(
                     group: name, consumers: configuration.consumers[name] ?? 1, log: log, databasePath: directory.databasePath(name),
@@ -153,13 +162,17 @@ public final class PipelineRunner: Sendable {
             for group in groups {
                 services.append(.init(service: group, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "group \(group.group.rawValue)"))
             }
+            let playsScenario = resumePoint.map { $0.produced == 0 } ?? true
             let producer = ProducerService(ProductionLoop.Production(
                 configuration: configuration, log: log, partitionCount: partitionCount, state: state,
                 fleets: Dictionary(uniqueKeysWithValues: groups.map { ($0.group, $0.fleet) }),
-                scenario: options.resume ? [] : plan.steps, alreadyProduced: alreadyProduced, terminal: terminal
+                scenario: playsScenario ? plan.steps : [], resumePoint: resumePoint, terminal: terminal
             ))
             services.append(.init(service: producer, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "producer"))
-            return PreparedRun(log: log, partitionCount: partitionCount, state: state, groups: groups, services: services, kafkaAddress: kafkaAddress)
+            return PreparedRun(
+                log: log, partitionCount: partitionCount, state: state, groups: groups, services: services, kafkaAddress: kafkaAddress,
+                playsScenario: playsScenario
+            )
         } catch {
             for group in groups {
                 await group.fleet.stopAll()
@@ -205,7 +218,7 @@ public final class PipelineRunner: Sendable {
             partitionRegions: regionsOfPartition, simulatedSeconds: configuration.second(ofTick: snapshot.ticks),
             stoppedEarly: snapshot.stoppedEarly, wallSeconds: wallSeconds,
             eventsPerSecond: Double(snapshot.produced) / max(wallSeconds, 0.001), groups: groups, scenario: snapshot.scenario,
-            skippedSteps: options.resume ? [] : plan.skipped.map(\.description)
+            skippedSteps: prepared.playsScenario ? plan.skipped.map(\.description) : []
         )
     }
 
@@ -226,7 +239,10 @@ public final class PipelineRunner: Sendable {
             brokerLogger.logLevel = .warning
             let broker: Broker
             do { broker = try Broker(configuration: brokerConfiguration, logger: brokerLogger) } catch { throw .broker(error) }
-            if options.resume && !broker.topicNames().contains(configuration.topic) {
+            // A directory this command created holds no run to resume. One that exists without
+            // the topic holds a run killed before it created its topic: it produced nothing,
+            // and resuming it runs it from the start.
+            if options.resume && directory.created {
                 try? broker.close()  // failing anyway; a log that cannot close is recovered next time
                 throw .nothingToResume(directory: directory.path, topic: configuration.topic)
             }

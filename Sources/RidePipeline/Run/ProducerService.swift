@@ -43,7 +43,7 @@ actor ProductionLoop {
         var fleets: [GroupName: GroupFleet] = [:]
         var scenario: [ScenarioStep] = []
         /// What an interrupted run already put in the log (`--resume`).
-        var alreadyProduced: ProducedEvents?
+        var resumePoint: ResumePoint?
         var terminal: Terminal
     }
 
@@ -55,7 +55,8 @@ actor ProductionLoop {
 
     func run() async throws(PipelineError) {
         let (configuration, log, state, terminal) = (production.configuration, production.log, production.state, production.terminal)
-        let (partitionCount, fleets, alreadyProduced) = (production.partitionCount, production.fleets, production.alreadyProduced)
+        let (partitionCount, fleets) = (production.partitionCount, production.fleets)
+        var stored = production.resumePoint.map(ResumePoint.Cursor.init)
         let producer = try log.makeProducer(EventProducerSettings(
             topic: configuration.topic, batchBytes: configuration.producerBatchBytes, lingerMs: configuration.producerLingerMs
         ))
@@ -95,10 +96,11 @@ actor ProductionLoop {
                 }
             }
             for event in simulator.step() {
-                if let alreadyProduced, alreadyProduced.contains(event) { continue }
                 let key = Array(event.driverId.utf8)
+                let partition = partitioner.partition(region: event.region, key: key)
+                if stored?.isStored(partition: partition) == true { continue }
                 try await producer.send(
-                    partition: PartitionID(partitioner.partition(region: event.region, key: key)), key: key, value: event.json(),
+                    partition: PartitionID(partition), key: key, value: event.json(),
                     headers: [("region", Array(event.region.utf8))], timestamp: event.ts
                 )
                 produced += 1
