@@ -33,6 +33,12 @@ struct PipelineOptions: ParsableArguments {
         ConfigError(file: "command line", line: nil, key: key, problem: problem)
     }
 
+    /// `value` when `range` holds it, else the configuration's range message naming `flag`.
+    static func checked(_ value: Int, _ range: ClosedRange<Int>, flag: String) throws(ConfigError) -> Int {
+        guard range.contains(value) else { throw invalid(flag, ConfigLimits.outOfRange(value, range)) }
+        return value
+    }
+
     /// The configuration file with these overrides applied and checked again.
     func load() throws(ConfigError) -> PipelineConfiguration {
         var configuration: PipelineConfiguration
@@ -45,29 +51,21 @@ struct PipelineOptions: ParsableArguments {
                     + "checkout, or point at a configuration with --config FILE"
             )
         }
-        if let dataDir { configuration.dataDirectory = dataDir }
+        if let dataDir {
+            guard !dataDir.isEmpty else { throw Self.invalid("--data-dir", "must name a directory, got an empty path") }
+            configuration.dataDirectory = dataDir
+        }
         if let bootstrap {
             guard !bootstrap.isEmpty, bootstrap.split(separator: ",").allSatisfy({ $0.contains(":") }) else {
                 throw Self.invalid("--bootstrap", "must be HOST:PORT[,HOST:PORT], got '\(bootstrap)'")
             }
             configuration.brokerMode = .kafka(KafkaSettings(bootstrapServers: bootstrap, properties: configuration.kafkaClientProperties))
         }
-        // The same ranges as the configuration file's keys.
-        if let drivers {
-            guard (1 ... 1_000_000).contains(drivers) else { throw Self.invalid("--drivers", "must be between 1 and 1000000, got \(drivers)") }
-            configuration.drivers = drivers
-        }
-        if let duration {
-            guard (1 ... 31_536_000).contains(duration) else {
-                throw Self.invalid("--duration", "must be between 1 and 31536000 seconds, got \(duration)")
-            }
-            configuration.durationSeconds = duration
-        }
+        // The configuration file's ranges (`ConfigLimits`), named by flag.
+        if let drivers { configuration.drivers = try Self.checked(drivers, ConfigLimits.drivers, flag: "--drivers") }
+        if let duration { configuration.durationSeconds = try Self.checked(duration, ConfigLimits.durationSeconds, flag: "--duration") }
         if let seed { configuration.seed = seed }
-        if let partitions {
-            guard (1 ... 1000).contains(partitions) else { throw Self.invalid("--partitions", "must be between 1 and 1000, got \(partitions)") }
-            configuration.partitions = partitions
-        }
+        if let partitions { configuration.partitions = try Self.checked(partitions, ConfigLimits.partitions, flag: "--partitions") }
         if realtime { configuration.realtime = true }
         try ConfigLoader.validate(configuration, file: config)
         return configuration

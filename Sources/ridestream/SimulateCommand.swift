@@ -91,8 +91,8 @@ struct SimulateCommand: AsyncParsableCommand {
             var overridden: Set<GroupName> = []
             for pair in consumerCounts {
                 let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, let group = GroupName(rawValue: parts[0]), let count = Int(parts[1]), (1 ... 64).contains(count) else {
-                    throw PipelineOptions.invalid("--consumers", "expected GROUP=N with GROUP fare, analytics or support and N from 1 to 64, got '\(pair)'")
+                guard parts.count == 2, let group = GroupName(rawValue: parts[0]), let count = Int(parts[1]), ConfigLimits.consumers.contains(count) else {
+                    throw PipelineOptions.invalid("--consumers", "expected GROUP=N with GROUP fare, analytics or support and N from \(ConfigLimits.consumers.lowerBound) to \(ConfigLimits.consumers.upperBound), got '\(pair)'")
                 }
                 configuration.consumers[group] = count
                 overridden.insert(group)

@@ -31,6 +31,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
     }
 
+    /// Every flag goes through the configuration file's limits, and output paths are checked
+    /// before the run: each is refused naming the flag, with exit 2, before anything is created.
+    @Test(arguments: [
+        (["--partitions", "5000"], "--partitions: must be between 1 and 1000, got 5000"),
+        (["--drivers", "2000000"], "--drivers: must be between 1 and 1000000, got 2000000"),
+        (["--duration", "99999999999"], "--duration: must be between 1 and 31536000, got 99999999999"),
+        (["--consumers", "fare=65"], "--consumers: expected GROUP=N with GROUP fare, analytics or support and N from 1 to 64, got 'fare=65'"),
+        (["--json-summary", "/nonexistent/x.json"], "--json-summary /nonexistent/x.json: the directory /nonexistent does not exist"),
+    ])
+    func flagsOutsideTheConfigurationsLimitsAreRefusedBeforeAnythingIsCreated(flags: [String], message: String) async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary))
+        let dir = TemporaryDirectory("cli-limits")
+        defer { dir.remove() }
+        let exit = try await Self.run(["simulate", "--config", Self.shippedConfig, "--data-dir", dir.file("data")] + flags)
+        #expect(exit.status == 2, "\(exit.output)")
+        #expect(exit.output.contains(message), "\(exit.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
+    }
+
     @Test func stepsAfterTheEndAreReportedAtTheStart() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary))
         let dir = TemporaryDirectory("cli")

@@ -69,8 +69,8 @@ public enum ConfigLoader {
 
     private static func readSimulation(_ node: ConfigNode, into configuration: inout PipelineConfiguration) throws(ConfigError) {
         let fields = try node.mapping(allowed: ["drivers", "duration_seconds", "tick_ms", "seed", "start_time_ms", "realtime"])
-        if let value = fields["drivers"] { configuration.drivers = try value.int(1 ... 1_000_000) }
-        if let value = fields["duration_seconds"] { configuration.durationSeconds = try value.int(1 ... 31_536_000) }
+        if let value = fields["drivers"] { configuration.drivers = try value.int(ConfigLimits.drivers) }
+        if let value = fields["duration_seconds"] { configuration.durationSeconds = try value.int(ConfigLimits.durationSeconds) }
         if let value = fields["tick_ms"] { configuration.tickMs = Int64(try value.int(10 ... 3_600_000)) }
         if let value = fields["seed"] { configuration.seed = UInt64(try value.int(0 ... Int.max)) }
         if let value = fields["start_time_ms"] { configuration.startTime = Int64(try value.int(0 ... Int.max)) }
@@ -100,7 +100,7 @@ public enum ConfigLoader {
     private static func readTopic(_ node: ConfigNode, into configuration: inout PipelineConfiguration) throws(ConfigError) {
         let fields = try node.mapping(allowed: ["name", "partitions", "region_partitions"])
         if let value = fields["name"] { configuration.topic = try value.string() }
-        if let value = fields["partitions"] { configuration.partitions = try value.int(1 ... 1000) }
+        if let value = fields["partitions"] { configuration.partitions = try value.int(ConfigLimits.partitions) }
         if let table = fields["region_partitions"], !table.isNull {
             var result: [String: [Int]] = [:]
             for (region, list) in try table.entries() {
@@ -115,7 +115,7 @@ public enum ConfigLoader {
         for (name, value) in fields {
             let group = GroupName(rawValue: name)!
             let settings = try value.mapping(allowed: ["consumers"])
-            if let count = settings["consumers"] { configuration.consumers[group] = try count.int(1 ... 64) }
+            if let count = settings["consumers"] { configuration.consumers[group] = try count.int(ConfigLimits.consumers) }
         }
     }
 
@@ -206,7 +206,7 @@ public enum ConfigLoader {
             guard let parsedGroup = GroupName(rawValue: groupName) else {
                 throw group.fail("must be fare, analytics or support, got '\(groupName)'")
             }
-            steps.append(ScenarioStep(atSeconds: try at.int(0 ... 31_536_000), action: parsedAction, group: parsedGroup, line: item.line))
+            steps.append(ScenarioStep(atSeconds: try at.int(0 ... ConfigLimits.durationSeconds.upperBound), action: parsedAction, group: parsedGroup, line: item.line))
         }
         configuration.scenario = steps.sorted { $0.atSeconds < $1.atSeconds }
     }

@@ -53,9 +53,7 @@ struct ConfigNode {
         guard node.scalar != nil, node.bool == nil, let value = node.int else {
             throw fail("must be a whole number, got '\(node.string ?? "a non-scalar")'")
         }
-        guard range.contains(value) else {
-            throw fail("must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
-        }
+        guard range.contains(value) else { throw fail(ConfigLimits.outOfRange(value, range)) }
         return value
     }
 
