@@ -33,6 +33,8 @@ public final class Broker: @unchecked Sendable {
     /// concurrently from the network); taken before `lock`, never inside it.
     private let adminLock = Lock()
     var topics: [String: Topic] = [:]
+    /// Topics that may not be deleted or grown, with why (`protect`).
+    private var protectedTopics: [String: String] = [:]
     private var closed = false
     private let directoryLock: DirectoryLock
 
@@ -165,8 +167,28 @@ public final class Broker: @unchecked Sendable {
         try adminLock.withLock { () throws(BrokerError) in try deleteTopicLocked(name) }
     }
 
+    /// Keeps `topic` from being deleted or given more partitions while something in this
+    /// process depends on its layout (a `simulate` run: its producer and sinks map regions to
+    /// partitions, and a topic deleted and auto-created again would lose the run). Refusals
+    /// are POLICY_VIOLATION with `reason` in the message.
+    public func protect(_ topic: String, reason: String) {
+        lock.withLock { protectedTopics[topic] = reason }
+    }
+
+    public func unprotect(_ topic: String) {
+        lock.withLock { _ = protectedTopics.removeValue(forKey: topic) }
+    }
+
+    private func requireUnprotected(_ topic: String, _ change: String) throws(BrokerError) {
+        guard let reason = lock.withLock({ protectedTopics[topic] }) else { return }
+        let error = BrokerError(.policyViolation, "topic '\(topic)' cannot be \(change): \(reason)")
+        logger.warning("refused a change to a protected topic", metadata: ["error": "\(error)"])
+        throw error
+    }
+
     private func deleteTopicLocked(_ name: String) throws(BrokerError) {
         let topic = try topic(name)
+        try requireUnprotected(name, "deleted")
         // `~` cannot appear in a topic name, so the trash is never another topic's directory,
         // and one left by a crash is removed on the next start as not a topic. The move comes
         // first: if it fails, the topic stays (and is served) rather than coming back on the
@@ -189,6 +211,7 @@ public final class Broker: @unchecked Sendable {
     public func addPartitions(_ name: String, totalCount: Int) throws(BrokerError) {
         try adminLock.withLock { () throws(BrokerError) in
             let topic = try self.topic(name)
+            try requireUnprotected(name, "given more partitions")
             let current = topic.configuration
             let updated = try grown(current, name: name, to: totalCount)
             let added = try (current.partitions ..< totalCount).map { (index) throws(BrokerError) in
@@ -202,7 +225,9 @@ public final class Broker: @unchecked Sendable {
     /// Checks what `addPartitions` would check without adding anything (CreatePartitions with
     /// validate_only).
     public func validateAddPartitions(_ name: String, totalCount: Int) throws(BrokerError) {
-        _ = try grown(try topic(name).configuration, name: name, to: totalCount)
+        let current = try topic(name).configuration
+        try requireUnprotected(name, "given more partitions")
+        _ = try grown(current, name: name, to: totalCount)
     }
 
     private func grown(_ current: TopicConfiguration, name: String, to totalCount: Int) throws(BrokerError) -> TopicConfiguration {

@@ -33,6 +33,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let invalidPartitions = ErrorCode(rawValue: 37)
     public static let invalidReplicationFactor = ErrorCode(rawValue: 38)
     public static let invalidRequest = ErrorCode(rawValue: 42)
+    /// The request breaks a rule of this broker (a topic a live run uses): POLICY_VIOLATION.
+    public static let policyViolation = ErrorCode(rawValue: 44)
     public static let outOfOrderSequenceNumber = ErrorCode(rawValue: 45)
     public static let duplicateSequenceNumber = ErrorCode(rawValue: 46)
     public static let invalidProducerEpoch = ErrorCode(rawValue: 47)

@@ -135,4 +135,20 @@ import Testing
         #expect(try harness.broker.values(TopicPartition("t", PartitionID(1))) == ["other"])
         #expect(reports.withLock { $0.filter { $0.error != nil }.count } == 1)
     }
+
+    @Test func aProtectedTopicCannotBeDeletedOrGrownUntilReleased() throws {
+        let harness = try TestBroker()
+        try harness.broker.createTopic("run", configuration: TopicConfiguration(partitions: 3))
+        harness.broker.protect("run", reason: "a run uses it")
+        let deletion = #expect(throws: BrokerError.self) { try harness.broker.deleteTopic("run") }
+        #expect(deletion?.code == .policyViolation)
+        #expect(deletion?.message == "topic 'run' cannot be deleted: a run uses it")
+        #expect(throws: BrokerError.self) { try harness.broker.addPartitions("run", totalCount: 4) }
+        #expect(throws: BrokerError.self) { try harness.broker.validateAddPartitions("run", totalCount: 4) }
+        #expect(try harness.broker.partitionCount("run") == 3)
+        harness.broker.unprotect("run")
+        try harness.broker.addPartitions("run", totalCount: 4)
+        try harness.broker.deleteTopic("run")
+        #expect(!harness.broker.topicNames().contains("run"))
+    }
 }

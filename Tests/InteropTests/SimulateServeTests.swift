@@ -23,6 +23,12 @@ extension Interop {
             let lines = events.split(separator: "\n")
             #expect(lines.count == 50)
             #expect(lines.allSatisfy { $0.hasPrefix(#"{"eventId":""#) })
+            // The run's topic cannot be deleted or grown from outside while it runs.
+            let python = try Interop.PythonClientTests.start("protected_topic.py", arguments: [bootstrap, "driver-locations"])
+            let checked = await python.exit()
+            #expect(checked.status == 0, "\(checked.output)\(checked.errors.suffix(3000))")
+            #expect(checked.output.contains("delete and create_partitions refused; 6 partitions"), "\(checked.output)")
+            #expect(process.isRunning, "the run ended: \(process.output.suffix(2000))")
             process.signal(SIGINT)
             let exit = await process.exit()
             #expect(exit.status == 0 && !exit.signalled, "\(exit.output.suffix(2000))")

@@ -22,6 +22,8 @@ public final class BuiltInEventLog: EventLog {
                     segmentBytes: log.segmentBytes, segmentMilliseconds: log.segmentMilliseconds
                 ))
             }
+            // The run maps regions to these partitions: no Kafka client may delete or grow it.
+            broker.protect(topic, reason: "a RideStream run in this process produces to it and its groups store it")
             return try broker.partitionCount(topic)
         } catch {
             throw .broker(error)
