@@ -18,12 +18,15 @@ public final class KafkaServer: Service, Sendable {
     public let listener: KafkaListener
     private let dispatcher: RequestDispatcher
     private let connections = ConnectionRegistry()
+    /// What every connection together may hold in unanswered requests.
+    let requestBudget: RequestMemoryBudget
     private let logger: Logger
 
     public init(broker: Broker, listener: KafkaListener, logger: Logger = Logger(label: "ridestream.server")) {
         self.listener = listener
         dispatcher = RequestDispatcher(broker: broker, configuration: listener.configuration, logger: logger)
         dispatcher.boundPort.set(listener.port)
+        requestBudget = RequestMemoryBudget(limit: max(listener.configuration.maxBufferedRequestBytes, listener.configuration.maxFrameBytes))
         self.logger = logger
     }
 
@@ -41,9 +44,10 @@ public final class KafkaServer: Service, Sendable {
         let maxFrame = configuration.maxFrameBytes
         let idle = TimeAmount.milliseconds(configuration.idleTimeoutMs)
         let maxConnections = configuration.maxConnections
+        let budget = requestBudget
         await listener.startAccepting { channel in
             Self.serve(
-                channel, dispatcher: dispatcher, connections: connections, maxFrame: maxFrame, idle: idle,
+                channel, dispatcher: dispatcher, connections: connections, maxFrame: maxFrame, budget: budget, idle: idle,
                 maxConnections: maxConnections, logger: logger
             )
         }
@@ -63,11 +67,11 @@ public final class KafkaServer: Service, Sendable {
     }
 
     private static func serve(
-        _ channel: any Channel, dispatcher: RequestDispatcher, connections: ConnectionRegistry, maxFrame: Int, idle: TimeAmount,
-        maxConnections: Int, logger: Logger
+        _ channel: any Channel, dispatcher: RequestDispatcher, connections: ConnectionRegistry, maxFrame: Int,
+        budget: RequestMemoryBudget, idle: TimeAmount, maxConnections: Int, logger: Logger
     ) -> EventLoopFuture<Void> {
         let (frames, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .unbounded)
-        let handler = FrameHandler(maxFrameBytes: maxFrame, frames: continuation)
+        let handler = FrameHandler(maxFrameBytes: maxFrame, budget: budget, frames: continuation)
         let clientHost = channel.remoteAddress?.ipAddress.map { "/" + $0 } ?? ""
         guard connections.count < maxConnections else {
             logger.warning("refusing a connection", metadata: ["reason": "\(maxConnections) connections are open"])

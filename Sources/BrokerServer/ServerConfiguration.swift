@@ -11,6 +11,11 @@ public struct ServerConfiguration: Sendable {
     /// The largest request frame accepted; larger ones close the connection before any
     /// allocation (Kafka `socket.request.max.bytes`, 100 MiB).
     public var maxFrameBytes = 104_857_600
+    /// Bytes every connection together may hold in requests received and not yet answered
+    /// (Kafka's `queued.max.request.bytes`); beyond it connections stop reading until requests
+    /// are answered. At least `maxFrameBytes`. The default, 128 MiB, lets one largest frame in
+    /// while smaller requests go on; see `RequestMemoryBudget`.
+    public var maxBufferedRequestBytes = 128 << 20
     /// Connections with no request for this long are closed (Kafka `connections.max.idle.ms`,
     /// 10 minutes). A connection waiting for its answer (a long-polling Fetch) is not idle.
     public var idleTimeoutMs: Int64 = 600_000

@@ -10,6 +10,8 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Host clients are told to connect to (default: 127.0.0.1 for loopback, else --host).") var advertisedHost: String?
     @Option(help: "Port clients are told to connect to (default: the bound port).") var advertisedPort: Int?
     @Option(help: "Largest request frame accepted, in bytes; larger ones close that connection.") var maxFrameBytes = 104_857_600
+    @Option(help: "Bytes all connections together may hold in requests not yet answered; beyond it they stop reading (at least --max-frame-bytes).")
+    var maxBufferedRequestBytes = 134_217_728
     @Option(help: "Close connections idle for this many milliseconds.") var idleTimeoutMs: Int64 = 600_000
     @Option(help: "Refuse connections beyond this many.") var maxConnections = 1000
 
@@ -19,6 +21,9 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError("--advertised-port must be between 1 and 65535, got \(advertisedPort)")
         }
         guard maxFrameBytes >= 1024 else { throw ValidationError("--max-frame-bytes must be at least 1024, got \(maxFrameBytes)") }
+        guard maxBufferedRequestBytes >= maxFrameBytes else {
+            throw ValidationError("--max-buffered-request-bytes must be at least --max-frame-bytes (\(maxFrameBytes)), got \(maxBufferedRequestBytes)")
+        }
         guard idleTimeoutMs > 0, idleTimeoutMs <= 7 * 86_400_000 else {
             throw ValidationError("--idle-timeout-ms must be between 1 and 604800000 (7 days), got \(idleTimeoutMs)")
         }
@@ -32,6 +37,7 @@ struct ServerOptions: ParsableArguments {
         configuration.advertisedHost = advertisedHost
         configuration.advertisedPort = advertisedPort
         configuration.maxFrameBytes = maxFrameBytes
+        configuration.maxBufferedRequestBytes = maxBufferedRequestBytes
         configuration.idleTimeoutMs = idleTimeoutMs
         configuration.maxConnections = maxConnections
         return configuration

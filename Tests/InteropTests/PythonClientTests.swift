@@ -73,6 +73,25 @@ extension Interop {
             #expect(output.contains("robustness passed"))
         }
 
+        /// 100 connections each announce the largest frame allowed and send it slowly: the
+        /// broker reads no more than its buffered-request budget, so its memory stays under the
+        /// budget plus a fixed allowance (socket reads in flight, the runtime), and it still
+        /// answers afterwards.
+        @Test func manySlowLargestFramesStayWithinTheRequestMemoryBudget() async throws {
+            let frame = 16 << 20
+            let budget = 32 << 20
+            let server = try InteropServer(["--max-frame-bytes", String(frame), "--max-buffered-request-bytes", String(budget)])
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let output = try await Self.run(
+                "memory_flood.py", against: server, arguments: [String(server.process.processIdentifier), String(frame), "100", "12"]
+            )
+            let numbers = output.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            try #require(numbers.count == 4, "\(output)")
+            let (peak, baseline, sent) = (numbers[0], numbers[1], numbers[2])
+            #expect(sent > 2 * budget, "the clients sent more than the budget: \(output)")
+            #expect(peak - baseline < budget + 48 << 20, "resident memory grew past the budget: \(output)")
+        }
+
         /// An idempotent confluent-kafka producer whose acknowledgement of a stored batch is
         /// lost when the broker is killed with SIGKILL (a proxy in the script swallows it). After
         /// the restart librdkafka retries the batch; the broker recognises it from the producer

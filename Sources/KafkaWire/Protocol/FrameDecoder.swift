@@ -26,11 +26,15 @@ public struct FrameDecoder: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
-    /// The next complete frame's payload, or nil until more bytes arrive.
-    ///
-    /// - Throws: `WireError.malformed` for a negative size or one above `maxFrameBytes`; the
-    ///   stream cannot be resynchronised after that and the connection should be closed.
-    public mutating func nextFrame() throws(WireError) -> [UInt8]? {
+    /// Makes room for the whole of a frame of `size` bytes whose prefix has arrived, in one
+    /// allocation, instead of growing (and copying) the buffer as its body arrives.
+    public mutating func prepare(forFrameOf size: Int) {
+        buffer.reserveCapacity(buffer.count + size)
+    }
+
+    /// The size of the next frame's payload once its 4-byte prefix has arrived (its body may
+    /// not have), or nil before; checked as `nextFrame` checks it.
+    public func nextFrameSize() throws(WireError) -> Int? {
         guard bufferedBytes >= 4 else { return nil }
         let size = Int(Int32(bitPattern: UInt32(buffer[readIndex]) << 24 | UInt32(buffer[readIndex + 1]) << 16
             | UInt32(buffer[readIndex + 2]) << 8 | UInt32(buffer[readIndex + 3])))
@@ -38,10 +42,25 @@ public struct FrameDecoder: Sendable {
         guard size <= maxFrameBytes else {
             throw WireError(.malformed, "frame of \(size) bytes exceeds the limit of \(maxFrameBytes)")
         }
-        guard bufferedBytes >= 4 + size else { return nil }
+        return size
+    }
+
+    /// The next complete frame's payload, or nil until more bytes arrive.
+    ///
+    /// - Throws: `WireError.malformed` for a negative size or one above `maxFrameBytes`; the
+    ///   stream cannot be resynchronised after that and the connection should be closed.
+    public mutating func nextFrame() throws(WireError) -> [UInt8]? {
+        guard let size = try nextFrameSize(), bufferedBytes >= 4 + size else { return nil }
         let start = readIndex + 4
         readIndex = start + size
-        return Array(buffer[start ..< readIndex])
+        guard readIndex == buffer.count else { return Array(buffer[start ..< readIndex]) }
+        // The buffer held exactly this frame: hand it over without a copy, and keep no large
+        // buffer behind for a connection that sent one large frame.
+        var frame: [UInt8] = []
+        swap(&frame, &buffer)
+        readIndex = 0
+        frame.removeFirst(start)
+        return frame
     }
 }
 
