@@ -37,7 +37,7 @@ public struct BrokerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidBatch, .corruptSegment: code = .corruptMessage
         case .invalidConfiguration: code = .invalidConfig
         case .io, .offline: code = .kafkaStorageError
-        case .closed: code = .unknownServerError
+        case .closed, .readOnly: code = .unknownServerError
         }
         self.init(code, "\(topicPartition): \(error.message)\(error.path.map { " (\($0))" } ?? "")", cause: error)
     }

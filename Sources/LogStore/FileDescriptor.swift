@@ -14,10 +14,10 @@ final class FileDescriptor: @unchecked Sendable {
     let path: String
     private let fd: Int32
 
-    /// Opens `path` for reading and writing, creating it if asked.
-    init(path: String, create: Bool) throws(LogError) {
+    /// Opens `path` for reading and writing (or reading alone), creating it if asked.
+    init(path: String, create: Bool, writable: Bool = true) throws(LogError) {
         self.path = path
-        let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)
+        let flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | (create ? O_CREAT : 0)
         let result = open(path, flags, 0o644)
         guard result >= 0 else { throw Self.error("cannot open", path: path) }
         fd = result
@@ -168,7 +168,7 @@ enum FileSystem {
     }
 
     static func readAll(_ path: String) throws(LogError) -> [UInt8] {
-        let file = try FileDescriptor(path: path, create: false)
+        let file = try FileDescriptor(path: path, create: false, writable: false)
         return try file.read(count: try file.size(), at: 0)
     }
 }

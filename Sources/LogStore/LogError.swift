@@ -21,6 +21,8 @@ public struct LogError: Error, Hashable, Sendable, CustomStringConvertible {
         /// takes no more appends until it is reopened, which recovers its tail, so no later
         /// batch can land behind a lost one. Reads still work.
         case offline
+        /// The log was opened read-only (inspection, `verify`): nothing may be written.
+        case readOnly
     }
 
     public var kind: Kind

@@ -1,6 +1,10 @@
 import KafkaWire
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What an append stored.
 public struct AppendResult: Hashable, Sendable {
     public var baseOffset: Offset
@@ -47,7 +51,12 @@ public struct LogReadResult: Sendable {
 /// Layout of the directory:
 /// - `<20-digit base offset>.log|.index|.timeindex` per segment (see `Segment`);
 /// - `.clean-shutdown`, written by `close()` after everything is synced and removed on open.
-///   Without it the log was not closed cleanly and `init` runs recovery.
+///   Without it the log was not closed cleanly and `init` runs recovery;
+/// - `recovery-point`, where the active segment was last synced by an `.interval` flush
+///   (see `RecoveryPoint`): damage below it is corruption, never a torn tail.
+///
+/// Opened `readOnly` (inspection, `verify`), the log writes nothing at all: no marker removal,
+/// no truncation, no index files; appends, rolls and flushes fail with `.readOnly`.
 ///
 /// Invariants: segments are contiguous (each starts at the previous one's end); only the last
 /// (active) segment is written; a segment is fsynced before a newer one is created, so after
@@ -68,6 +77,8 @@ public final class PartitionLog: @unchecked Sendable {
     public let configuration: LogConfiguration
     /// What opening the log found and did.
     public let recovery: RecoveryReport
+    /// Opened for reading only: nothing in the directory is ever written.
+    public let readOnly: Bool
 
     let clock: any WallClock
     let logger: Logger
@@ -93,15 +104,17 @@ public final class PartitionLog: @unchecked Sendable {
         directory: String,
         configuration: LogConfiguration = LogConfiguration(),
         clock: any WallClock = SystemWallClock(),
-        logger: Logger = Logger(label: "ridestream.log")
+        logger: Logger = Logger(label: "ridestream.log"),
+        readOnly: Bool = false
     ) throws(LogError) {
         try configuration.validate()
         self.directory = directory
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        try FileSystem.createDirectory(directory)
-        let opened = try Self.openSegments(directory: directory, configuration: configuration, logger: logger)
+        self.readOnly = readOnly
+        if !readOnly { try FileSystem.createDirectory(directory) }
+        let opened = try Self.openSegments(directory: directory, configuration: configuration, readOnly: readOnly, logger: logger)
         segments = opened.segments
         recovery = opened.report
         durableOffset = segments.last!.nextOffset
@@ -109,6 +122,7 @@ public final class PartitionLog: @unchecked Sendable {
         // An active segment that already holds data ages (for `segmentMilliseconds`) from its
         // last write before this open, so an idle log still rolls by age after a restart.
         if let active = segments.last, !active.isEmpty { active.rollClockStart = active.lastWrite }
+        guard !readOnly else { return }
         // The marker's removal must be durable before appends, or a crash could leave a
         // marker that claims a clean close over an unscanned, torn tail.
         try FileSystem.remove(directory + "/" + Self.cleanShutdownMarker)
@@ -212,6 +226,7 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Throws `.offline` when an earlier write failed. Call with the lock held.
     func requireOnlineLocked() throws(LogError) {
+        if readOnly { throw LogError(.readOnly, "the log was opened read-only", path: directory) }
         guard let storageFailure else { return }
         throw LogError(
             .offline,
@@ -284,6 +299,13 @@ public final class PartitionLog: @unchecked Sendable {
         durableOffset = active.nextOffset
         unflushedRecords = 0
         lastFlush = now
+        try noteRecoveryPoint(active, position: active.size)
+    }
+
+    /// Records that `segment` is synced up to `position`, for an `.interval` policy.
+    private func noteRecoveryPoint(_ segment: Segment, position: Int) throws(LogError) {
+        guard case .interval = configuration.flush else { return }
+        try RecoveryPoint(segmentBase: segment.baseOffset, position: position).write(directory: directory)
     }
 
     /// Forces every appended record to the disk.
@@ -303,14 +325,17 @@ public final class PartitionLog: @unchecked Sendable {
     /// (appends made meanwhile stay counted for the next flush).
     public func flushIfDue() throws(LogError) -> Bool {
         guard case let .interval(_, milliseconds?) = configuration.flush else { return false }
-        let due: (segment: Segment, end: Offset, records: Int, now: Int64)? = lock.withLock {
+        let due: (segment: Segment, end: Offset, size: Int, records: Int, now: Int64)? = lock.withLock {
             let now = clock.milliseconds()
             guard !isClosed, storageFailure == nil, unflushedRecords > 0, now - lastFlush >= milliseconds else { return nil }
-            return (segments.last!, segments.last!.nextOffset, unflushedRecords, now)
+            return (segments.last!, segments.last!.nextOffset, segments.last!.size, unflushedRecords, now)
         }
         guard let due else { return false }
         do throws(LogError) {
-            try syncLock.withLock { () throws(LogError) in try due.segment.sync() }
+            try syncLock.withLock { () throws(LogError) in
+                try due.segment.sync()
+                try noteRecoveryPoint(due.segment, position: due.size)
+            }
         } catch {
             lock.withLock { noteFailureLocked(error) }
             throw error
@@ -353,42 +378,48 @@ public final class PartitionLog: @unchecked Sendable {
     /// Closes what it can: when the log is offline, or its indexes or the marker cannot be
     /// written (a full disk), it is closed without the marker, so the next open scans its tail
     /// and rebuilds what is missing, and a warning says so; nothing appended is lost by that.
-    /// Throws only when the data itself could not be synced (records appended since the last
-    /// sync may then be lost to a power failure); the log is closed even then.
+    /// Throws when the data itself could not be synced (records appended since the last sync
+    /// may then be lost to a power failure), or when a file could not be written for another
+    /// reason than a full disk (the directory vanished, permissions): the log is closed even
+    /// then.
     public func close() throws(LogError) {
         try lock.withLock { () throws(LogError) in
             guard !isClosed else { return }
             isClosed = true
+            guard !readOnly else { return }
             var unsynced: LogError?
             do throws(LogError) { try flushLocked(now: clock.milliseconds()) } catch { unsynced = error }
-            var notWritten: [String] = storageFailure.map { ["offline since \($0)"] } ?? []
+            var notWritten: [LogError] = []
             for segment in segments {
-                do throws(LogError) { try segment.writeIndexes() } catch { notWritten.append("\(error)") }
+                do throws(LogError) { try segment.writeIndexes() } catch { notWritten.append(error) }
             }
-            if notWritten.isEmpty && unsynced == nil {
-                do {
+            if notWritten.isEmpty && unsynced == nil && storageFailure == nil {
+                do throws(LogError) {
                     try FileSystem.writeAtomically([], to: directory + "/" + Self.cleanShutdownMarker)
                     try FileSystem.syncDirectory(directory)
                 } catch {
                     try? FileSystem.remove(directory + "/" + Self.cleanShutdownMarker + ".tmp")
-                    notWritten.append("\(error)")
+                    notWritten.append(error)
                 }
             }
-            if !notWritten.isEmpty {
+            if storageFailure != nil || !notWritten.isEmpty {
+                let reasons = (storageFailure.map { ["offline since \($0)"] } ?? []) + notWritten.map(\.description)
                 logger.warning(
                     "log closed without its clean-shutdown marker; the next open checks its tail",
-                    metadata: ["log": "\(directory)", "reason": "\(notWritten.joined(separator: "; "))"]
+                    metadata: ["log": "\(directory)", "reason": "\(reasons.joined(separator: "; "))"]
                 )
             }
             if let unsynced {
                 throw LogError(.io, "closed, but its last records could not be synced: \(unsynced.message)", path: unsynced.path ?? directory, errno: unsynced.errno)
             }
+            if let unexpected = notWritten.first(where: { $0.errno != ENOSPC && $0.errno != EDQUOT }) { throw unexpected }
         }
     }
 
     /// Closes the log and removes its directory.
     public func delete() throws(LogError) {
         try lock.withLock { () throws(LogError) in
+            if readOnly { throw LogError(.readOnly, "the log was opened read-only", path: directory) }
             isClosed = true
         }
         try FileSystem.removeTree(directory)

@@ -40,6 +40,8 @@ final class Segment {
     private var bytesSinceIndexEntry = 0
     /// Whether the indexes have entries not yet written to their files.
     private var indexesDirty = false
+    /// Opened read-only: the files are never written (indexes are rebuilt in memory only).
+    private let readOnly: Bool
 
     static func fileName(_ base: Offset, _ suffix: String) -> String {
         let digits = String(base.rawValue)
@@ -54,13 +56,14 @@ final class Segment {
 
     /// Opens (or creates, when `create`) the segment with this base offset. The contents are
     /// not examined: call `loadIndexes` or `recover` next.
-    init(directory: String, baseOffset: Offset, indexIntervalBytes: Int, create: Bool) throws(LogError) {
+    init(directory: String, baseOffset: Offset, indexIntervalBytes: Int, create: Bool, readOnly: Bool = false) throws(LogError) {
         self.baseOffset = baseOffset
+        self.readOnly = readOnly
         logPath = directory + "/" + Self.fileName(baseOffset, ".log")
         indexPath = directory + "/" + Self.fileName(baseOffset, ".index")
         timeIndexPath = directory + "/" + Self.fileName(baseOffset, ".timeindex")
         self.indexIntervalBytes = indexIntervalBytes
-        file = try FileDescriptor(path: logPath, create: create)
+        file = try FileDescriptor(path: logPath, create: create && !readOnly, writable: !readOnly)
         size = try file.size()
         lastWrite = try file.modificationTime()
         nextOffset = baseOffset
@@ -101,6 +104,32 @@ final class Segment {
     }
 
     // MARK: - Opening
+
+    /// Whether a whole, valid batch follows the damaged one at `position`, found through the
+    /// damaged batch's own length: then the damage is in the middle of the data (a flipped
+    /// bit, a stray write), not a tail torn by a crash, and must not be cut away.
+    func validBatchFollows(damageAt position: Int) throws(LogError) -> Bool {
+        let fileSize = try file.size()
+        guard let damaged = try? readHeader(at: position), damaged.totalSize > 0 else { return false }
+        let next = position + damaged.totalSize
+        guard next + RecordBatchHeader.size <= fileSize, let header = try? readHeader(at: next),
+              next + header.totalSize <= fileSize else { return false }
+        let bytes = try file.read(count: header.totalSize, at: next)
+        return (try? bytes.withRawBytes { (raw) throws(WireError) in try RecordBatch.validate(raw) }) != nil
+    }
+
+    /// Records in the batch headers readable from `position` on (what a cut there drops, at
+    /// least: a torn batch counts the records its header announces).
+    func recordsInHeaders(from position: Int) throws(LogError) -> Int {
+        let fileSize = try file.size()
+        var records = 0
+        var at = position
+        while at + RecordBatchHeader.size <= fileSize, let header = try? readHeader(at: at), header.totalSize > 0 {
+            records += Int(header.recordsCount)
+            at += header.totalSize
+        }
+        return records
+    }
 
     /// What a scan of the log file found.
     struct ScanResult {
@@ -231,21 +260,34 @@ final class Segment {
 
     /// Whole batches starting at `position`: as many as fit in `maxBytes`, and always at
     /// least the first one even when it alone is larger.
+    ///
+    /// Every batch handed out has passed its CRC-32C check here, whatever was checked when the
+    /// segment was opened: a batch damaged on the disk since (bit rot, a stray write) ends the
+    /// read before it, and a read that starts at it throws `corruptSegment` naming the file,
+    /// the byte and the offset. Nothing corrupt reaches a Fetch, a consumer or `--resume`.
     func read(from position: Int, maxBytes: Int) throws(LogError) -> [UInt8] {
         guard position < size else { return [] }
         let first = try readHeader(at: position)
         let want = min(size - position, max(maxBytes, first.totalSize))
         var bytes = try file.read(count: want, at: position)
         var end = 0
+        var damage: WireError?
         bytes.withUnsafeBytes { raw in
             while end + RecordBatchHeader.size <= raw.count,
                   let header = try? RecordBatchHeader.parse(raw, at: end),
                   end + header.totalSize <= raw.count {
+                do throws(WireError) {
+                    try RecordBatch.validate(raw, at: end)
+                } catch {
+                    damage = error
+                    break
+                }
                 end += header.totalSize
             }
         }
         guard end > 0 else {
-            throw LogError(.corruptSegment, "batch at byte \(position) runs past the end of the segment", path: logPath)
+            let reason = damage.map { "fails its check (\($0.message))" } ?? "runs past the end of the segment"
+            throw LogError(.corruptSegment, "batch at byte \(position) (offset \(first.baseOffset)) \(reason)", path: logPath)
         }
         if end < bytes.count { bytes.removeSubrange(end...) }
         return bytes
@@ -309,7 +351,7 @@ final class Segment {
 
     /// Writes the in-memory indexes to their files if they changed.
     func writeIndexes() throws(LogError) {
-        guard indexesDirty, indexesLoaded else { return }
+        guard indexesDirty, indexesLoaded, !readOnly else { return }
         try FileSystem.writeAtomically(offsetIndex.encode(), to: indexPath, sync: false)
         try FileSystem.writeAtomically(timeIndex.encode(), to: timeIndexPath, sync: false)
         indexesDirty = false

@@ -49,7 +49,10 @@ import Testing
         #expect(try log.append(TestBatches.make(1)).baseOffset == Offset(40))
     }
 
-    @Test func flippedByteInTailBatchDropsThatBatchAndAfter() throws {
+    /// A damaged batch with whole batches after it is not what a crash leaves (a crash can
+    /// only tear the end): it is refused as corruption, naming file, byte and offset, and
+    /// nothing is cut.
+    @Test func aFlippedByteInAMiddleBatchIsCorruptionAndNothingIsCut() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let sizes = try Self.crashedLog(dir, batches: 5)
@@ -57,22 +60,107 @@ import Testing
         let thirdStart = sizes.prefix(2).reduce(0, +)
         FileDamage.flipByte(path, at: thirdStart + 100)  // inside the third batch's records
 
-        let log = try PartitionLog(directory: dir.path)
-        #expect(log.logEndOffset == Offset(20))
-        #expect(log.recovery.truncatedBytes == sizes.suffix(3).reduce(0, +))
-        #expect(log.recovery.problem?.contains("checksumMismatch") == true)
-        #expect(try TestBatches.values(log.read(from: .zero, maxBytes: 1 << 20).bytes).count == 20)
+        let error = #expect(throws: LogError.self) { _ = try PartitionLog(directory: dir.path) }
+        #expect(error?.kind == .corruptSegment)
+        #expect(error?.path == path)
+        #expect(error?.message.contains("batch at byte \(thirdStart) (offset 20) is damaged") == true, "\(String(describing: error))")
+        #expect(FileDamage.size(path) == sizes.reduce(0, +), "nothing was cut")
+        // Read-only inspection says the same and writes nothing either.
+        #expect(throws: LogError.self) { _ = try PartitionLog(directory: dir.path, readOnly: true) }
     }
 
-    @Test func flippedBaseOffsetOutsideTheChecksumIsCaught() throws {
+    @Test func aFlippedByteInTheLastBatchCutsItAndCountsItsRecords() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let sizes = try Self.crashedLog(dir, batches: 5)
+        let path = dir.file(Self.segment + ".log")
+        FileDamage.flipByte(path, at: sizes.prefix(4).reduce(0, +) + 100)
+
+        let log = try PartitionLog(directory: dir.path)
+        #expect(log.logEndOffset == Offset(40))
+        #expect(log.recovery.truncatedBytes == sizes[4])
+        #expect(log.recovery.truncatedRecords == 10)
+        #expect(log.recovery.problem?.contains("checksumMismatch") == true)
+        #expect(try TestBatches.values(log.read(from: .zero, maxBytes: 1 << 20).bytes).count == 40)
+    }
+
+    @Test func aFlippedBaseOffsetOutsideTheChecksumIsCaught() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let sizes = try Self.crashedLog(dir, batches: 3)
         let path = dir.file(Self.segment + ".log")
         FileDamage.flipByte(path, at: sizes[0] + 7)  // low byte of the second batch's base offset
+        let error = #expect(throws: LogError.self) { _ = try PartitionLog(directory: dir.path) }
+        #expect(error?.message.contains("batch base offset") == true, "\(String(describing: error))")
 
+        FileDamage.flipByte(path, at: sizes[0] + 7)
+        FileDamage.flipByte(path, at: sizes[0] + sizes[1] + 7)  // now the last batch's
         let log = try PartitionLog(directory: dir.path)
-        #expect(log.logEndOffset == Offset(10))
+        #expect(log.logEndOffset == Offset(20))
+    }
+
+    /// With an `.interval` flush, the position synced last is kept (`recovery-point`): damage
+    /// below it is corruption even at the very end of the log.
+    @Test func damageBelowTheRecoveryPointIsCorruptionEvenAtTheEnd() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var configuration = LogConfiguration()
+        configuration.flush = .interval(records: 50, milliseconds: nil)
+        let sizes = try Self.crashedLog(dir, batches: 5, configuration: configuration)  // 50 records: flushed
+        #expect(FileManager.default.fileExists(atPath: dir.file("recovery-point")))
+        FileDamage.flipByte(dir.file(Self.segment + ".log"), at: sizes.prefix(4).reduce(0, +) + 100)
+        let error = #expect(throws: LogError.self) { _ = try PartitionLog(directory: dir.path, configuration: configuration) }
+        #expect(error?.message.contains("below the last synced position \(sizes.reduce(0, +))") == true, "\(String(describing: error))")
+    }
+
+    /// Opened read-only, a torn tail is left out of the log in memory and reported; the file,
+    /// its indexes and the missing clean marker stay exactly as they were.
+    @Test func readOnlyRecoveryReportsATornTailAndWritesNothing() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let sizes = try Self.crashedLog(dir, batches: 3)
+        let path = dir.file(Self.segment + ".log")
+        FileDamage.truncate(path, to: sizes.reduce(0, +) - 20)
+        let before = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+
+        let log = try PartitionLog(directory: dir.path, readOnly: true)
+        #expect(log.logEndOffset == Offset(20))
+        #expect(log.recovery.truncatedBytes == sizes[2] - 20)
+        #expect(log.recovery.truncatedRecords == 10)
+        let refused = #expect(throws: LogError.self) { _ = try log.append(TestBatches.make(1)) }
+        #expect(refused?.kind == .readOnly)
+        try log.close()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == before)
+        #expect(FileDamage.size(path) == sizes.reduce(0, +) - 20)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == modified)
+    }
+
+    /// After a clean close nothing is scanned on open, yet a batch damaged since is never
+    /// handed out: reads check every batch, stop before the damaged one, and a read that
+    /// starts at it fails naming the file, byte and offset.
+    @Test func aBatchDamagedAfterACleanCloseIsNeverRead() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var sizes: [Int] = []
+        do {
+            let log = try PartitionLog(directory: dir.path)
+            for index in 0 ..< 4 {
+                let batch = TestBatches.make(10, prefix: "b\(index)", valueSize: 50)
+                sizes.append(batch.count)
+                _ = try log.append(batch)
+            }
+            try log.close()
+        }
+        let path = dir.file(Self.segment + ".log")
+        let thirdStart = sizes.prefix(2).reduce(0, +)
+        FileDamage.flipByte(path, at: thirdStart + 80)
+        let log = try PartitionLog(directory: dir.path)
+        #expect(log.recovery.cleanShutdown)
+        #expect(try TestBatches.values(log.read(from: .zero, maxBytes: 1 << 20).bytes).count == 20)
+        let error = #expect(throws: LogError.self) { _ = try log.read(from: Offset(20), maxBytes: 1 << 20) }
+        #expect(error?.kind == .corruptSegment)
+        #expect(error?.message.contains("batch at byte \(thirdStart) (offset 20) fails its check") == true, "\(String(describing: error))")
     }
 
     @Test func garbageAppendedAfterTheLastBatchIsCut() throws {
