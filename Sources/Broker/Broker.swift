@@ -47,14 +47,23 @@ public final class Broker: @unchecked Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        do {
-            try FileManager.default.createDirectory(atPath: configuration.topicsDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw BrokerError(.unknownServerError, "cannot create data directory \(configuration.topicsDirectory): \(error.localizedDescription)")
+        let readOnly = configuration.readOnly
+        if readOnly {
+            guard FileManager.default.fileExists(atPath: configuration.topicsDirectory) else {
+                throw BrokerError(.unknownServerError, "\(configuration.dataDirectory) holds no broker data (no topics directory)")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: configuration.topicsDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw BrokerError(.unknownServerError, "cannot create data directory \(configuration.topicsDirectory): \(error.localizedDescription)")
+            }
         }
-        directoryLock = try DirectoryLock(directory: configuration.dataDirectory)
-        producerIDs = ProducerIDAllocator(directory: configuration.dataDirectory, clock: clock, logger: logger)
-        offsets = try OffsetStore(directory: configuration.offsetsDirectory, log: configuration.log, clock: clock, logger: logger)
+        directoryLock = try DirectoryLock(directory: configuration.dataDirectory, readOnly: readOnly)
+        producerIDs = ProducerIDAllocator(directory: configuration.dataDirectory, clock: clock, logger: logger, readOnly: readOnly)
+        offsets = try OffsetStore.open(
+            directory: configuration.offsetsDirectory, log: configuration.log, clock: clock, logger: logger, readOnly: readOnly
+        )
         coordinator = GroupCoordinator(configuration: configuration.groups, clock: clock, offsets: offsets, logger: logger)
         try loadTopics()
     }
@@ -69,6 +78,7 @@ public final class Broker: @unchecked Sendable {
             let directory = configuration.topicsDirectory + "/" + name
             let metadata = directory + "/topic.json"
             guard TopicName(rawValue: name) != nil, FileManager.default.fileExists(atPath: metadata) else {
+                if configuration.readOnly { continue }  // not a topic; removed by the next writable open
                 logger.warning("removing unfinished or deleted topic directory", metadata: ["path": "\(directory)"])
                 try? FileManager.default.removeItem(atPath: directory)
                 continue
@@ -92,7 +102,7 @@ public final class Broker: @unchecked Sendable {
             let log = try PartitionLog(
                 directory: "\(configuration.topicsDirectory)/\(topic)/\(index)",
                 configuration: topicConfiguration.logConfiguration(defaults: configuration.log),
-                clock: clock, logger: logger
+                clock: clock, logger: logger, readOnly: configuration.readOnly
             )
             if !log.recovery.cleanShutdown && log.recovery.truncatedBytes > 0 {
                 logger.warning("recovered partition", metadata: ["partition": "\(id)", "cut_bytes": "\(log.recovery.truncatedBytes)"])
@@ -135,7 +145,12 @@ public final class Broker: @unchecked Sendable {
         try adminLock.withLock { () throws(BrokerError) in try createTopicLocked(name, configuration: topicConfiguration) }
     }
 
+    private func requireWritable() throws(BrokerError) {
+        if configuration.readOnly { throw BrokerError(.unknownServerError, "\(configuration.dataDirectory): the broker was opened read-only") }
+    }
+
     private func createTopicLocked(_ name: String, configuration topicConfiguration: TopicConfiguration) throws(BrokerError) -> TopicDescription {
+        try requireWritable()
         try TopicName.validate(name)
         try topicConfiguration.validate(defaults: configuration.log)
         return try lock.withLock { () throws(BrokerError) in
@@ -187,6 +202,7 @@ public final class Broker: @unchecked Sendable {
     }
 
     private func deleteTopicLocked(_ name: String) throws(BrokerError) {
+        try requireWritable()
         let topic = try topic(name)
         try requireUnprotected(name, "deleted")
         // `~` cannot appear in a topic name, so the trash is never another topic's directory,

@@ -23,6 +23,10 @@ public struct BrokerConfiguration: Sendable {
     /// How often retention runs over every partition (Kafka `log.retention.check.interval.ms`,
     /// 5 minutes).
     public var retentionCheckIntervalMs: Int64 = 300_000
+    /// Open for inspection only: nothing under `dataDirectory` is created, changed or removed
+    /// (logs are recovered in memory, unfinished topics skipped, no state saved); every
+    /// write fails. `topics`, `groups`, `report` and `verify` open the broker so.
+    public var readOnly = false
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

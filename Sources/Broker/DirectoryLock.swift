@@ -9,9 +9,12 @@ import Glibc
 final class DirectoryLock: @unchecked Sendable {
     private var fd: Int32
 
-    init(directory: String) throws(BrokerError) {
+    /// `readOnly` takes the lock without creating the file; without one there is nothing to
+    /// lock (no broker ever wrote there), and the lock is not taken.
+    init(directory: String, readOnly: Bool = false) throws(BrokerError) {
         let path = directory + "/.lock"
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        fd = readOnly ? open(path, O_RDONLY | O_CLOEXEC) : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if readOnly && fd < 0 && errno == ENOENT { return }
         guard fd >= 0 else {
             throw BrokerError(.unknownServerError, "cannot create \(path): \(String(cString: strerror(errno)))")
         }

@@ -1,3 +1,4 @@
+import Foundation
 import KafkaWire
 import LogStore
 import Logging
@@ -15,9 +16,18 @@ import Logging
 /// a snapshot of the live keys is appended after a roll and the segments before it are
 /// deleted, so the log stays proportional to the number of live offsets.
 ///
+/// A damaged log (a bad batch recovery will not cut, an undecodable record) keeps what can be
+/// read (`OffsetLogSalvage`): opened for writing, the damaged directory is moved aside to
+/// `consumer-offsets.damaged` and a fresh log starts with a snapshot of every readable
+/// commit; opened read-only, the readable commits are served from memory. `damage` says
+/// what was lost either way.
+///
 /// Thread-safe.
 public final class OffsetStore: @unchecked Sendable {
-    private let log: PartitionLog
+    /// Nil for a damaged log opened read-only: the salvaged commits live in memory only.
+    private let log: PartitionLog?
+    /// What a damaged log lost, when it was opened damaged.
+    public private(set) var damage: String?
     private let clock: any WallClock
     private let lock = Lock()
     /// The thread commits are written from (`commit(group:offsets:) async`), so a disk write
@@ -27,22 +37,66 @@ public final class OffsetStore: @unchecked Sendable {
     private var recordsSinceCompaction = 0
     private var liveCount: Int { entries.values.reduce(0) { $0 + $1.count } }
 
-    init(directory: String, log defaults: LogConfiguration, clock: any WallClock, logger: Logger) throws(BrokerError) {
+    init(directory: String, log defaults: LogConfiguration, clock: any WallClock, logger: Logger, readOnly: Bool = false) throws(BrokerError) {
         var configuration = defaults
         configuration.retentionBytes = nil
         configuration.retentionMilliseconds = nil
         configuration.segmentBytes = min(defaults.segmentBytes, 64 << 20)
         let where_ = TopicPartition("__consumer_offsets", PartitionID(0))
         do {
-            log = try PartitionLog(directory: directory, configuration: configuration, clock: clock, logger: logger)
+            log = try PartitionLog(directory: directory, configuration: configuration, clock: clock, logger: logger, readOnly: readOnly)
         } catch {
             throw BrokerError(error, topicPartition: where_)
         }
         self.clock = clock
+        damage = nil
         try replay(where_)
     }
 
+    /// The salvaged commits of a damaged log, in memory, taking no writes.
+    private init(salvaged entries: [String: [TopicPartition: CommittedOffset]], damage: String, clock: any WallClock) {
+        log = nil
+        self.entries = entries
+        self.damage = damage
+        self.clock = clock
+    }
+
+    /// Opens the committed-offsets log in `directory`, keeping what a damaged one still holds.
+    static func open(
+        directory: String, log defaults: LogConfiguration, clock: any WallClock, logger: Logger, readOnly: Bool
+    ) throws(BrokerError) -> OffsetStore {
+        do {
+            return try OffsetStore(directory: directory, log: defaults, clock: clock, logger: logger, readOnly: readOnly)
+        } catch where error.code == .corruptMessage {
+            var entries: [String: [TopicPartition: CommittedOffset]] = [:]
+            let salvage = try OffsetLogSalvage(directory: directory) { (batch) throws(WireError) in
+                try RecordBatch.forEachRecord(in: batch) { record throws(WireError) in try Self.apply(record, to: &entries) }
+            }
+            let kept = entries.values.reduce(0) { $0 + $1.count }
+            let damage = "kept \(kept) committed offsets of \(entries.count) groups from \(salvage.batches) readable batches, "
+                + "lost what was in " + (salvage.damaged.isEmpty ? "an undecodable record" : salvage.damaged.joined(separator: ", "))
+            logger.warning("the committed-offsets log is damaged", metadata: ["damage": "\(damage)", "found": "\(error.message)"])
+            if readOnly { return OffsetStore(salvaged: entries, damage: damage, clock: clock) }
+            let aside = directory + ".damaged"
+            do {
+                try? FileManager.default.removeItem(atPath: aside)
+                try FileManager.default.moveItem(atPath: directory, toPath: aside)
+            } catch {
+                throw BrokerError(.kafkaStorageError, "\(directory): cannot move the damaged committed-offsets log aside: \(error.localizedDescription)")
+            }
+            let store = try OffsetStore(directory: directory, log: defaults, clock: clock, logger: logger)
+            try store.lock.withLock { () throws(BrokerError) in
+                store.entries = entries
+                try store.compactLocked()
+            }
+            store.damage = damage
+            logger.warning("started a fresh committed-offsets log with the readable commits", metadata: ["damaged_copy": "\(aside)"])
+            return store
+        }
+    }
+
     private func replay(_ id: TopicPartition) throws(BrokerError) {
+        guard let log else { return }
         var next = log.logStartOffset
         let end = log.logEndOffset
         do {
@@ -53,7 +107,7 @@ public final class OffsetStore: @unchecked Sendable {
                 while position < read.bytes.count {
                     let header = try read.bytes.withRawBytes { (raw) throws(WireError) in try RecordBatchHeader.parse(raw, at: position) }
                     try RecordBatch.forEachRecord(in: read.bytes, at: position) { record throws(WireError) in
-                        try apply(record)
+                        try Self.apply(record, to: &entries)
                         recordsSinceCompaction += 1
                     }
                     position += header.totalSize
@@ -66,7 +120,7 @@ public final class OffsetStore: @unchecked Sendable {
         }
     }
 
-    private func apply(_ record: BatchRecord) throws(WireError) {
+    private static func apply(_ record: BatchRecord, to entries: inout [String: [TopicPartition: CommittedOffset]]) throws(WireError) {
         guard let key = record.key else { throw WireError(.malformed, "offset record without a key") }
         let (group, partition) = try Array(key).withRawBytes { (raw) throws(WireError) in
             var reader = ByteReader(raw)
@@ -150,7 +204,7 @@ public final class OffsetStore: @unchecked Sendable {
 
     private func appendBatch(_ batch: [UInt8]) throws(BrokerError) {
         do {
-            _ = try log.append(batch)
+            _ = try writableLog().append(batch)
         } catch {
             throw BrokerError(error, topicPartition: TopicPartition("__consumer_offsets", PartitionID(0)))
         }
@@ -160,6 +214,7 @@ public final class OffsetStore: @unchecked Sendable {
     private func compactLocked() throws(BrokerError) {
         let id = TopicPartition("__consumer_offsets", PartitionID(0))
         do {
+            let log = try writableLog()
             try log.roll()
             let snapshotStart = log.logEndOffset
             var records: [([UInt8], [UInt8]?)] = []
@@ -194,13 +249,18 @@ public final class OffsetStore: @unchecked Sendable {
 
     /// Syncs the offsets log when its timed flush is due (`Broker.maintain`).
     func flushIfDue() throws(BrokerError) -> Bool {
-        do { return try log.flushIfDue() } catch { throw BrokerError(error, topicPartition: TopicPartition("__consumer_offsets", PartitionID(0))) }
+        do { return try log?.flushIfDue() ?? false } catch { throw BrokerError(error, topicPartition: TopicPartition("__consumer_offsets", PartitionID(0))) }
     }
 
     /// See `PartitionLog.flushDeadline`.
-    var flushDeadline: Int64? { log.flushDeadline }
+    var flushDeadline: Int64? { log?.flushDeadline }
+
+    private func writableLog() throws(LogError) -> PartitionLog {
+        guard let log else { throw LogError(.readOnly, "the damaged committed-offsets log was opened read-only") }
+        return log
+    }
 
     func close() throws(BrokerError) {
-        do { try log.close() } catch { throw BrokerError(error, topicPartition: TopicPartition("__consumer_offsets", PartitionID(0))) }
+        do { try log?.close() } catch { throw BrokerError(error, topicPartition: TopicPartition("__consumer_offsets", PartitionID(0))) }
     }
 }

@@ -33,7 +33,7 @@ final class Partition: @unchecked Sendable {
         self.sequences = sequences
         let active = log.activeSegmentBaseOffset
         savedSegment = Atomic(active.rawValue)
-        if needsSave { save(covering: active) }
+        if needsSave && !log.readOnly { save(covering: active) }
     }
 
     /// Appends one batch. Batches of idempotent producers (ids this data directory issued) go
@@ -76,7 +76,7 @@ final class Partition: @unchecked Sendable {
             guard !closed else { return }
             closed = true
             try log.close()
-            save(covering: log.logEndOffset)
+            if !log.readOnly { save(covering: log.logEndOffset) }
         }
     }
 

@@ -28,11 +28,14 @@ public final class ProducerIDAllocator: Sendable {
     private let next: Atomic<Int64>
     /// Every id below this is reserved in the file.
     private let reserved: Mutex<Int64>
+    private let readOnly: Bool
 
-    init(directory: String, clock: any WallClock, logger: Logger) {
+    /// `readOnly` reads the file and writes nothing: `allocate` then fails.
+    init(directory: String, clock: any WallClock, logger: Logger, readOnly: Bool = false) {
         let path = directory + "/" + Self.fileName
         self.path = path
-        try? ChecksummedFile.remove(path + ".tmp")
+        self.readOnly = readOnly
+        if !readOnly { try? ChecksummedFile.remove(path + ".tmp") }
         let clockStart = max(1, clock.milliseconds()) * 1_000
         var stored: (floor: Int64, reserved: Int64)?
         do {
@@ -47,6 +50,7 @@ public final class ProducerIDAllocator: Sendable {
         let start = max(clockStart, stored?.reserved ?? 0)
         next = Atomic(start)
         reserved = Mutex(start)
+        if readOnly { return }
         do {
             try reserved.withLock { (reserved) throws(BrokerError) in try reserve(&reserved, from: start) }
         } catch {
@@ -64,7 +68,8 @@ public final class ProducerIDAllocator: Sendable {
     ///
     /// - Throws: `BrokerError` when a new reservation cannot be written (a full disk).
     public func allocate() throws(BrokerError) -> (producerID: Int64, epoch: Int16) {
-        try reserved.withLock { (reserved) throws(BrokerError) in
+        if readOnly { throw BrokerError(.unknownServerError, "\(path): the broker was opened read-only") }
+        return try reserved.withLock { (reserved) throws(BrokerError) in
             let id = next.load(ordering: .relaxed)
             if id >= reserved { try reserve(&reserved, from: id) }
             next.store(id + 1, ordering: .releasing)

@@ -105,16 +105,38 @@ final class Segment {
 
     // MARK: - Opening
 
-    /// Whether a whole, valid batch follows the damaged one at `position`, found through the
-    /// damaged batch's own length: then the damage is in the middle of the data (a flipped
-    /// bit, a stray write), not a tail torn by a crash, and must not be cut away.
+    /// Whether a whole, valid batch lies anywhere after the damaged one at `position`: then
+    /// the damage is in the middle of the data (a flipped bit, a stray write), not a tail torn
+    /// by a crash, and must not be cut away. Tried first through the damaged batch's own
+    /// length, then, when its header is damaged too, at every later byte whose magic byte is 2
+    /// (only on recovery from damage; the CRC-32C decides).
     func validBatchFollows(damageAt position: Int) throws(LogError) -> Bool {
         let fileSize = try file.size()
-        guard let damaged = try? readHeader(at: position), damaged.totalSize > 0 else { return false }
-        let next = position + damaged.totalSize
-        guard next + RecordBatchHeader.size <= fileSize, let header = try? readHeader(at: next),
-              next + header.totalSize <= fileSize else { return false }
-        let bytes = try file.read(count: header.totalSize, at: next)
+        if let damaged = try? readHeader(at: position), damaged.totalSize > 0, try batchIsValid(at: position + damaged.totalSize, fileSize) {
+            return true
+        }
+        let window = 4 << 20
+        var start = position + 1
+        while start + RecordBatchHeader.size <= fileSize {
+            let chunk = try file.read(count: min(window + RecordBatchHeader.size, fileSize - start), at: start)
+            var candidates: [Int] = []
+            chunk.withUnsafeBytes { raw in
+                var index = 0
+                while index + RecordBatchHeader.size <= raw.count && index < window {
+                    if raw[index + 16] == 2 { candidates.append(start + index) }
+                    index += 1
+                }
+            }
+            for candidate in candidates where try batchIsValid(at: candidate, fileSize) { return true }
+            start += window
+        }
+        return false
+    }
+
+    private func batchIsValid(at position: Int, _ fileSize: Int) throws(LogError) -> Bool {
+        guard position + RecordBatchHeader.size <= fileSize, let header = try? readHeader(at: position),
+              header.totalSize >= RecordBatchHeader.size, position + header.totalSize <= fileSize else { return false }
+        let bytes = try file.read(count: header.totalSize, at: position)
         return (try? bytes.withRawBytes { (raw) throws(WireError) in try RecordBatch.validate(raw) }) != nil
     }
 

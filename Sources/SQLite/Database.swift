@@ -9,13 +9,18 @@ public final class Database {
     let handle: OpaquePointer
 
     /// Opens (creating when asked) the database at `path`.
-    public init(path: String, create: Bool = true, readOnly: Bool = false) throws(SQLiteError) {
+    ///
+    /// - Parameter immutable: read-only, for a file nobody can be writing (its directory is
+    ///   held) and that has no write-ahead log beside it: SQLite then creates no `-wal` or
+    ///   `-shm` files and takes no locks, so looking at the file leaves every file as it was.
+    public init(path: String, create: Bool = true, readOnly: Bool = false, immutable: Bool = false) throws(SQLiteError) {
         self.path = path
         var pointer: OpaquePointer?
-        let flags = readOnly
+        let flags = readOnly || immutable
             ? SQLITE_OPEN_READONLY
             : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
-        let code = sqlite3_open_v2(path, &pointer, flags | SQLITE_OPEN_NOMUTEX, nil)
+        let name = immutable ? Self.immutableURI(path) : path
+        let code = sqlite3_open_v2(name, &pointer, flags | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0), nil)
         guard code == SQLITE_OK, let pointer else {
             let message = pointer.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close_v2(pointer)
@@ -27,6 +32,20 @@ public final class Database {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// `file:` URI of `path` with `immutable=1` (https://www.sqlite.org/uri.html).
+    private static func immutableURI(_ path: String) -> String {
+        var escaped = ""
+        for character in path {
+            switch character {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3f"
+            case "#": escaped += "%23"
+            default: escaped.append(character)
+            }
+        }
+        return "file:" + escaped + "?immutable=1"
+    }
 
     func error(_ code: Int32) -> SQLiteError {
         SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)), path: path)

@@ -75,3 +75,23 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var options: DataDirectoryOptions
     func run() throws { try options.show { try $0.report() } }
 }
+
+/// `ridestream verify`: checks a whole data directory, read-only.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a data directory without changing it: log checksums and offsets, committed offsets, each database's integrity and stored offsets.",
+        discussion: "Exits 0 when everything checks out, 1 with a report of every problem otherwise."
+    )
+    @OptionGroup var options: DataDirectoryOptions
+
+    func run() throws {
+        var problems = 0
+        try options.show { inspector in
+            let report = try inspector.verify()
+            problems = report.problems
+            return report.text
+        }
+        if problems > 0 { throw ExitCode(1) }
+    }
+}

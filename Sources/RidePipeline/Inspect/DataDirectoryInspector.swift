@@ -8,8 +8,9 @@ import SQLite
 
 /// Read-side views of a data directory after (or between) runs: topics, groups and the
 /// databases. Each view takes the directory's lock first (`DataDirectory`), so it is refused,
-/// naming the holder, while a run or a server uses the directory; then it opens the broker's
-/// logs and the SQLite files read-only.
+/// naming the holder, while a run or a server uses the directory; then it opens the broker
+/// (`BrokerConfiguration.readOnly`) and the SQLite files read-only: inspecting never changes
+/// a file, even one a crash left to recover.
 public struct DataDirectoryInspector {
     public let dataDirectory: String
 
@@ -35,8 +36,10 @@ public struct DataDirectoryInspector {
             }
             var logger = Logger(label: "ridestream.inspect")
             logger.logLevel = .warning
-            let broker = try Broker(configuration: BrokerConfiguration(dataDirectory: brokerDirectory), logger: logger)
-            defer { try? broker.close() }  // read-only use: a log that fails to close is recovered next time
+            var configuration = BrokerConfiguration(dataDirectory: brokerDirectory)
+            configuration.readOnly = true  // inspection never writes: a torn tail is left for the next run to repair
+            let broker = try Broker(configuration: configuration, logger: logger)
+            defer { try? broker.close() }
             return try body(broker)
         }
     }
@@ -44,7 +47,10 @@ public struct DataDirectoryInspector {
     func database(_ group: GroupName) throws -> Database? {
         let path = dataDirectory + "/" + group.databaseFile
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return try Database(path: path, create: false, readOnly: true)
+        // Held, so nobody writes it: without a write-ahead log to replay it is opened immutable,
+        // which creates no -wal or -shm files.
+        let hasLog = FileManager.default.fileExists(atPath: path + "-wal")
+        return try Database(path: path, create: false, readOnly: true, immutable: !hasLog)
     }
 
     // MARK: - Topics
@@ -80,12 +86,20 @@ public struct DataDirectoryInspector {
                 table.append([
                     "\(partition.partition.rawValue)", "\(partition.logStartOffset.rawValue)", "\(partition.logEndOffset.rawValue)",
                     "\(partition.sizeInBytes)", "\(partition.segments)", oldest.fileName, Self.time(oldest.lastWrite),
-                    partition.openedCleanly ? "clean" : "recovered",
+                    Self.opened(partition.recovery),
                 ])
             }
             lines += table.lines(indent: "  ")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// How the log was found: "clean", "not closed cleanly, checked", or a torn tail the next
+    /// run cuts (inspection leaves it).
+    static func opened(_ recovery: RecoveryReport) -> String {
+        if recovery.cleanShutdown { return "clean" }
+        guard recovery.truncatedBytes > 0 else { return "not closed cleanly, checked" }
+        return "torn tail: \(recovery.truncatedRecords) records in \(recovery.truncatedBytes) bytes, cut by the next run"
     }
 
     /// "7 d", "36 h", "90 s", "250 ms".

@@ -75,6 +75,12 @@ final class SinkConnection: @unchecked Sendable {
                 return (SinkSchema.applicationID, SinkSchema.version)
             }
             guard applicationID == SinkSchema.applicationID else { return (applicationID, version) }
+            // A file resumed into is checked whole first (`integrity_check`: every page, and
+            // every index against its table), so rows are never added to a damaged database.
+            let check = try database.prepare("PRAGMA integrity_check")
+            var findings: [String] = []
+            while try check.step(), findings.count < 5 { findings.append(check.string(0) ?? "") }
+            guard findings == ["ok"] else { throw SinkError.damaged(group: group, path: path, findings: findings) }
             while version < SinkSchema.version, let migration = SinkSchema.migrations[version] {
                 try database.execute(migration)
                 version += 1

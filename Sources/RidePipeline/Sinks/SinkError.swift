@@ -12,12 +12,15 @@ public enum SinkError: Error, Hashable, Sendable, CustomStringConvertible {
     case foreignDatabase(group: GroupName, path: String, applicationID: Int64)
     /// A RideStream database of a schema version this build does not know; left untouched.
     case schemaVersion(group: GroupName, path: String, found: Int64, expected: Int64)
+    /// The file fails SQLite's `integrity_check`; it was left untouched.
+    case damaged(group: GroupName, path: String, findings: [String])
     /// The writer was closed (the run is ending) before this call.
     case closed(group: GroupName, path: String)
 
     public var group: GroupName {
         switch self {
-        case let .sqlite(group, _), let .foreignDatabase(group, _, _), let .schemaVersion(group, _, _, _), let .closed(group, _): group
+        case let .sqlite(group, _), let .foreignDatabase(group, _, _), let .schemaVersion(group, _, _, _), let .damaged(group, _, _),
+             let .closed(group, _): group
         }
     }
 
@@ -29,6 +32,9 @@ public enum SinkError: Error, Hashable, Sendable, CustomStringConvertible {
             return "\(path): not a RideStream \(group.rawValue) database (application id \(applicationID)); it was left untouched"
         case let .schemaVersion(_, path, found, expected):
             return "\(path): schema version \(found), this build uses \(expected); move the file aside or run with --fresh. It was left untouched"
+        case let .damaged(group, path, findings):
+            return "\(path): the \(group.rawValue) database is damaged (integrity_check: \(findings.joined(separator: "; "))); "
+                + "it was left untouched: restore it, or run with --fresh to rebuild every database from a new run"
         case let .closed(group, path):
             return "\(path): the \(group.rawValue) writer is closed"
         }
