@@ -107,6 +107,16 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // libFuzzer targets (request dispatch, record batches, segment recovery, configuration):
+        // `Tests/Fuzz/run-fuzzers` builds this with -sanitize=fuzzer; a plain build replays inputs.
+        .executableTarget(
+            name: "ridestream-fuzz",
+            dependencies: [
+                "Broker", "BrokerServer", "KafkaWire", "LogStore", "RidePipeline", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Fuzz", exclude: ["run-fuzzers"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "KafkaWireTests", dependencies: ["KafkaWire", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LogStoreTests", dependencies: ["LogStore", "KafkaWire", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GroupsTests", dependencies: ["Groups", "KafkaWire"], swiftSettings: swiftSettings),

@@ -3,6 +3,9 @@
 /// A batch is kept as the exact bytes a Kafka Fetch serves; `RecordBatchHeader` documents the
 /// layout. These functions never copy a batch.
 public enum RecordBatch {
+    /// The fewest bytes an uncompressed record takes: one byte each for its length,
+    /// attributes, timestamp delta, offset delta, key length, value length and header count.
+    public static let minimumRecordBytes = 7
     /// Checks the header and the CRC-32C of the batch starting at `position`, which must be
     /// complete within `bytes`. Returns the header.
     @discardableResult

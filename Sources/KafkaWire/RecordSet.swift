@@ -84,7 +84,9 @@ public struct RecordSet: RandomAccessCollection, Sendable {
                 guard header.compression == 0 else {
                     throw WireError(.unsupportedCompression, "batch uses compression codec \(header.compression)", at: position)
                 }
-                if entries.isEmpty { entries.reserveCapacity(Int(header.recordsCount) * Swift.max(1, raw.count / header.totalSize)) }
+                // The count is the sender's word: reserve no more than the bytes can hold.
+                let plausible = Swift.min(Int(header.recordsCount), (header.totalSize - RecordBatchHeader.size) / RecordBatch.minimumRecordBytes)
+                if entries.isEmpty { entries.reserveCapacity(Swift.max(0, plausible) * Swift.max(1, raw.count / header.totalSize)) }
                 var reader = ByteReader(UnsafeRawBufferPointer(rebasing: raw[0 ..< end]), position: position + RecordBatchHeader.size)
                 let logAppendTime = header.attributes & 0x8 != 0
                 for _ in 0 ..< header.recordsCount {

@@ -183,6 +183,11 @@ public final class PartitionLog: @unchecked Sendable {
                 path: directory
             )
         }
+        guard header.compression != 0 || Int(header.recordsCount) * RecordBatch.minimumRecordBytes <= header.totalSize - RecordBatchHeader.size else {
+            throw LogError(
+                .invalidBatch, "\(header.recordsCount) records cannot fit in a batch of \(header.totalSize) bytes", path: directory
+            )
+        }
         guard header.totalSize == bytes.count else {
             throw LogError(
                 .invalidBatch, "expected exactly one batch of \(header.totalSize) bytes, got \(bytes.count) bytes",

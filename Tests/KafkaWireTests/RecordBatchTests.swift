@@ -1,3 +1,4 @@
+import Foundation
 import KafkaWire
 import TestSupport
 import Testing
@@ -73,6 +74,13 @@ import Testing
                 #expect(record.timestamp == expected[index].timestamp)
             }
         }
+    }
+
+    /// Found by the records fuzzer: a batch header claiming ~2^30 records in a few bytes made
+    /// decoding reserve tens of gigabytes and die. The count is now bounded by the bytes.
+    @Test func aRecordCountTheBytesCannotHoldIsRefusedWithoutAllocatingForIt() {
+        let input = [UInt8](Data(base64Encoded: "AAAAAAABAwAAAAA9AAAAAAKOgzFMAAAAAAAAAAABiwAAAAAAAAGLzwEAAADlaAAAAAAAAQMAAAAAPQAAAAACjoMxTAAAAAAAAAAAAYsAAAAAAAABi88BAAAA5WgA////////////////AP//AQMAAAEWAAAABGsxBnYtMAAA////////////////AP//AQMAAAEWAAAABGsxBnYtMAA=")!)
+        #expect(throws: WireError.self) { _ = try RecordSet.decode(input, from: .zero) }
     }
 
     @Test func flippedByteFailsTheChecksum() {

@@ -230,4 +230,23 @@ import Testing
         #expect(error?.kind == .invalidConfiguration)
         #expect(error?.message.contains("segment bytes") == true)
     }
+
+    /// A batch whose header claims more records than its bytes can hold (checksum and offset
+    /// delta consistent) is refused before it is stored, so no reader ever trusts the count.
+    @Test func aBatchClaimingMoreRecordsThanItsBytesHoldIsRefused() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let log = try PartitionLog(directory: dir.path)
+        var batch = TestBatches.make(1)
+        func put(_ value: Int32, at position: Int) {
+            for index in 0 ..< 4 { batch[position + index] = UInt8(truncatingIfNeeded: value >> (24 - 8 * index)) }
+        }
+        put(999, at: 23)  // last offset delta
+        put(1000, at: 57)  // records count
+        put(Int32(bitPattern: batch.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[21...])) }), at: 17)
+        let error = #expect(throws: LogError.self) { _ = try log.append(batch) }
+        #expect(error?.kind == .invalidBatch)
+        #expect(error?.message.contains("1000 records cannot fit in a batch of") == true, "\(String(describing: error))")
+        #expect(log.logEndOffset == .zero)
+    }
 }
