@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""The fault campaign: the release `ridestream` binary faced with the faults of the edges, from a
+seed, and a table of what was tried and what went wrong.
+
+Usage: Tests/Campaign/fault_campaign.py [--seed S] [--kills N] [--disk-full N] [--damage N]
+                                        [--binary PATH] [--keep DIR]
+
+Every fault ends in one of three ways, and only the third is a failure:
+- refused: a command exited non-zero with a message naming the problem (e.g. a damaged log);
+- correct: the run, resumed until it finishes, ends with exactly the rows of an uninterrupted
+  run of the same configuration (every business table of the three databases, compared
+  row by row);
+- WRONG: a command exited 0 and the rows differ, or a command crashed, hung or printed no
+  reason for failing.
+
+Kinds:
+- kill: `simulate` SIGKILLed at a random moment (one in five in its first 150 ms, one in
+  three killed again during its resume), then `--resume` until it exits 0;
+- disk-full: the data directory on a tmpfs of a random size (2-24 MiB) that the run outgrows;
+  the run must fail naming the disk; the tmpfs is then grown and `--resume` must finish it
+  (needs root);
+- damage: a finished run's copy, one random file damaged (bits flipped, a range zeroed, cut
+  short, garbage appended); then `verify`, `topics describe` and `simulate --resume` with a
+  longer duration (new rows on top of the damaged ones); each must refuse naming the problem
+  or end correct. Flips inside a SQLite table's data are outside what SQLite can detect (it
+  keeps no page checksums); those are counted apart as "undetectable by SQLite" when `verify`
+  and the resume pass them, not hidden among the correct ones.
+
+Prints one line per fault and the table; exits 1 when anything was WRONG.
+"""
+import argparse
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CONFIG = """simulation: { drivers: 300, duration_seconds: %d, seed: 23 }
+topic: { partitions: 3 }
+groups: { fare: { consumers: 2 }, analytics: { consumers: 2 }, support: { consumers: 1 } }
+consumer: { batch_size: 1000, linger_ms: 20 }
+scenario: []
+"""
+QUERIES = [
+    ("fare.sqlite", "SELECT trip_id, driver_id, started_at, ended_at, distance_km, fare FROM trips ORDER BY trip_id"),
+    ("analytics.sqlite", "SELECT event_id, lat, lon, status, ts FROM location_events ORDER BY event_id"),
+    ("analytics.sqlite", "SELECT * FROM region_minute_stats ORDER BY region, minute"),
+    ("support.sqlite", "SELECT driver_id, lat, lon, status, last_event_id FROM driver_status ORDER BY driver_id"),
+    ("support.sqlite", "SELECT trip_id, milestone, event_id FROM trip_timeline ORDER BY trip_id, milestone"),
+    ("support.sqlite", "SELECT kind, driver_id, event_id, detail FROM incidents ORDER BY event_id, kind"),
+]
+TIMEOUT = 600
+
+
+def rows(directory):
+    result = []
+    for file, sql in QUERIES:
+        path = os.path.join(directory, file)
+        if not os.path.exists(path):
+            return None
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result.append(connection.execute(sql).fetchall())
+        except sqlite3.DatabaseError as error:
+            return f"unreadable: {error}"
+        finally:
+            connection.close()
+    return result
+
+
+class Campaign:
+    def __init__(self, args):
+        self.args = args
+        self.random = random.Random(args.seed)
+        self.binary = args.binary
+        self.work = args.keep or tempfile.mkdtemp(prefix="ridestream-campaign-")
+        os.makedirs(self.work, exist_ok=True)
+        self.configs = {}
+        self.references = {}
+        self.table = {}
+        self.wrong = 0
+
+    def config(self, seconds):
+        if seconds not in self.configs:
+            path = os.path.join(self.work, f"config-{seconds}.yaml")
+            with open(path, "w") as file:
+                file.write(CONFIG % seconds)
+            self.configs[seconds] = path
+        return self.configs[seconds]
+
+    def simulate(self, data, seconds, *extra, timeout=TIMEOUT):
+        command = [self.binary, "simulate", "--config", self.config(seconds), "--data-dir", data, *extra]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+    def reference(self, seconds):
+        if seconds not in self.references:
+            data = os.path.join(self.work, f"reference-{seconds}")
+            started = time.monotonic()
+            done = self.simulate(data, seconds)
+            if done.returncode != 0:
+                sys.exit(f"the uninterrupted reference run failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+            self.references[seconds] = (rows(data), time.monotonic() - started, data)
+        return self.references[seconds]
+
+    def record(self, kind, outcome, detail):
+        counts = self.table.setdefault(kind, {})
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome == "WRONG":
+            self.wrong += 1
+        print(f"{kind:10} {outcome:28} {detail}", flush=True)
+
+    @staticmethod
+    def reason(done):
+        text = (done.stderr or "") + (done.stdout or "")
+        lines = [line for line in text.splitlines() if line.startswith("error:")]
+        return lines[-1] if lines else ""
+
+    def resume_until_done(self, data, seconds, kill_again=False):
+        """Resumes until exit 0 (at most 4 tries, optionally SIGKILLing the first one)."""
+        for attempt in range(4):
+            command = [self.binary, "simulate", "--config", self.config(seconds), "--data-dir", data, "--resume"]
+            if kill_again and attempt == 0:
+                process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(self.random.uniform(0.05, 1.5))
+                process.kill()
+                process.wait()
+                continue
+            done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
+            if done.returncode == 0:
+                return done
+            if not self.reason(done):
+                return done
+        return done
+
+    # --- kinds ---
+
+    def kill(self, index):
+        expected, wall, _ = self.reference(300)
+        data = os.path.join(self.work, f"kill-{index}")
+        delay = self.random.uniform(0, 0.15) if index % 5 == 0 else self.random.uniform(0, wall * 1.1)
+        process = subprocess.Popen(
+            [self.binary, "simulate", "--config", self.config(300), "--data-dir", data],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if not os.path.exists(data):
+            self.record("kill", "correct", f"killed at {delay * 1000:.0f} ms, before it took the directory")
+            return
+        done = self.resume_until_done(data, 300, kill_again=index % 3 == 0)
+        self.judge("kill", done, data, expected, f"killed at {delay * 1000:.0f} ms")
+        shutil.rmtree(data, ignore_errors=True)
+
+    def disk_full(self, index):
+        expected, _, _ = self.reference(300)
+        mount = os.path.join(self.work, f"disk-{index}")
+        os.makedirs(mount, exist_ok=True)
+        size = self.random.randint(2, 24)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}m", "tmpfs", mount]).returncode != 0:
+            self.record("disk-full", "skipped", "cannot mount a tmpfs (needs root)")
+            return
+        try:
+            data = os.path.join(mount, "data")
+            first = self.simulate(data, 300)
+            if first.returncode == 0:
+                outcome = "correct" if rows(data) == expected else "WRONG"
+                self.record("disk-full", outcome, f"{size} MiB was enough")
+                return
+            reason = self.reason(first)
+            if "space" not in reason and "full" not in reason:
+                self.record("disk-full", "WRONG", f"{size} MiB: failed without naming the disk: {reason or first.stderr[-300:]}")
+                return
+            subprocess.run(["mount", "-o", "remount,size=600m", mount], check=True)
+            done = self.resume_until_done(data, 300)
+            self.judge("disk-full", done, data, expected, f"{size} MiB, then room")
+        finally:
+            subprocess.run(["umount", "-l", mount])
+            shutil.rmtree(mount, ignore_errors=True)
+
+    def damage(self, index):
+        expected, _, source = self.reference(420)
+        self.reference(200)
+        base = os.path.join(self.work, "damage-base")
+        if not os.path.exists(base):
+            done = self.simulate(base, 200)
+            if done.returncode != 0:
+                sys.exit(f"the run to damage failed: {done.stderr[-2000:]}")
+        data = os.path.join(self.work, f"damage-{index}")
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.copytree(base, data)
+        files = sorted(
+            os.path.join(directory, name)
+            for directory, _, names in os.walk(data) for name in names if name != ".lock" and os.path.getsize(os.path.join(directory, name)) > 0
+        )
+        target = self.random.choice(files)
+        how = self.hurt(target)
+        what = f"{os.path.relpath(target, data)}: {how}"
+        verified = subprocess.run([self.binary, "verify", "--data-dir", data], capture_output=True, text=True, timeout=TIMEOUT)
+        described = subprocess.run([self.binary, "topics", "describe", "--data-dir", data], capture_output=True, text=True, timeout=TIMEOUT)
+        if described.returncode not in (0, 1) or (described.returncode == 1 and not self.reason(described)):
+            self.record("damage", "WRONG", f"{what}: topics describe exited {described.returncode} without a reason")
+            return
+        done = self.simulate(data, 420, "--resume")
+        found = rows(data)
+        if done.returncode != 0:
+            outcome = "refused" if self.reason(done) else "WRONG"
+            self.record("damage", outcome, f"{what}: {self.reason(done) or done.stderr[-300:]}")
+        elif found == expected:
+            self.record("damage", "correct", f"{what}; verify exit {verified.returncode}")
+        elif target.endswith(".sqlite") and verified.returncode == 0:
+            self.record("damage", "undetectable by SQLite", f"{what}: a flip in table data; verify and integrity_check pass it")
+        else:
+            self.record("damage", "WRONG", f"{what}: resume exited 0 with other rows (verify exit {verified.returncode})")
+        shutil.rmtree(data, ignore_errors=True)
+
+    def hurt(self, path):
+        size = os.path.getsize(path)
+        kind = self.random.choice(["flip", "flip", "zero", "truncate", "garbage"])
+        with open(path, "r+b") as file:
+            if kind == "flip":
+                bits = self.random.randint(1, 16)
+                for _ in range(bits):
+                    position = self.random.randrange(size)
+                    file.seek(position)
+                    byte = file.read(1)[0]
+                    file.seek(position)
+                    file.write(bytes([byte ^ (1 << self.random.randrange(8))]))
+                return f"{bits} bits flipped"
+            if kind == "zero":
+                start = self.random.randrange(size)
+                length = min(size - start, self.random.randint(1, 4096))
+                file.seek(start)
+                file.write(b"\0" * length)
+                return f"{length} bytes zeroed at {start}"
+            if kind == "truncate":
+                cut = self.random.randrange(size)
+                file.truncate(cut)
+                return f"cut from {size} to {cut} bytes"
+            file.seek(0, 2)
+            garbage = bytes(self.random.randrange(256) for _ in range(self.random.randint(1, 2048)))
+            file.write(garbage)
+            return f"{len(garbage)} garbage bytes appended"
+
+    def judge(self, kind, done, data, expected, detail):
+        if done.returncode != 0:
+            reason = self.reason(done)
+            self.record(kind, "refused" if reason else "WRONG", f"{detail}: {reason or done.stderr[-300:]}")
+        elif rows(data) == expected:
+            self.record(kind, "correct", detail)
+        else:
+            self.record(kind, "WRONG", f"{detail}: exit 0 with other rows")
+
+    def run(self):
+        plan = [("kill", self.args.kills), ("disk-full", self.args.disk_full), ("damage", self.args.damage)]
+        for kind, count in plan:
+            for index in range(count):
+                try:
+                    getattr(self, kind.replace("-", "_"))(index)
+                except subprocess.TimeoutExpired as error:
+                    self.record(kind, "WRONG", f"hung: {error.cmd[:4]}")
+        print()
+        outcomes = ["correct", "refused", "undetectable by SQLite", "skipped", "WRONG"]
+        print(f"{'kind':10} {'tried':>6} " + " ".join(f"{name:>12}" for name in outcomes))
+        for kind, _ in plan:
+            counts = self.table.get(kind, {})
+            print(f"{kind:10} {sum(counts.values()):>6} " + " ".join(f"{counts.get(name, 0):>12}" for name in outcomes))
+        if not self.args.keep:
+            shutil.rmtree(self.work, ignore_errors=True)
+        return 1 if self.wrong else 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--disk-full", type=int, default=5)
+    parser.add_argument("--damage", type=int, default=20)
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "ridestream"))
+    parser.add_argument("--keep", help="work in this directory and keep it")
+    arguments = parser.parse_args()
+    if not os.access(arguments.binary, os.X_OK):
+        sys.exit(f"no executable at {arguments.binary}: build it first (swift build -c release)")
+    sys.exit(Campaign(arguments).run())
