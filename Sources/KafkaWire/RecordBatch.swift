@@ -92,6 +92,9 @@ public enum RecordBatch {
         _ = try reader.readInt8()  // attributes, unused in v2
         let timestampDelta = try reader.readVarint()
         let offsetDelta = try reader.readVarint()
+        guard offsetDelta >= 0, offsetDelta <= Int64(header.lastOffsetDelta) else {
+            throw WireError(.malformed, "offset delta \(offsetDelta) outside the batch's 0 ... \(header.lastOffsetDelta)", at: start)
+        }
         let key = try readField(&reader, bytes: bytes)
         let value = try readField(&reader, bytes: bytes)
         let headerCount = try reader.readVarint()
@@ -112,7 +115,8 @@ public enum RecordBatch {
         guard reader.position == recordEnd else {
             throw WireError(.malformed, "record fields end at \(reader.position), its length says \(recordEnd)", at: start)
         }
-        let timestamp = header.attributes & 0x8 != 0 ? header.maxTimestamp : header.baseTimestamp + timestampDelta
+        // Java's long arithmetic: a delta the sender chose may wrap, never trap.
+        let timestamp = header.attributes & 0x8 != 0 ? header.maxTimestamp : header.baseTimestamp &+ timestampDelta
         return BatchRecord(
             offset: header.baseOffset + offsetDelta, timestamp: timestamp, key: key, value: value, headers: headers
         )

@@ -82,6 +82,10 @@ public struct RecordBatchHeader: Hashable, Sendable {
         guard header.lastOffsetDelta >= 0, header.recordsCount >= 0 else {
             throw WireError(.malformed, "negative record count or offset delta", at: position + 23)
         }
+        // Offsets past the batch must be representable: `nextOffset` never overflows.
+        guard header.baseOffset.rawValue <= Int64.max - Int64(header.lastOffsetDelta) - 1 else {
+            throw WireError(.malformed, "base offset \(header.baseOffset) is out of range", at: position)
+        }
         return header
     }
 }

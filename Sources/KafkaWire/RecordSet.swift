@@ -115,6 +115,9 @@ public struct RecordSet: RandomAccessCollection, Sendable {
         _ = try reader.skip(1)
         let timestampDelta = try reader.readVarint()
         let offsetDelta = try reader.readVarint()
+        guard offsetDelta >= 0, offsetDelta <= Int64(header.lastOffsetDelta) else {
+            throw WireError(.malformed, "offset delta \(offsetDelta) outside the batch's 0 ... \(header.lastOffsetDelta)", at: start)
+        }
         let (keyStart, keyCount) = try field(&reader)
         let (valueStart, valueCount) = try field(&reader)
         let headerCount = try reader.readVarint()
@@ -124,8 +127,8 @@ public struct RecordSet: RandomAccessCollection, Sendable {
         let headersStart = reader.position
         reader.position = recordEnd
         return Entry(
-            offset: header.baseOffset.rawValue + offsetDelta,
-            timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta,
+            offset: header.baseOffset.rawValue &+ offsetDelta,
+            timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp &+ timestampDelta,
             keyStart: Int32(keyStart), keyCount: Int32(keyCount), valueStart: Int32(valueStart), valueCount: Int32(valueCount),
             headersStart: Int32(headersStart), headerCount: Int32(headerCount)
         )

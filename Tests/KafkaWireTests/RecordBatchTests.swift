@@ -83,6 +83,15 @@ import Testing
         #expect(throws: WireError.self) { _ = try RecordSet.decode(input, from: .zero) }
     }
 
+    /// Found by the records fuzzer: a timestamp delta that overflows the base timestamp
+    /// trapped. Deltas wrap as Java's longs do; an offset delta outside the batch is malformed.
+    @Test func overflowingDeltasNeverTrap() throws {
+        let input = [UInt8](Data(base64Encoded: "gAAAAAAAAAAAAABVAAAAAAIiHf2JAAAAAAAC+QABi8/laAAAAAGLz+VoAv//////////////////AAAAAxYAAAAEazAGdt8wABYAAgIEazEGdi0xABYABCUEazIGdi0yAAAAAAAAAAAAAAAAVQAAAAACIh39iQAAAAAAAvkAAYvP5QZ2LTAA4f/9/fvJlM4GLy8vLy8vLy8vLy8vLy8vLy8vLy8vLy8vLy8vLy8vLy8vLy8vdi0wAA==")!)
+        _ = try? RecordBatch.validateAll(input)
+        _ = try? RecordSet.decode(input, from: .zero)
+        _ = try? RecordBatch.forEachRecord(in: input) { _ in }
+    }
+
     @Test func flippedByteFailsTheChecksum() {
         var bytes = Self.referenceBatch()
         bytes[70] ^= 0x01
