@@ -17,6 +17,9 @@ import Testing
         configuration.dataDirectory = dir.path
         configuration.batchSize = 500
         configuration.lingerMs = 20
+        // Assignments are what these tests check: a session long enough that a busy machine
+        // (tests run in parallel on two cores) never expires one and moves partitions.
+        configuration.sessionTimeoutMs = 30_000
         return configuration
     }
 
