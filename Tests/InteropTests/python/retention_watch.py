@@ -53,7 +53,10 @@ while time.monotonic() - start < (RETENTION_MS + 6 * CHECK_MS) / 1000 + 3:
     if first_move is not None and kcat_first is None and time.monotonic() - start > first_move + 0.5:
         before = low_watermark()
         output = subprocess.run(
-            ["kcat", "-b", BOOTSTRAP, "-C", "-t", TOPIC, "-p", "0", "-o", "beginning", "-c", "1", "-q", "-f", "%o\n"],
+            # Retention may move the start between kcat's ListOffsets and its Fetch: the
+            # out-of-range answer must send it to the new start, not (librdkafka's default) the end.
+            ["kcat", "-b", BOOTSTRAP, "-C", "-t", TOPIC, "-p", "0", "-o", "beginning", "-c", "1", "-q", "-f", "%o\n",
+             "-X", "topic.auto.offset.reset=earliest"],
             capture_output=True, text=True, timeout=30,
         ).stdout.strip()
         after = low_watermark()
