@@ -61,10 +61,27 @@ public final class OffsetStore: @unchecked Sendable {
         self.clock = clock
     }
 
+    /// `base`, or `base-2`, `base-3`, ... : the first name not taken (older damaged copies stay).
+    private static func unusedName(_ base: String) -> String {
+        var name = base
+        var number = 1
+        while FileManager.default.fileExists(atPath: name) {
+            number += 1
+            name = "\(base)-\(number)"
+        }
+        return name
+    }
+
     /// Opens the committed-offsets log in `directory`, keeping what a damaged one still holds.
+    /// A salvaged log a crash left built but not yet swapped in (the damaged one already moved
+    /// aside) is swapped in first.
     static func open(
         directory: String, log defaults: LogConfiguration, clock: any WallClock, logger: Logger, readOnly: Bool
     ) throws(BrokerError) -> OffsetStore {
+        let salvaged = directory + ".salvaged"
+        if !readOnly, !FileManager.default.fileExists(atPath: directory), FileManager.default.fileExists(atPath: salvaged) {
+            try? FileManager.default.moveItem(atPath: salvaged, toPath: directory)
+        }
         do {
             return try OffsetStore(directory: directory, log: defaults, clock: clock, logger: logger, readOnly: readOnly)
         } catch where error.code == .corruptMessage {
@@ -77,18 +94,24 @@ public final class OffsetStore: @unchecked Sendable {
                 + "lost what was in " + (salvage.damaged.isEmpty ? "an undecodable record" : salvage.damaged.joined(separator: ", "))
             logger.warning("the committed-offsets log is damaged", metadata: ["damage": "\(damage)", "found": "\(error.message)"])
             if readOnly { return OffsetStore(salvaged: entries, damage: damage, clock: clock) }
-            let aside = directory + ".damaged"
+            // Built aside and swapped in, so a crash at any moment leaves the damaged log (salvaged
+            // again on the next open) or the salvaged one, never an empty log in its place.
+            try? FileManager.default.removeItem(atPath: salvaged)
+            let fresh = try OffsetStore(directory: salvaged, log: defaults, clock: clock, logger: logger)
+            try fresh.lock.withLock { () throws(BrokerError) in
+                fresh.entries = entries
+                try fresh.compactLocked()
+            }
+            try fresh.close()
+            let aside = Self.unusedName(directory + ".damaged")
             do {
-                try? FileManager.default.removeItem(atPath: aside)
                 try FileManager.default.moveItem(atPath: directory, toPath: aside)
+                try FileManager.default.moveItem(atPath: salvaged, toPath: directory)
+                try DurableFile.syncDirectory((directory as NSString).deletingLastPathComponent)
             } catch {
-                throw BrokerError(.kafkaStorageError, "\(directory): cannot move the damaged committed-offsets log aside: \(error.localizedDescription)")
+                throw BrokerError(.kafkaStorageError, "\(directory): cannot swap in the salvaged committed-offsets log: \(error.localizedDescription)")
             }
             let store = try OffsetStore(directory: directory, log: defaults, clock: clock, logger: logger)
-            try store.lock.withLock { () throws(BrokerError) in
-                store.entries = entries
-                try store.compactLocked()
-            }
             store.damage = damage
             logger.warning("started a fresh committed-offsets log with the readable commits", metadata: ["damaged_copy": "\(aside)"])
             return store

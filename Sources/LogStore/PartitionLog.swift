@@ -261,7 +261,13 @@ public final class PartitionLog: @unchecked Sendable {
     /// already did. One fsync of the active segment covers every append made before it.
     private func syncCovering(_ target: Offset) throws(LogError) {
         try syncLock.withLock { () throws(LogError) in
-            let (done, active, end) = lock.withLock { (durableOffset >= target, segments.last!, segments.last!.nextOffset) }
+            let (done, active, end) = try lock.withLock { () throws(LogError) in
+                // A sync that failed for an earlier caller may have lost pages this caller's
+                // batch follows: a second fsync would report success over them (Linux reports
+                // a write-back error once), so nothing is acknowledged after a failed sync.
+                try requireOnlineLocked()
+                return (durableOffset >= target, segments.last!, segments.last!.nextOffset)
+            }
             if done { return }
             do throws(LogError) {
                 try active.sync()
@@ -309,7 +315,8 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Records that `segment` is synced up to `position`, for an `.interval` policy.
     private func noteRecoveryPoint(_ segment: Segment, position: Int) throws(LogError) {
-        guard case .interval = configuration.flush else { return }
+        // Offline, a sync that succeeds may stand over pages an earlier failed one lost.
+        guard case .interval = configuration.flush, storageFailure == nil else { return }
         try RecoveryPoint(segmentBase: segment.baseOffset, position: position).write(directory: directory)
     }
 

@@ -20,16 +20,27 @@ public struct FrameDecoder: Sendable {
 
     public mutating func feed<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
         if readIndex > 0 && readIndex * 2 >= buffer.count {
-            buffer.removeFirst(readIndex)
+            // A copy, not `removeFirst`, when the buffer grew for a large frame: its capacity
+            // must not stay with the connection.
+            if buffer.capacity > 1 << 20 && buffer.capacity > 4 * (buffer.count - readIndex) {
+                buffer = Array(buffer[readIndex...])
+            } else {
+                buffer.removeFirst(readIndex)
+            }
             readIndex = 0
         }
         buffer.append(contentsOf: bytes)
     }
 
-    /// Makes room for the whole of a frame of `size` bytes whose prefix has arrived, in one
-    /// allocation, instead of growing (and copying) the buffer as its body arrives.
+    /// Makes room for the whole of the next frame, `size` bytes with its prefix, whose prefix
+    /// has arrived: in one allocation, instead of growing (and copying) the buffer as its body
+    /// arrives; bytes of frames already returned are dropped first.
     public mutating func prepare(forFrameOf size: Int) {
-        buffer.reserveCapacity(buffer.count + size)
+        if readIndex > 0 {
+            buffer = Array(buffer[readIndex...])
+            readIndex = 0
+        }
+        buffer.reserveCapacity(size)
     }
 
     /// The size of the next frame's payload once its 4-byte prefix has arrived (its body may
