@@ -23,7 +23,7 @@ extension PartitionLog {
     public func enforceRetention() throws(LogError) -> RetentionResult {
         try lock.withLock { () throws(LogError) in
             guard !isClosed else { throw LogError(.closed, "log is closed", path: directory) }
-            if readOnly { throw LogError(.readOnly, "the log was opened read-only", path: directory) }
+            try requireWritable()
             let now = clock.milliseconds()
             func expired(_ segment: Segment) -> Bool {
                 guard let retention = configuration.retentionMilliseconds else { return false }
@@ -61,7 +61,7 @@ extension PartitionLog {
     @discardableResult
     public func deleteSegments(below offset: Offset) throws(LogError) -> Offset {
         try lock.withLock { () throws(LogError) in
-            if readOnly { throw LogError(.readOnly, "the log was opened read-only", path: directory) }
+            try requireWritable()
             while segments.count > 1, segments[0].nextOffset <= offset, segments[1].baseOffset <= offset {
                 try segments[0].deleteFiles()
                 loadedSealed.removeAll { $0 == ObjectIdentifier(segments[0]) }

@@ -231,13 +231,18 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Throws `.offline` when an earlier write failed. Call with the lock held.
     func requireOnlineLocked() throws(LogError) {
-        if readOnly { throw LogError(.readOnly, "the log was opened read-only", path: directory) }
+        try requireWritable()
         guard let storageFailure else { return }
         throw LogError(
             .offline,
             "takes no appends since a write failed (\(storageFailure.message)); reopening the log recovers it",
             path: storageFailure.path ?? directory, errno: storageFailure.errno
         )
+    }
+
+    /// Throws `.readOnly` for a log opened read-only.
+    func requireWritable() throws(LogError) {
+        if readOnly { throw LogError(.readOnly, "the log was opened read-only", path: directory) }
     }
 
     /// Runs `work` (with the lock held); any error it throws takes the log offline first.
@@ -431,7 +436,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Closes the log and removes its directory.
     public func delete() throws(LogError) {
         try lock.withLock { () throws(LogError) in
-            if readOnly { throw LogError(.readOnly, "the log was opened read-only", path: directory) }
+            try requireWritable()
             isClosed = true
         }
         try FileSystem.removeTree(directory)

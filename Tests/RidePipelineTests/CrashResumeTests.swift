@@ -26,6 +26,15 @@ import Testing
         try ChildProcess(binary, arguments)
     }
 
+    /// The uninterrupted run of the configuration at `config`, in process, into `path`.
+    static func referenceRun(_ config: String, in path: String) async throws -> RunSummary {
+        var configuration = try ConfigLoader.load(path: config)
+        configuration.dataDirectory = path
+        var options = RunOptions()
+        options.showProgress = false
+        return try await PipelineRunner(configuration: configuration, options: options).run()
+    }
+
     static func storedEvents(_ path: String) -> Int64 {
         guard FileManager.default.fileExists(atPath: path), let database = try? Database(path: path, create: false, readOnly: true) else { return 0 }
         return (try? database.scalar("SELECT count(*) FROM location_events")) ?? 0
@@ -62,11 +71,7 @@ import Testing
         #expect(second.status == 0, "\(second.output)")
         #expect(second.output.contains("resuming: the log already holds"))
 
-        var configuration = try ConfigLoader.load(path: config)
-        configuration.dataDirectory = dir.file("reference")
-        var options = RunOptions()
-        options.showProgress = false
-        let reference = try await PipelineRunner(configuration: configuration, options: options).run()
+        let reference = try await Self.referenceRun(config, in: dir.file("reference"))
         #expect(Self.storedEvents(crashed + "/analytics.sqlite") == Int64(reference.eventsProduced))
         for (file, sql) in Self.businessQueries {
             let expected = try Self.rows(dir.file("reference/\(file)"), sql)
@@ -93,11 +98,7 @@ import Testing
         let resumed = try await Self.launch(["simulate", "--config", config, "--data-dir", data, "--resume"]).exit()
         #expect(resumed.status == 0, "\(resumed.output.suffix(3000))")
 
-        var configuration = try ConfigLoader.load(path: config)
-        configuration.dataDirectory = dir.file("reference")
-        var options = RunOptions()
-        options.showProgress = false
-        let reference = try await PipelineRunner(configuration: configuration, options: options).run()
+        let reference = try await Self.referenceRun(config, in: dir.file("reference"))
         #expect(Self.storedEvents(data + "/analytics.sqlite") == Int64(reference.eventsProduced))
         for (file, sql) in Self.businessQueries {
             let expected = try Self.rows(dir.file("reference/\(file)"), sql)
@@ -112,11 +113,7 @@ import Testing
         let dir = TemporaryDirectory("early-kill")
         defer { dir.remove() }
         let config = Self.writeConfig(dir)
-        var configuration = try ConfigLoader.load(path: config)
-        configuration.dataDirectory = dir.file("reference")
-        var options = RunOptions()
-        options.showProgress = false
-        _ = try await PipelineRunner(configuration: configuration, options: options).run()
+        _ = try await Self.referenceRun(config, in: dir.file("reference"))
         for delay in [3, 15, 40] {
             let data = dir.file("killed-\(delay)")
             let first = try Self.launch(["simulate", "--config", config, "--data-dir", data])

@@ -1,4 +1,5 @@
 import KafkaWire
+import RideModel
 
 /// Chooses each event's partition from its region, the same way whatever the log: the
 /// configured region → partitions table, the driver id's murmur2 hash choosing among a
@@ -9,6 +10,12 @@ import KafkaWire
 struct RegionPartitioner: Sendable {
     let table: [String: [Int]]
     let partitionCount: Int
+
+    /// An event's key (its driver id) and partition, as the producer sends it.
+    func route(_ event: LocationEvent) -> (key: [UInt8], partition: Int) {
+        let key = Array(event.driverId.utf8)
+        return (key, partition(region: event.region, key: key))
+    }
 
     func partition(region: String, key: [UInt8]) -> Int {
         if let choices = table[region]?.filter({ $0 < partitionCount }), !choices.isEmpty {

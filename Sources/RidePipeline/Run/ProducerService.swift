@@ -96,8 +96,7 @@ actor ProductionLoop {
                 }
             }
             for event in simulator.step() {
-                let key = Array(event.driverId.utf8)
-                let partition = partitioner.partition(region: event.region, key: key)
+                let (key, partition) = partitioner.route(event)
                 if stored?.isStored(partition: partition) == true { continue }
                 try await producer.send(
                     partition: PartitionID(partition), key: key, value: event.json(),

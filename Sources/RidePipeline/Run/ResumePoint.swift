@@ -64,8 +64,7 @@ struct ResumePoint: Sendable {
         var tick = 0
         while unfinished > 0 && tick < configuration.ticks {
             for event in simulator.step() {
-                let key = Array(event.driverId.utf8)
-                let partition = partitioner.partition(region: event.region, key: key)
+                let (key, partition) = partitioner.route(event)
                 let offset = next[partition]
                 guard offset < ends[partition].rawValue else { continue }
                 next[partition] += 1
