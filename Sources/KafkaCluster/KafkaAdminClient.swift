@@ -71,6 +71,24 @@ public final class KafkaAdminClient: @unchecked Sendable {
         }
     }
 
+    /// The partition count of `topic` when the cluster has it, nil when it has not: from the
+    /// metadata of all topics, which never auto-creates one (a request naming the topic could,
+    /// on a cluster with `auto.create.topics.enable`).
+    public func existingPartitionCount(_ topic: String) throws(KafkaClusterError) -> Int? {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let code = rd_kafka_metadata(handle, 1, nil, &metadata, timeoutMs)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaClusterError("metadata of the cluster's topics: \(describe(code))", code: code.rawValue)
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        for index in 0 ..< Int(metadata.pointee.topic_cnt) {
+            let entry = metadata.pointee.topics[index]
+            guard String(cString: entry.topic) == topic else { continue }
+            return entry.err == RD_KAFKA_RESP_ERR_NO_ERROR ? Int(entry.partition_cnt) : nil
+        }
+        return nil
+    }
+
     private func partitionCountOnce(_ topic: String) throws(KafkaClusterError) -> Int {
         guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else { throw KafkaClusterError("topic \(topic): invalid name") }
         defer { rd_kafka_topic_destroy(topicHandle) }
@@ -88,15 +106,34 @@ public final class KafkaAdminClient: @unchecked Sendable {
         return Int(entry.partition_cnt)
     }
 
-    /// The log start and end offsets of one partition.
-    public func watermarks(_ topic: String, partition: Int32) throws(KafkaClusterError) -> (low: Int64, high: Int64) {
-        var low: Int64 = 0
-        var high: Int64 = 0
-        let code = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, timeoutMs)
-        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaClusterError("offsets of \(topic)/\(partition): \(describe(code))", code: code.rawValue)
+    /// The log start and end offsets of one partition. A cluster moving the partition's leader
+    /// or restarting a broker answers with retriable errors for a while: those are asked
+    /// again for up to `retryMs`.
+    public func watermarks(_ topic: String, partition: Int32, retryMs: Int = 30_000) throws(KafkaClusterError) -> (low: Int64, high: Int64) {
+        var waited = 0
+        while true {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let code = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, timeoutMs)
+            if code == RD_KAFKA_RESP_ERR_NO_ERROR { return (low, high) }
+            guard Self.isRetriable(code), waited < retryMs else {
+                throw KafkaClusterError("offsets of \(topic)/\(partition): \(describe(code))", code: code.rawValue)
+            }
+            // The query goes to the leader the cached metadata names: refresh it first.
+            _ = try? partitionCountOnce(topic)
+            usleep(100_000)
+            waited += 100
         }
-        return (low, high)
+    }
+
+    /// Errors of a cluster whose leaders move or whose brokers restart: asked again, they pass.
+    static func isRetriable(_ code: rd_kafka_resp_err_t) -> Bool {
+        [
+            RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+            RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+            RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH, RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH, RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE,
+            RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN,
+        ].contains(code)
     }
 }
 #endif

@@ -10,17 +10,29 @@ import Darwin
 ///
 /// Short reads and writes and `EINTR` are retried; every failure becomes a `LogError.io`
 /// naming the path and the system's reason, so a full disk reads "No space left on device".
+/// Under a `PowerLossSimulation` root, writes stay in `UnsyncedPages` until `sync`.
 final class FileDescriptor: @unchecked Sendable {
     let path: String
     private let fd: Int32
+    private let unsynced: UnsyncedPages?
 
     /// Opens `path` for reading and writing (or reading alone), creating it if asked.
     init(path: String, create: Bool, writable: Bool = true) throws(LogError) {
         self.path = path
+        let simulated = try PowerLossSimulation.shared.simulated(path)
+        let existed = simulated && create && FileSystem.exists(path)
         let flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | (create ? O_CREAT : 0)
         let result = open(path, flags, 0o644)
         guard result >= 0 else { throw Self.error("cannot open", path: path) }
         fd = result
+        do throws(LogError) {
+            unsynced = simulated
+                ? try PowerLossSimulation.shared.opened(path, created: create && !existed) { () throws(LogError) in try Self.realSize(result, path) }
+                : nil
+        } catch {
+            close(result)
+            throw error
+        }
     }
 
     deinit { close(fd) }
@@ -30,6 +42,11 @@ final class FileDescriptor: @unchecked Sendable {
     }
 
     func size() throws(LogError) -> Int {
+        if let unsynced { return unsynced.lock.withLock { unsynced.size } }
+        return try Self.realSize(fd, path)
+    }
+
+    private static func realSize(_ fd: Int32, _ path: String) throws(LogError) -> Int {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw Self.error("cannot stat", path: path) }
         return Int(info.st_size)
@@ -44,6 +61,7 @@ final class FileDescriptor: @unchecked Sendable {
 
     /// Writes all of `bytes` at `offset`.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(LogError) {
+        if let unsynced { return try unsynced.write(bytes, at: offset, real: fd, path: path) }
         var done = 0
         while done < bytes.count {
             let written = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
@@ -61,6 +79,7 @@ final class FileDescriptor: @unchecked Sendable {
 
     /// Reads up to `count` bytes at `offset` into `buffer`; fewer only at the end of the file.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(LogError) -> Int {
+        if let unsynced { return try unsynced.read(into: buffer, at: offset, real: fd, path: path) }
         var done = 0
         while done < buffer.count {
             let got = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
@@ -91,11 +110,13 @@ final class FileDescriptor: @unchecked Sendable {
     }
 
     func truncate(to size: Int) throws(LogError) {
+        if let unsynced { return try unsynced.truncate(to: size, path: path) }
         guard ftruncate(fd, off_t(size)) == 0 else { throw Self.error("cannot truncate", path: path) }
     }
 
     /// Forces written data to the disk (`fdatasync`).
     func sync() throws(LogError) {
+        if let unsynced { return try unsynced.sync(real: fd, path: path) }
         guard fdatasync(fd) == 0 else { throw Self.error("cannot sync", path: path) }
     }
 }
@@ -104,11 +125,18 @@ final class FileDescriptor: @unchecked Sendable {
 enum FileSystem {
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Creates `path` and any missing parents, each made durable in its parent directory.
     static func createDirectory(_ path: String) throws(LogError) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             prefix += "/" + component
-            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
+            let simulated = try PowerLossSimulation.shared.simulated(prefix)
+            if mkdir(prefix, 0o755) == 0 {
+                if simulated { PowerLossSimulation.shared.noteCreated(prefix) }
+                // The new entry survives a power loss only once its parent is synced.
+                let parent = prefix.lastIndex(of: "/").map { String(prefix[..<$0]) } ?? "."
+                try syncDirectory(parent.isEmpty ? "/" : parent)
+            } else if errno != EEXIST {
                 throw FileDescriptor.error("cannot create directory", path: prefix)
             }
         }
@@ -128,17 +156,24 @@ enum FileSystem {
     }
 
     static func remove(_ path: String) throws(LogError) {
+        if try PowerLossSimulation.shared.simulated(path) { PowerLossSimulation.shared.noteRemoved(path) }
         if unlink(path) != 0, errno != ENOENT { throw FileDescriptor.error("cannot delete", path: path) }
     }
 
     static func removeTree(_ path: String) throws(LogError) {
+        if try PowerLossSimulation.shared.simulated(path) { PowerLossSimulation.shared.noteRemoved(path) }
+        try removeTreeDirectly(path)
+    }
+
+    /// Removes `path` and everything under it, without telling a power-loss simulation.
+    static func removeTreeDirectly(_ path: String) throws(LogError) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            for name in try list(path) { try removeTree(path + "/" + name) }
+            for name in try list(path) { try removeTreeDirectly(path + "/" + name) }
             if rmdir(path) != 0 { throw FileDescriptor.error("cannot delete directory", path: path) }
-        } else {
-            try remove(path)
+        } else if unlink(path) != 0, errno != ENOENT {
+            throw FileDescriptor.error("cannot delete", path: path)
         }
     }
 
@@ -151,6 +186,7 @@ enum FileSystem {
         try file.write(bytes, at: 0)
         if sync { try file.sync() }
         guard rename(temporary, path) == 0 else { throw FileDescriptor.error("cannot rename into place", path: path) }
+        if try PowerLossSimulation.shared.simulated(path) { PowerLossSimulation.shared.noteRenamed(temporary, to: path) }
     }
 
     /// The file's bytes, or an empty array when it does not exist.
@@ -161,10 +197,12 @@ enum FileSystem {
     /// Makes a directory's entries durable (files created, renamed or removed in it), as a
     /// file's fsync does not.
     static func syncDirectory(_ path: String) throws(LogError) {
+        let simulated = try PowerLossSimulation.shared.simulated(path)
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw FileDescriptor.error("cannot open directory", path: path) }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw FileDescriptor.error("cannot sync directory", path: path) }
+        if simulated { PowerLossSimulation.shared.noteDirectorySynced(path) }
     }
 
     static func readAll(_ path: String) throws(LogError) -> [UInt8] {

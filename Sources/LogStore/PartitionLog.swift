@@ -289,6 +289,8 @@ public final class PartitionLog: @unchecked Sendable {
     func rollLocked() throws(LogError) -> Segment {
         let old = segments.last!
         try old.sync()
+        // Every older segment was synced when it rolled: the whole log up to here is durable.
+        if old.nextOffset > durableOffset { durableOffset = old.nextOffset }
         try old.unloadIndexes()
         let segment = try Segment(
             directory: directory, baseOffset: old.nextOffset, indexIntervalBytes: configuration.indexIntervalBytes, create: true

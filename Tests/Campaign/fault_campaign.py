@@ -2,8 +2,12 @@
 """The fault campaign: the release `ridestream` binary faced with the faults of the edges, from a
 seed, and a table of what was tried and what went wrong.
 
-Usage: Tests/Campaign/fault_campaign.py [--seed S] [--kills N] [--disk-full N] [--damage N]
+Usage: Tests/Campaign/fault_campaign.py [--seed S] [--kills N] [--broker-kills N] [--disk-full N]
+                                        [--damage N] [--power-losses N] [--mock-clusters N]
                                         [--binary PATH] [--keep DIR]
+
+Run it with the Python that has confluent-kafka (`.venv/bin/python`, made by `.ci/setup`) for
+the broker kinds.
 
 Every fault ends in one of three ways, and only the third is a failure:
 - refused: a command exited non-zero with a message naming the problem (e.g. a damaged log);
@@ -16,6 +20,24 @@ Every fault ends in one of three ways, and only the third is a failure:
 Kinds:
 - kill: `simulate` SIGKILLed at a random moment (one in five in its first 150 ms, one in
   three killed again during its resume), then `--resume` until it exits 0;
+- broker-kill: `broker serve` SIGKILLed (one to three times) and restarted on the same port
+  while an idempotent acks=all confluent-kafka producer writes 24 keys and a consumer group
+  reads and commits; then checked as Jepsen's Kafka checker does: no acknowledged record lost
+  or away from its acknowledged offset, none stored twice, none out of order per key, no
+  offset gaps, the group's committed offsets never behind an acknowledged commit nor past the
+  log end, and the group's reads never skipping an offset. One try in three is a power loss
+  instead (`flush: every_append` through the power-loss journal, below): still nothing
+  acknowledged may be lost;
+- power-loss: `simulate` with every log write kept in memory until fsynced
+  (`RIDESTREAM_POWER_LOSS_JOURNAL`), SIGKILLed at a random moment, then every file created
+  in a directory never synced removed: what a machine losing power keeps. The databases are
+  then ahead of the log; `--resume` must finish the run with the rows of an uninterrupted one
+  (segment size and flush policy random: never, interval, every_append);
+- mock-cluster: `simulate --bootstrap` (cluster mode, through librdkafka) on librdkafka's mock
+  cluster (`mock_cluster.c`: three brokers; leaders moved, a broker taken down and back, the
+  group coordinator moved, retriable errors pushed for produce, fetch, commit and group
+  requests); must end with the rows of an embedded run, or fail naming why (needs a build with
+  `--traits KafkaCluster` and librdkafka-dev; skipped otherwise);
 - disk-full: the data directory on a tmpfs of a random size (2-24 MiB) that the run outgrows;
   the run must fail naming the disk; the tmpfs is then grown and `--resume` must finish it
   (needs root);
@@ -39,9 +61,12 @@ import sys
 import tempfile
 import time
 
+from broker_kill import BrokerKill
+from power_loss import lose_power
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CONFIG = """simulation: { drivers: 300, duration_seconds: %d, seed: 23 }
-topic: { partitions: 3 }
+topic: { partitions: 3 }%s
 groups: { fare: { consumers: 2 }, analytics: { consumers: 2 }, support: { consumers: 1 } }
 consumer: { batch_size: 1000, linger_ms: 20 }
 scenario: []
@@ -73,6 +98,20 @@ def rows(directory):
     return result
 
 
+def difference(found, expected):
+    """Which business queries differ, with their row counts."""
+    if not isinstance(found, list):
+        return f"the databases are {found or 'missing'}"
+    parts = []
+    for (file, sql), got, want in zip(QUERIES, found, expected):
+        if got != want:
+            table = sql.split(" FROM ")[1].split()[0]
+            extra = len(set(got) - set(want))
+            missing = len(set(want) - set(got))
+            parts.append(f"{file} {table}: {len(got)} rows, {len(want)} expected, {missing} missing, {extra} unexpected")
+    return "; ".join(parts)
+
+
 class Campaign:
     def __init__(self, args):
         self.args = args
@@ -85,16 +124,17 @@ class Campaign:
         self.table = {}
         self.wrong = 0
 
-    def config(self, seconds):
-        if seconds not in self.configs:
-            path = os.path.join(self.work, f"config-{seconds}.yaml")
+    def config(self, seconds, broker=""):
+        """A configuration file; `broker` adds a broker section (log settings: rows stay the same)."""
+        if (seconds, broker) not in self.configs:
+            path = os.path.join(self.work, f"config-{seconds}-{len(self.configs)}.yaml")
             with open(path, "w") as file:
-                file.write(CONFIG % seconds)
-            self.configs[seconds] = path
-        return self.configs[seconds]
+                file.write(CONFIG % (seconds, "\nbroker: { %s }" % broker if broker else ""))
+            self.configs[(seconds, broker)] = path
+        return self.configs[(seconds, broker)]
 
-    def simulate(self, data, seconds, *extra, timeout=TIMEOUT):
-        command = [self.binary, "simulate", "--config", self.config(seconds), "--data-dir", data, *extra]
+    def simulate(self, data, seconds, *extra, timeout=TIMEOUT, broker=""):
+        command = [self.binary, "simulate", "--config", self.config(seconds, broker), "--data-dir", data, *extra]
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
     def reference(self, seconds):
@@ -112,7 +152,7 @@ class Campaign:
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome == "WRONG":
             self.wrong += 1
-        print(f"{kind:10} {outcome:28} {detail}", flush=True)
+        print(f"{kind:12} {outcome:24} {detail}", flush=True)
 
     @staticmethod
     def reason(done):
@@ -120,10 +160,10 @@ class Campaign:
         lines = [line for line in text.splitlines() if line.startswith("error:")]
         return lines[-1] if lines else ""
 
-    def resume_until_done(self, data, seconds, kill_again=False):
+    def resume_until_done(self, data, seconds, kill_again=False, broker=""):
         """Resumes until exit 0 (at most 4 tries, optionally SIGKILLing the first one)."""
         for attempt in range(4):
-            command = [self.binary, "simulate", "--config", self.config(seconds), "--data-dir", data, "--resume"]
+            command = [self.binary, "simulate", "--config", self.config(seconds, broker), "--data-dir", data, "--resume"]
             if kill_again and attempt == 0:
                 process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 time.sleep(self.random.uniform(0.05, 1.5))
@@ -156,6 +196,72 @@ class Campaign:
         done = self.resume_until_done(data, 300, kill_again=index % 3 == 0)
         self.judge("kill", done, data, expected, f"killed at {delay * 1000:.0f} ms")
         shutil.rmtree(data, ignore_errors=True)
+
+    def power_loss(self, index):
+        expected, wall, _ = self.reference(300)
+        data = os.path.join(self.work, f"power-{index}")
+        journal = data + ".journal"
+        flush = self.random.choice(["flush: never", "flush: never", "flush: interval, flush_ms: 200", "flush: every_append"])
+        broker = f"segment_mb: {self.random.choice([1, 1, 2, 8])}, {flush}"
+        delay = self.random.uniform(0.05, wall * 1.1)
+        environment = dict(os.environ, RIDESTREAM_POWER_LOSS_JOURNAL=journal)
+        process = subprocess.Popen(
+            [self.binary, "simulate", "--config", self.config(300, broker), "--data-dir", data],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        removed = lose_power(journal)
+        detail = f"{broker}, power lost at {delay * 1000:.0f} ms, {removed} unsynced entries gone"
+        if not os.path.exists(data):
+            self.record("power-loss", "correct", f"{detail}, before it took the directory")
+            return
+        done = self.resume_until_done(data, 300, broker=broker)
+        self.judge("power-loss", done, data, expected, detail)
+        shutil.rmtree(data, ignore_errors=True)
+
+    def mock_cluster(self, index):
+        expected, _, _ = self.reference(300)
+        tool = self.mock_tool()
+        if tool is None:
+            self.record("mock-cluster", "skipped", "cannot build mock_cluster.c (cc and librdkafka-dev needed)")
+            return
+        data = os.path.join(self.work, f"mock-{index}")
+        seed = self.random.randrange(1 << 62)
+        mock = subprocess.Popen([tool, str(seed), "driver-locations", "3"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        try:
+            first = mock.stdout.readline().split()
+            if first[:1] != ["bootstrap"]:
+                self.record("mock-cluster", "WRONG", f"the mock cluster did not start: {first}")
+                return
+            done = self.simulate(data, 300, "--bootstrap", first[1])
+        finally:
+            mock.stdin.close()
+            faults = [line for line in mock.stdout.read().splitlines() if line.startswith("fault:")]
+            mock.wait(timeout=60)
+        if "needs cluster mode" in self.reason(done):
+            self.record("mock-cluster", "skipped", "this build has no cluster mode (build with --traits KafkaCluster)")
+            return
+        counts = {name: sum(marker in line for line in faults) for name, marker in
+                  (("leader moves", "led by"), ("brokers down", " down"), ("coordinator moves", "coordinated"), ("error pushes", "errors"))}
+        detail = f"seed {seed}: " + ", ".join(f"{count} {name}" for name, count in counts.items())
+        self.judge("mock-cluster", done, data, expected, detail)
+        shutil.rmtree(data, ignore_errors=True)
+
+    def mock_tool(self):
+        """Builds mock_cluster.c once; None when it cannot be built."""
+        if not hasattr(self, "_mock_tool"):
+            path = os.path.join(self.work, "mock_cluster")
+            source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mock_cluster.c")
+            built = subprocess.run(["cc", "-O1", "-o", path, source, "-lrdkafka"], capture_output=True, text=True)
+            self._mock_tool = path if built.returncode == 0 else None
+        return self._mock_tool
+
+    def broker_kill(self, index):
+        outcome, detail = BrokerKill(self, index).run()
+        self.record("broker-kill", outcome, detail)
 
     def disk_full(self, index):
         expected, _, _ = self.reference(300)
@@ -251,13 +357,22 @@ class Campaign:
         if done.returncode != 0:
             reason = self.reason(done)
             self.record(kind, "refused" if reason else "WRONG", f"{detail}: {reason or done.stderr[-300:]}")
-        elif rows(data) == expected:
+            return
+        found = rows(data)
+        if found == expected:
             self.record(kind, "correct", detail)
-        else:
-            self.record(kind, "WRONG", f"{detail}: exit 0 with other rows")
+            return
+        kept = data + ".wrong"
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(data, kept)
+        self.args.keep = self.args.keep or self.work  # a wrong result is kept for a look
+        self.record(kind, "WRONG", f"{detail}: exit 0 with other rows ({difference(found, expected)}; kept in {kept})")
 
     def run(self):
-        plan = [("kill", self.args.kills), ("disk-full", self.args.disk_full), ("damage", self.args.damage)]
+        plan = [
+            ("kill", self.args.kills), ("broker-kill", self.args.broker_kills), ("disk-full", self.args.disk_full),
+            ("damage", self.args.damage), ("power-loss", self.args.power_losses), ("mock-cluster", self.args.mock_clusters),
+        ]
         for kind, count in plan:
             for index in range(count):
                 try:
@@ -266,10 +381,10 @@ class Campaign:
                     self.record(kind, "WRONG", f"hung: {error.cmd[:4]}")
         print()
         outcomes = ["correct", "refused", "undetectable by SQLite", "skipped", "WRONG"]
-        print(f"{'kind':10} {'tried':>6} " + " ".join(f"{name:>12}" for name in outcomes))
+        print(f"{'kind':12} {'tried':>6} " + " ".join(f"{name:>12}" for name in outcomes))
         for kind, _ in plan:
             counts = self.table.get(kind, {})
-            print(f"{kind:10} {sum(counts.values()):>6} " + " ".join(f"{counts.get(name, 0):>12}" for name in outcomes))
+            print(f"{kind:12} {sum(counts.values()):>6} " + " ".join(f"{counts.get(name, 0):>12}" for name in outcomes))
         if not self.args.keep:
             shutil.rmtree(self.work, ignore_errors=True)
         return 1 if self.wrong else 0
@@ -279,8 +394,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--broker-kills", type=int, default=5)
     parser.add_argument("--disk-full", type=int, default=5)
     parser.add_argument("--damage", type=int, default=20)
+    parser.add_argument("--power-losses", type=int, default=10)
+    parser.add_argument("--mock-clusters", type=int, default=4)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "ridestream"))
     parser.add_argument("--keep", help="work in this directory and keep it")
     arguments = parser.parse_args()

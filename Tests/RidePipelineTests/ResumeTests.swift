@@ -98,6 +98,16 @@ import Testing
         let dir = TemporaryDirectory("resume-seed")
         defer { dir.remove() }
         _ = try await Self.run(Self.configuration(dir, "run", seconds: 200, seed: 11))
+        // The settings recorded when the run started refuse another seed before the log is read
+        // (after a power loss the log may hold nothing to compare)...
+        await #expect {
+            _ = try await Self.run(Self.configuration(dir, "run", seconds: 420, seed: 12), resume: true)
+        } throws: { error in
+            guard case let .resumeSettingsChanged(_, recorded, configured)? = error as? PipelineError else { return false }
+            return recorded.contains("seed 11,") && configured.contains("seed 12,")
+        }
+        // ...and without the record (a run of an older build), the log's records do.
+        try FileManager.default.removeItem(atPath: dir.file("run/run-settings"))
         await #expect {
             _ = try await Self.run(Self.configuration(dir, "run", seconds: 420, seed: 12), resume: true)
         } throws: { error in

@@ -31,11 +31,14 @@ public final class ChildProcess: @unchecked Sendable {
     private var gatheredErrors = Data()
     private let finished = DispatchGroup()
 
-    /// Starts `executable` with `arguments`; `input`, if any, is written to its standard input,
-    /// which is then closed.
-    public init(_ executable: String, _ arguments: [String], input: String? = nil, errors: Errors = .merged) throws {
+    /// Starts `executable` with `arguments`, and `environment` added to this process's;
+    /// `input`, if any, is written to its standard input, which is then closed.
+    public init(
+        _ executable: String, _ arguments: [String], input: String? = nil, errors: Errors = .merged, environment: [String: String] = [:]
+    ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe()
         let errorOutput = Pipe()
         process.standardOutput = output

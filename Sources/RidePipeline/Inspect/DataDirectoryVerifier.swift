@@ -30,6 +30,11 @@ extension DataDirectoryInspector {
             var report = VerifyReport()
             let logEnds = verifyBroker(&report)
             for group in GroupName.allCases { verifyDatabase(group, logEnds: logEnds, &report) }
+            do throws(PipelineError) {
+                if let settings = try RunSettingsRecord.read(in: dataDirectory) { report.ok("run settings", settings.text) }
+            } catch {
+                report.problem("run settings", error.description)
+            }
             return report
         }
     }
@@ -103,7 +108,8 @@ extension DataDirectoryInspector {
             if ahead.isEmpty {
                 report.ok(what, "integrity_check ok, stored offsets of \(partitions) partitions within the log")
             } else {
-                report.problem(what, "the database is ahead of its log (the log lost events it has): " + ahead.joined(separator: "; "))
+                report.problem(what, "the database is ahead of its log (the log lost events it has, as a power loss loses an unsynced tail; "
+                    + "`simulate --resume` writes them again from the seed): " + ahead.joined(separator: "; "))
             }
         } catch {
             report.problem(what, "\(error)")

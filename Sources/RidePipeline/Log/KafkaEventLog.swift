@@ -40,6 +40,9 @@ final class KafkaClusterLog: EventLog {
 
     func prepareTopic(_ topic: String, partitions: Int, replicationFactor: Int) async throws(PipelineError) -> Int {
         try await onAdminQueue { (admin) throws(KafkaClusterError) in
+            // A topic the cluster already has is used as it is (it may have been made by an
+            // operator, with no right to create topics given to this client).
+            if let existing = try admin.existingPartitionCount(topic) { return existing }
             // The cluster's own settings apply (retention among them): records carry the
             // simulated event time (CreateTime), as on the built-in broker.
             _ = try admin.createTopic(topic, partitions: Int32(partitions), replicationFactor: Int32(replicationFactor))

@@ -9,7 +9,8 @@ import Glibc
 /// read, changed or removed.
 ///
 /// Layout: `broker/` (the built-in broker's topics and committed offsets), `fare.sqlite`,
-/// `analytics.sqlite`, `support.sqlite` (with their `-wal` / `-shm` files), and `.lock`.
+/// `analytics.sqlite`, `support.sqlite` (with their `-wal` / `-shm` files), `run-settings`
+/// (`RunSettingsRecord`), and `.lock`.
 ///
 /// `.lock` is locked with `flock` for as long as the process holds the directory (the kernel
 /// releases it when the process ends, even by kill -9) and is never removed, so two processes
@@ -134,6 +135,9 @@ public final class DataDirectory: @unchecked Sendable {
             if files.fileExists(atPath: brokerPath) {
                 try files.removeItem(atPath: brokerPath)
                 removed.append("broker/")
+            }
+            if files.fileExists(atPath: path + "/" + RunSettingsRecord.fileName) {
+                try files.removeItem(atPath: path + "/" + RunSettingsRecord.fileName)
             }
         } catch {
             throw .cannotRemove(path: path, reason: error.localizedDescription)

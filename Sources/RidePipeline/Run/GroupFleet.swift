@@ -19,11 +19,13 @@ actor GroupFleet {
     /// What consumer names start with: the group's name, or more where several processes
     /// run consumers of one group (`ridestream consume`), so that names stay unique.
     private let namePrefix: String
+    private let aheadOfLog: AheadOfLog
 
     init(
         group: GroupName, log: any EventLog, writer: SinkWriter, configuration: PipelineConfiguration, namePrefix: String? = nil,
-        logger: Logger, onFailure: @escaping @Sendable (String, PipelineError) -> Void
+        aheadOfLog: AheadOfLog = .refuse, logger: Logger, onFailure: @escaping @Sendable (String, PipelineError) -> Void
     ) {
+        self.aheadOfLog = aheadOfLog
         self.group = group
         self.log = log
         self.writer = writer
@@ -38,7 +40,8 @@ actor GroupFleet {
     func add() async throws(PipelineError) -> String {
         let name = "\(namePrefix)-\(members.count + 1)"
         let consumer = PipelineConsumer(
-            name: name, group: group, log: log, writer: writer, configuration: configuration, logger: logger, onFailure: onFailure
+            name: name, group: group, log: log, writer: writer, configuration: configuration, aheadOfLog: aheadOfLog, logger: logger,
+            onFailure: onFailure
         )
         try await consumer.start()
         members.append(Member(consumer: consumer, state: .running))

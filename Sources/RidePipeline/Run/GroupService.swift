@@ -58,7 +58,8 @@ final class GroupService: Service, Sendable {
     /// Opens the group's database and prepares (does not start) its consumers.
     static func open(
         group: GroupName, consumers: Int, log: any EventLog, databasePath: String, configuration: PipelineConfiguration,
-        partitionCount: Int, completion: Completion, state: RunState, namePrefix: String? = nil, logger: Logger
+        partitionCount: Int, completion: Completion, state: RunState, namePrefix: String? = nil, aheadOfLog: AheadOfLog = .refuse,
+        logger: Logger
     ) async throws(PipelineError) -> GroupService {
         let (events, continuation) = AsyncStream<Event>.makeStream()
         let writer: SinkWriter
@@ -71,8 +72,8 @@ final class GroupService: Service, Sendable {
             throw .sink(error)
         }
         let fleet = GroupFleet(
-            group: group, log: log, writer: writer, configuration: configuration, namePrefix: namePrefix, logger: logger,
-            onFailure: { continuation.yield(.failed(consumer: $0, $1)) }
+            group: group, log: log, writer: writer, configuration: configuration, namePrefix: namePrefix, aheadOfLog: aheadOfLog,
+            logger: logger, onFailure: { continuation.yield(.failed(consumer: $0, $1)) }
         )
         return GroupService(
             group: group, fleet: fleet, writer: writer, log: log, configuration: configuration, partitionCount: partitionCount,
@@ -171,7 +172,14 @@ final class GroupService: Service, Sendable {
             }
             guard stopping, let logEnds else { continue }
             let stored = state.snapshot.stored[group] ?? [:]
-            if logEnds.allSatisfy({ $0.value <= (stored[$0.key] ?? .zero) }) { return }
+            if logEnds.allSatisfy({ $0.value <= (stored[$0.key] ?? .zero) }) {
+                // The producer is done: a database still ahead of the final log holds rows the
+                // log never got back (it was not this configuration's run, or the log lost more).
+                if let (partition, end) = logEnds.sorted(by: { $0.key < $1.key }).first(where: { (stored[$0.key] ?? .zero) > $0.value }) {
+                    throw PipelineError.logBehindDatabase(group: group, path: writer.path, partition: partition, stored: stored[partition]!, logEnd: end)
+                }
+                return
+            }
             if await fleet.running == 0 { throw PipelineError.noConsumerLeft(group: group) }
         }
         throw CancellationError()

@@ -11,8 +11,12 @@ import RideModel
 ///   log's committed offsets, which the database may not match; one the database has never
 ///   seen starts at the log start. A stored offset below the log start (retention deleted
 ///   events the group never stored) is recorded as a gap in the database, and the partition
-///   starts at the log start; one beyond the log end (the log lost events the database has)
-///   stops the consumer with an error rather than guess.
+///   starts at the log start. One beyond the log end means the log lost events the database
+///   has: with `AheadOfLog.refuse` the consumer stops with an error rather than guess; with
+///   `.skipUntilReproduced` (`--resume` on the built-in broker, whose producer writes the
+///   lost tail again from the seed, record for record at the same offsets) the partition is
+///   read from the log end and the records below the stored offset are skipped, not stored
+///   twice.
 /// - On revocation it writes what it has buffered for those partitions first.
 /// - A chunk refused as stale (another consumer wrote the partition meanwhile) is dropped and
 ///   the partition re-read from the stored offset.
@@ -20,6 +24,14 @@ import RideModel
 ///
 /// Progress mirrored into the log's committed offsets is best effort (the database is the
 /// truth); each refused commit is counted and logged, and the summary shows the count.
+/// What a consumer does with a partition whose database is ahead of the log.
+enum AheadOfLog: Sendable {
+    /// Stop with `PipelineError.logBehindDatabase`: nothing will write the missing records.
+    case refuse
+    /// Skip the records the database has while the run's producer writes them again.
+    case skipUntilReproduced
+}
+
 actor PipelineConsumer {
     nonisolated let name: String
     nonisolated let group: GroupName
@@ -28,6 +40,10 @@ actor PipelineConsumer {
     private let configuration: PipelineConfiguration
     private let logger: Logger
     private let onFailure: @Sendable (String, PipelineError) -> Void
+    private let aheadOfLog: AheadOfLog
+    /// Per partition, the stored offset the database holds beyond the log end while the log
+    /// is written again up to it (`.skipUntilReproduced`).
+    private var storedAhead: [PartitionID: Offset] = [:]
     private var consumer: (any EventConsumer)?
     private var buffers: PartitionBuffers
     private var task: Task<Void, Never>?
@@ -41,8 +57,10 @@ actor PipelineConsumer {
 
     init(
         name: String, group: GroupName, log: any EventLog, writer: SinkWriter, configuration: PipelineConfiguration,
-        logger: Logger = Logger(label: "ridestream.consumer"), onFailure: @escaping @Sendable (String, PipelineError) -> Void = { _, _ in }
+        aheadOfLog: AheadOfLog = .refuse, logger: Logger = Logger(label: "ridestream.consumer"),
+        onFailure: @escaping @Sendable (String, PipelineError) -> Void = { _, _ in }
     ) {
+        self.aheadOfLog = aheadOfLog
         self.name = name
         self.group = group
         self.log = log
@@ -87,7 +105,10 @@ actor PipelineConsumer {
 
     /// Where newly assigned partitions start (see the type's notes).
     func assigned(_ partitions: [PartitionID]) async -> [PartitionID: StartPosition] {
-        for partition in partitions { buffers.drop(partition) }
+        for partition in partitions {
+            buffers.drop(partition)
+            storedAhead[partition] = nil
+        }
         do {
             let stored = try await writer.storedOffsets(partitions)
             var starts: [PartitionID: StartPosition] = [:]
@@ -105,8 +126,18 @@ actor PipelineConsumer {
         let bounds = try await log.bounds(configuration.topic, partition: partition)
         let position = stored ?? .zero
         if position > bounds.end {
-            throw PipelineError.logBehindDatabase(group: group, path: writer.path, partition: partition, stored: position, logEnd: bounds.end)
+            guard case .skipUntilReproduced = aheadOfLog else {
+                throw PipelineError.logBehindDatabase(group: group, path: writer.path, partition: partition, stored: position, logEnd: bounds.end)
+            }
+            if storedAhead.updateValue(position, forKey: partition) == nil {
+                logger.warning("the database is ahead of the log, which lost its unsynced tail; skipping what it stored while the log is written again", metadata: [
+                    "consumer": "\(name)", "database": "\(writer.path)", "partition": "\(partition)",
+                    "stored": "\(position)", "log_end": "\(bounds.end)",
+                ])
+            }
+            return .offset(bounds.end)
         }
+        storedAhead[partition] = nil
         guard position < bounds.start else { return stored.map(StartPosition.offset) ?? .logStart }
         return try await recordGap(partition, from: position, to: bounds.start)
     }
@@ -128,6 +159,7 @@ actor PipelineConsumer {
     /// Writes what is buffered for partitions about to be taken away.
     func revoked(_ partitions: [PartitionID]) async {
         for partition in partitions {
+            storedAhead[partition] = nil
             do {
                 while buffers.buffers[partition] != nil { try await write(partition) }
             } catch {
@@ -147,7 +179,8 @@ actor PipelineConsumer {
                 guard !stopped else { return }
                 try await noteRebalance()
                 let now = ContinuousClock.now
-                for batch in batches {
+                for fetched in batches {
+                    guard let batch = skippingStoredAhead(fetched) else { continue }
                     if case let .jumped(from, _) = buffers.take(batch, now: now) { try await resolveJump(batch, from: from, now: now) }
                 }
                 try await writeDue(force: false)
@@ -158,6 +191,18 @@ actor PipelineConsumer {
                 return
             }
         }
+    }
+
+    /// The part of a fetched batch at or past the database's stored offset, where the
+    /// database is ahead of the log (nil when the whole batch is below it).
+    private func skippingStoredAhead(_ batch: EventBatch) -> EventBatch? {
+        guard let floor = storedAhead[batch.partition] else { return batch }
+        guard batch.nextOffset > floor else { return nil }
+        storedAhead[batch.partition] = nil
+        let keep = batch.offsets.firstIndex { $0 >= floor } ?? batch.offsets.count
+        return EventBatch(
+            partition: batch.partition, offsets: Array(batch.offsets[keep...]), values: Array(batch.values[keep...]), nextOffset: batch.nextOffset
+        )
     }
 
     /// Writes every chunk that is due (everything when forced).

@@ -54,6 +54,10 @@ public indirect enum PipelineError: Error, CustomStringConvertible {
     /// `--resume` found records that are not the events this configuration produces, from
     /// offset `from` of a partition (or more records than the whole run produces there).
     case resumeMismatch(topic: String, partition: PartitionID, from: Offset, runProduces: Offset?, logEnd: Offset)
+    /// `--resume` with settings that produce other events than the interrupted run's.
+    case resumeSettingsChanged(directory: String, recorded: String, configured: String)
+    /// The data directory's `run-settings` record cannot be read or written.
+    case runSettings(path: String, problem: String)
     /// `--no-fresh` on a directory whose log already holds an earlier run.
     case earlierRun(directory: String, topic: String, events: Int64)
     /// A database is ahead of its log: the log lost events the database has.
@@ -121,6 +125,12 @@ public indirect enum PipelineError: Error, CustomStringConvertible {
             return "cannot resume: partition \(partition) of '\(topic)' \(what). It was written by a run with other settings "
                 + "(seed, drivers, regions, partitions), holds another producer's records, or lost a batch; resuming would store "
                 + "wrong rows. Run without --resume to start afresh"
+        case let .resumeSettingsChanged(directory, recorded, configured):
+            return "cannot resume: the run in \(directory) was started with other settings; resuming would store the events of "
+                + "other settings after its own. It was started with: \(recorded). This configuration has: \(configured). "
+                + "Resume with the run's settings, or run without --resume to start afresh"
+        case let .runSettings(path, problem):
+            return "\(path): \(problem)"
         case let .earlierRun(directory, topic, events):
             return "\(directory) already holds a run (\(events) events in '\(topic)'); producing again would store every event twice. "
                 + "Run with --resume to finish that run, or without --no-fresh to start over"

@@ -124,25 +124,32 @@ public final class PipelineRunner: Sendable {
             if !options.fresh && !options.resume && held > 0 {
                 throw PipelineError.earlierRun(directory: directory.path, topic: configuration.topic, events: held)
             }
+            let settings = RunSettingsRecord(configuration)
+            if options.resume, let recorded = try RunSettingsRecord.read(in: directory.path), recorded != settings {
+                throw PipelineError.resumeSettingsChanged(directory: directory.path, recorded: recorded.text, configured: settings.text)
+            }
             var resumePoint: ResumePoint?
             if options.resume {
                 let found = try await ResumePoint(log: log, topic: configuration.topic, partitionCount: partitionCount)
                 try found.verify(configuration)
                 let deleted = found.produced - found.stored
                 terminal.line(
-                    found.produced == 0 ? "resuming: the earlier run had produced nothing yet; running it from the start"
+                    found.produced == 0 ? "resuming: the log holds none of the earlier run's events; running it from the start"
                         : "resuming: the log already holds \(found.stored) events"
                         + (deleted > 0 ? " (and retention deleted \(deleted) older ones)" : "")
                         + ", checked against the seed; producing the rest (the scenario is not replayed)"
                 )
                 resumePoint = found
             }
+            try settings.write(in: directory.path)
             let state = RunState(totalTicks: configuration.ticks)
             state.update { $0.resumedFrom = resumePoint?.produced ?? 0 }
             for name in GroupName.allCases {
                 let group = try await GroupService.open(
                     group: name, consumers: configuration.consumers[name] ?? 1, log: log, databasePath: directory.databasePath(name),
-                    configuration: configuration, partitionCount: partitionCount, completion: .untilLogEnd, state: state, logger: logger
+                    configuration: configuration, partitionCount: partitionCount, completion: .untilLogEnd, state: state,
+                    // A resumed run writes the log's missing tail again, record for record.
+                    aheadOfLog: resumePoint != nil ? .skipUntilReproduced : .refuse, logger: logger
                 )
                 groups.append(group)
                 try await group.startConsumers()

@@ -1,0 +1,149 @@
+import Foundation
+import KafkaWire
+@testable import LogStore
+import TestSupport
+import Testing
+
+/// Power loss through `PowerLossSimulation`: the log's files keep only what was fsynced, files
+/// created in a directory never synced vanish. What each flush policy promises is what
+/// survives.
+@Suite struct PowerLossTests {
+    static func batch(_ index: Int) -> [UInt8] { TestBatches.make(10, prefix: "p\(index)", valueSize: 120) }
+
+    /// A log in a fresh simulated directory, and the directory.
+    static func simulatedLog(_ configuration: LogConfiguration) throws -> (PartitionLog, TemporaryDirectory, String) {
+        let root = TemporaryDirectory("power-loss")
+        PowerLossSimulation.shared.simulate(root: root.path)
+        let directory = root.file("partition-0")
+        return (try PartitionLog(directory: directory, configuration: configuration), root, directory)
+    }
+
+    /// Loses power under `root`, closes the dead log (which can write nothing more) and ends
+    /// the simulation, so the directory reopens as a machine restarted would see it.
+    static func losePower(_ log: PartitionLog, _ root: TemporaryDirectory) {
+        PowerLossSimulation.shared.losePower(root: root.path)
+        try? log.close()
+        PowerLossSimulation.shared.release(root: root.path)
+    }
+
+    /// Every record of the log, read segment by segment.
+    static func records(_ log: PartitionLog) throws -> [BatchRecord] {
+        var records: [BatchRecord] = []
+        var next = log.logStartOffset
+        while next < log.logEndOffset {
+            let read = try log.read(from: next, maxBytes: 1 << 20)
+            let decoded = try RecordSet.decode(read.bytes, from: next)
+            guard let last = decoded.last else { break }
+            records += decoded
+            next = last.offset + 1
+        }
+        return records
+    }
+
+    @Test func withEveryAppendNoAcknowledgedRecordIsLost() throws {
+        var configuration = LogConfiguration()
+        configuration.flush = .everyAppend
+        configuration.segmentBytes = 16 << 10
+        let (log, root, directory) = try Self.simulatedLog(configuration)
+        defer { root.remove() }
+        var acknowledged: [[UInt8]] = []
+        for index in 0 ..< 60 {
+            _ = try log.append(Self.batch(index))
+            acknowledged.append(Self.batch(index))
+        }
+        Self.losePower(log, root)
+
+        let reopened = try PartitionLog(directory: directory, configuration: configuration)
+        defer { try? reopened.close() }
+        #expect(!reopened.recovery.cleanShutdown)
+        #expect(reopened.logEndOffset == Offset(600))
+        let expected = try acknowledged.flatMap { try RecordSet.decode($0, from: .zero).map { $0.value.map(Array.init) } }
+        #expect(try Self.records(reopened).map { $0.value.map(Array.init) } == expected)
+    }
+
+    @Test func withoutFlushesWhatSurvivesIsTheSyncedPrefix() throws {
+        var configuration = LogConfiguration()
+        configuration.segmentBytes = 8 << 10  // rolls (and so fsyncs) every few batches
+        let (log, root, directory) = try Self.simulatedLog(configuration)
+        defer { root.remove() }
+        for index in 0 ..< 40 { _ = try log.append(Self.batch(index)) }
+        let synced = log.flushedOffset
+        #expect(synced > .zero && synced < Offset(400), "the test needs a synced prefix and an unsynced tail, got \(synced)")
+        Self.losePower(log, root)
+
+        let reopened = try PartitionLog(directory: directory, configuration: configuration)
+        defer { try? reopened.close() }
+        // Exactly the synced prefix: nothing past it, nothing missing below it.
+        #expect(reopened.logEndOffset == synced)
+        let offsets = try Self.records(reopened).map { $0.offset }
+        #expect(offsets.map(\.rawValue) == Array(0 ..< synced.rawValue))
+        // And it takes appends at the end again.
+        #expect(try reopened.append(Self.batch(99)).baseOffset == synced)
+    }
+
+    @Test func anUnsyncedActiveSegmentVanishesAndTheLogStillOpens() throws {
+        let (log, root, directory) = try Self.simulatedLog(LogConfiguration())
+        defer { root.remove() }
+        for index in 0 ..< 20 { _ = try log.append(Self.batch(index)) }
+        #expect(log.flushedOffset == .zero)
+        Self.losePower(log, root)
+        let reopened = try PartitionLog(directory: directory)
+        defer { try? reopened.close() }
+        #expect(reopened.logEndOffset == .zero)
+        #expect(try reopened.append(Self.batch(0)).baseOffset == .zero)
+    }
+
+    @Test func aNewPartitionDirectorySurvivesAndAFileNeverMadeDurableIsGone() throws {
+        let root = TemporaryDirectory("power-loss")
+        defer { root.remove() }
+        PowerLossSimulation.shared.simulate(root: root.path)
+        let log = try PartitionLog(directory: root.file("made-later/0"))
+        _ = try log.append(Self.batch(0))
+        // A file created without its directory being synced afterwards: not durable.
+        let stray = try FileDescriptor(path: root.file("made-later/0/stray"), create: true)
+        try stray.write(Array("x".utf8), at: 0)
+        try stray.sync()
+        Self.losePower(log, root)
+        // The log made its directories durable as it created them.
+        #expect(FileManager.default.fileExists(atPath: root.file("made-later/0/00000000000000000000.log")))
+        #expect(!FileManager.default.fileExists(atPath: root.file("made-later/0/stray")))
+        let reopened = try PartitionLog(directory: root.file("made-later/0"))
+        #expect(reopened.logEndOffset == .zero)
+        try reopened.close()
+    }
+
+    @Test func afterACleanCloseEverythingSurvivesAndIndexesAreRebuiltIfLost() throws {
+        var configuration = LogConfiguration()
+        configuration.segmentBytes = 8 << 10
+        configuration.indexIntervalBytes = 256
+        let (log, root, directory) = try Self.simulatedLog(configuration)
+        defer { root.remove() }
+        for index in 0 ..< 40 { _ = try log.append(Self.batch(index)) }
+        try log.close()  // syncs the data; the index files are written without a sync
+        PowerLossSimulation.shared.losePower(root: root.path)
+        PowerLossSimulation.shared.release(root: root.path)
+
+        let reopened = try PartitionLog(directory: directory, configuration: configuration)
+        defer { try? reopened.close() }
+        #expect(reopened.logEndOffset == Offset(400))
+        // Lookups in the middle work: an index that lost its bytes was rebuilt, not trusted.
+        let middle = try reopened.read(from: Offset(237), maxBytes: 4096)
+        #expect(try RecordSet.decode(middle.bytes, from: Offset(237)).first?.offset == Offset(237))
+    }
+
+    @Test func aDeadDiskRefusesWritesAndTheLogGoesOffline() throws {
+        var configuration = LogConfiguration()
+        configuration.flush = .everyAppend
+        let (log, root, _) = try Self.simulatedLog(configuration)
+        defer {
+            try? log.close()
+            PowerLossSimulation.shared.release(root: root.path)
+            root.remove()
+        }
+        _ = try log.append(Self.batch(0))
+        PowerLossSimulation.shared.losePower(root: root.path)
+        let refused = #expect(throws: LogError.self) { _ = try log.append(Self.batch(1)) }
+        #expect(refused?.errno == EIO)
+        #expect(log.logEndOffset == Offset(10))
+    }
+}
