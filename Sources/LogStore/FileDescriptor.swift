@@ -20,15 +20,14 @@ final class FileDescriptor: @unchecked Sendable {
     init(path: String, create: Bool, writable: Bool = true) throws(LogError) {
         self.path = path
         let simulated = try PowerLossSimulation.shared.simulated(path)
-        let existed = simulated && create && FileSystem.exists(path)
+        let creating = simulated && create && !FileSystem.exists(path)
+        if creating { PowerLossSimulation.shared.noteCreating(path) }
         let flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | (create ? O_CREAT : 0)
         let result = open(path, flags, 0o644)
         guard result >= 0 else { throw Self.error("cannot open", path: path) }
         fd = result
         do throws(LogError) {
-            unsynced = simulated
-                ? try PowerLossSimulation.shared.opened(path, created: create && !existed) { () throws(LogError) in try Self.realSize(result, path) }
-                : nil
+            unsynced = simulated ? try PowerLossSimulation.shared.opened(path, fd: result, created: creating) : nil
         } catch {
             close(result)
             throw error
@@ -130,9 +129,9 @@ enum FileSystem {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             prefix += "/" + component
-            let simulated = try PowerLossSimulation.shared.simulated(prefix)
+            let creating = try PowerLossSimulation.shared.simulated(prefix) && !exists(prefix)
+            if creating { PowerLossSimulation.shared.noteCreating(prefix) }
             if mkdir(prefix, 0o755) == 0 {
-                if simulated { PowerLossSimulation.shared.noteCreated(prefix) }
                 // The new entry survives a power loss only once its parent is synced.
                 let parent = prefix.lastIndex(of: "/").map { String(prefix[..<$0]) } ?? "."
                 try syncDirectory(parent.isEmpty ? "/" : parent)
@@ -197,12 +196,12 @@ enum FileSystem {
     /// Makes a directory's entries durable (files created, renamed or removed in it), as a
     /// file's fsync does not.
     static func syncDirectory(_ path: String) throws(LogError) {
-        let simulated = try PowerLossSimulation.shared.simulated(path)
+        let covered = try PowerLossSimulation.shared.simulated(path) ? PowerLossSimulation.shared.noteSyncing(path) : nil
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw FileDescriptor.error("cannot open directory", path: path) }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw FileDescriptor.error("cannot sync directory", path: path) }
-        if simulated { PowerLossSimulation.shared.noteDirectorySynced(path) }
+        if let covered { PowerLossSimulation.shared.noteSynced(path, covering: covered) }
     }
 
     static func readAll(_ path: String) throws(LogError) -> [UInt8] {

@@ -28,6 +28,8 @@ import Darwin
 ///
 /// Renames and removals count as durable at once (a real disk may lose them too until the
 /// directory is synced; the log store syncs the directory after each one that matters).
+/// Files are known by identity (device and inode), so renames keep their pages and removals
+/// the registry never saw (Foundation's, in the broker) cannot hand a new file old pages.
 /// SQLite databases are written by SQLite, not through this layer: a simulated power loss
 /// leaves them as they were, ahead of the log.
 public final class PowerLossSimulation: Sendable {
@@ -40,10 +42,17 @@ public final class PowerLossSimulation: Sendable {
         var lost = false
     }
 
+    /// A file by identity, not name: a renamed file keeps its pages, a file made anew at a
+    /// path (even one whose old file was removed behind this registry's back) starts clean.
+    struct FileID: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
     private struct State {
         var roots: [Root] = []
-        /// Unsynced pages per simulated file path, shared by its open descriptors.
-        var files: [String: UnsyncedPages] = [:]
+        /// Unsynced pages per simulated file, shared by its open descriptors, with its last path.
+        var files: [FileID: (pages: UnsyncedPages, path: String)] = [:]
         /// Paths created under a simulated root whose parent directory was not synced since.
         var unsyncedEntries: Set<String> = []
     }
@@ -78,11 +87,11 @@ public final class PowerLossSimulation: Sendable {
         let root = Self.absolute(root)
         let (pages, entries): ([UnsyncedPages], [String]) = state.withLock { state in
             for index in state.roots.indices where state.roots[index].path == root { state.roots[index].lost = true }
-            let pages = state.files.filter { Self.path($0.key, isUnder: root) }
-            for key in pages.keys { state.files[key] = nil }
+            let lost = state.files.filter { Self.path($0.value.path, isUnder: root) }
+            for key in lost.keys { state.files[key] = nil }
             let entries = state.unsyncedEntries.filter { Self.path($0, isUnder: root) }
             state.unsyncedEntries.subtract(entries)
-            return (Array(pages.values), entries.sorted { $0.count > $1.count })
+            return (lost.values.map(\.pages), entries.sorted { $0.count > $1.count })
         }
         for file in pages { file.losePower() }
         for entry in entries { try? FileSystem.removeTreeDirectly(entry) }
@@ -93,24 +102,28 @@ public final class PowerLossSimulation: Sendable {
         let root = Self.absolute(root)
         state.withLock { state in
             state.roots.removeAll { $0.path == root }
-            for key in state.files.keys where Self.path(key, isUnder: root) { state.files[key] = nil }
+            state.files = state.files.filter { !Self.path($0.value.path, isUnder: root) }
             state.unsyncedEntries = state.unsyncedEntries.filter { !Self.path($0, isUnder: root) }
         }
     }
 
     // MARK: - File operations (FileDescriptor, FileSystem)
 
-    /// The shared unsynced pages of a simulated file being opened, nil for a real one.
-    /// `created` says the open created the file.
-    func opened(_ path: String, created: Bool, realSize: () throws(LogError) -> Int) throws(LogError) -> UnsyncedPages? {
+    /// The shared unsynced pages of the simulated file open as `fd`. `created` says the open
+    /// made the file (its creation was noted before): it starts with no pages, whatever an
+    /// earlier file of the same identity left.
+    func opened(_ path: String, fd: Int32, created: Bool) throws(LogError) -> UnsyncedPages {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileDescriptor.error("cannot stat", path: path) }
+        let id = FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         let path = Self.absolute(path)
-        guard try simulated(path) else { return nil }
-        if created { noteCreated(path) }
-        let size = try realSize()
         return state.withLock { state in
-            if let shared = state.files[path] { return shared }
-            let pages = UnsyncedPages(realSize: size)
-            state.files[path] = pages
+            if !created, let shared = state.files[id] {
+                state.files[id]?.path = path
+                return shared.pages
+            }
+            let pages = UnsyncedPages(realSize: Int(info.st_size))
+            state.files[id] = (pages, path)
             return pages
         }
     }
@@ -125,40 +138,57 @@ public final class PowerLossSimulation: Sendable {
         return true
     }
 
-    func noteCreated(_ path: String) {
+    /// Called before the call that creates `path` (a kill in between leaves nothing durable).
+    func noteCreating(_ path: String) {
         let path = Self.absolute(path)
-        state.withLock { _ = $0.unsyncedEntries.insert(path) }
-        record("created", path)
+        state.withLock { state in
+            state.unsyncedEntries.insert(path)
+            record("created", path)
+        }
     }
 
-    func noteDirectorySynced(_ directory: String) {
+    /// Called before a directory's fsync: the entries it will make durable, those created before
+    /// it started (one created while it runs may not be covered).
+    func noteSyncing(_ directory: String) -> Set<String> {
+        let directory = Self.absolute(directory)
+        return state.withLock { state in
+            record("syncing", directory)
+            return state.unsyncedEntries.filter { Self.parent(of: $0) == directory }
+        }
+    }
+
+    /// Called after the fsync that `noteSyncing` announced succeeded.
+    func noteSynced(_ directory: String, covering entries: Set<String>) {
         let directory = Self.absolute(directory)
         state.withLock { state in
-            state.unsyncedEntries = state.unsyncedEntries.filter { Self.parent(of: $0) != directory }
+            state.unsyncedEntries.subtract(entries)
+            record("synced", directory)
         }
-        record("synced", directory)
     }
 
     func noteRemoved(_ path: String) {
         let path = Self.absolute(path)
         state.withLock { state in
-            for key in state.files.keys where Self.path(key, isUnder: path) { state.files[key] = nil }
+            state.files = state.files.filter { !Self.path($0.value.path, isUnder: path) }
             state.unsyncedEntries = state.unsyncedEntries.filter { !Self.path($0, isUnder: path) }
+            record("removed", path)
         }
-        record("removed", path)
     }
 
+    /// A rename counts as durable at once: the target is not an unsynced creation, whatever
+    /// the source was (its pages follow it by identity).
     func noteRenamed(_ from: String, to: String) {
         let from = Self.absolute(from)
         let to = Self.absolute(to)
         state.withLock { state in
-            state.files[to] = state.files.removeValue(forKey: from)
-            if state.unsyncedEntries.remove(from) != nil { state.unsyncedEntries.insert(to) }
+            state.unsyncedEntries.remove(from)
+            for (id, file) in state.files where file.path == from { state.files[id]?.path = to }
+            record("renamed", from + "\t" + to)
         }
-        record("renamed", from + "\t" + to)
     }
 
-    /// One journal line per event, written with one `write` so a kill never tears it.
+    /// One journal line per event, written with one `write` under the registry's lock, so the
+    /// journal's order is the registry's and a kill never tears a line.
     private func record(_ event: String, _ argument: String) {
         guard let journal else { return }
         let line = Array("\(event)\t\(argument)\n".utf8)
@@ -171,15 +201,20 @@ public final class PowerLossSimulation: Sendable {
     /// removes every file and directory it created whose directory it did not sync after.
     /// Returns the removed paths.
     public static func applyJournal(_ path: String) throws(LogError) -> [String] {
-        var unsynced: [String] = []
+        var unsynced: Set<String> = []
+        var syncing: [String: [Set<String>]] = [:]  // per directory, its syncs in flight, oldest first
         for line in String(decoding: try FileSystem.readAll(path), as: UTF8.self).split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             switch (fields.first, fields.count) {
-            case ("created", 2): unsynced.append(fields[1])
-            case ("synced", 2): unsynced.removeAll { parent(of: $0) == fields[1] }
-            case ("removed", 2): unsynced.removeAll { Self.path($0, isUnder: fields[1]) }
-            case ("renamed", 3):
-                if let index = unsynced.firstIndex(of: fields[1]) { unsynced[index] = fields[2] }
+            case ("created", 2): unsynced.insert(fields[1])
+            case ("syncing", 2): syncing[fields[1], default: []].append(unsynced.filter { parent(of: $0) == fields[1] })
+            case ("synced", 2):
+                if let covered = syncing[fields[1]]?.first {
+                    unsynced.subtract(covered)
+                    syncing[fields[1]]!.removeFirst()
+                }
+            case ("removed", 2): unsynced = unsynced.filter { !Self.path($0, isUnder: fields[1]) }
+            case ("renamed", 3): unsynced.remove(fields[1])
             default:
                 throw LogError(.io, "not a power-loss journal line: \(line)", path: path)
             }

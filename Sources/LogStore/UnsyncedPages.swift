@@ -90,6 +90,12 @@ final class UnsyncedPages: @unchecked Sendable {
     func sync(real fd: Int32, path: String) throws(LogError) {
         try lock.withLock { () throws(LogError) in
             try requireLive(path)
+            // Bytes a truncation hid must not come back when the file grew again over them.
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw FileDescriptor.error("cannot stat", path: path) }
+            if Int(info.st_size) > realFloor, ftruncate(fd, off_t(realFloor)) != 0 {
+                throw FileDescriptor.error("cannot truncate", path: path)
+            }
             for page in pages.keys.sorted() {
                 let start = page * Self.pageSize
                 let count = min(Self.pageSize, size - start)

@@ -36,6 +36,7 @@ class BrokerKill:
         self.failed = 0
         self.commits = {}  # partition -> highest acknowledged committed offset
         self.last_read = {}  # partition -> last offset the group read
+        self.seen = {}  # (partition, offset) -> value, every record the group read
         self.violations = []
         self.kills = 0
 
@@ -93,6 +94,7 @@ class BrokerKill:
         if message is None or message.error():
             return 0
         partition, offset = message.partition(), message.offset()
+        self.seen[(partition, offset)] = message.value().decode()
         last = self.last_read.get(partition)
         if last is not None and offset > last + 1:
             self.violations.append(f"the group's reads skipped partition {partition} offsets {last + 1}..{offset - 1}")
@@ -162,7 +164,7 @@ class BrokerKill:
                 reads = 0
         if not restarted:
             reason = open(self.data + ".log").read().strip().splitlines()[-1:]
-            return "refused", f"broker serve did not restart: {reason}"
+            return "FAILED", f"broker serve did not restart after the kill: {reason}"
         unflushed = producer.flush(90)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and sum(self.last_read.values()) + PARTITIONS < len(self.acked):
@@ -218,6 +220,13 @@ class BrokerKill:
                 self.violations.append(f"partition {partition}: committed offset {committed.get(partition)} is behind an acknowledged commit of {offset}")
             if committed.get(partition, -1) > high:
                 self.violations.append(f"partition {partition}: committed offset {committed.get(partition)} is past the log end {high}")
+        # A record the group read must still be there: nothing read may be lost or change after.
+        in_log = {(partition, offset): value for partition, (_, _, records) in logs.items() for offset, value in records}
+        vanished = sum(1 for place, value in self.seen.items() if in_log.get(place) != value)
+        if vanished:
+            self.violations.append(f"{vanished} records the group read are not in the log at their offset any more")
+        if remaining > 0:
+            self.violations = [f"the final read stopped {remaining} records short of the log end (timed out)"]
         for name, count in (("lost", lost), ("stored away from its acknowledged offset", moved), ("stored twice", duplicated), ("out of order per key", reordered)):
             if count:
                 self.violations.append(f"{count} acknowledged records {name}")

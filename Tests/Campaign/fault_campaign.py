@@ -9,11 +9,14 @@ Usage: Tests/Campaign/fault_campaign.py [--seed S] [--kills N] [--broker-kills N
 Run it with the Python that has confluent-kafka (`.venv/bin/python`, made by `.ci/setup`) for
 the broker kinds.
 
-Every fault ends in one of three ways, and only the third is a failure:
-- refused: a command exited non-zero with a message naming the problem (e.g. a damaged log);
+Every fault ends in one of these ways; the last two are failures (exit 1):
+- refused: a command exited non-zero with a message naming the problem (a damaged log); only
+  damage may end so: after a kill, a full disk given room, a power loss or a misbehaving
+  cluster the run must finish;
 - correct: the run, resumed until it finishes, ends with exactly the rows of an uninterrupted
   run of the same configuration (every business table of the three databases, compared
   row by row);
+- FAILED: a fault the run must survive made it refuse (with its reason);
 - WRONG: a command exited 0 and the rows differ, or a command crashed, hung or printed no
   reason for failing.
 
@@ -152,7 +155,7 @@ class Campaign:
     def record(self, kind, outcome, detail):
         counts = self.table.setdefault(kind, {})
         counts[outcome] = counts.get(outcome, 0) + 1
-        if outcome == "WRONG":
+        if outcome in ("WRONG", "FAILED"):
             self.wrong += 1
         print(f"{kind:12} {outcome:24} {detail}", flush=True)
 
@@ -233,18 +236,27 @@ class Campaign:
             return
         data = os.path.join(self.work, f"mock-{index}")
         seed = self.random.randrange(1 << 62)
-        mock = subprocess.Popen([tool, str(seed), "driver-locations", "6"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+        output = data + ".mock"
+        with open(output, "w") as sink:  # a file, never a pipe that could fill and stall the mock
+            mock = subprocess.Popen([tool, str(seed), "driver-locations", "6"], stdin=subprocess.PIPE, stdout=sink,
+                                    stderr=subprocess.STDOUT)
         try:
-            first = mock.stdout.readline().split()
+            deadline = time.monotonic() + 30
+            first = []
+            while first[:1] != ["bootstrap"] and time.monotonic() < deadline and mock.poll() is None:
+                time.sleep(0.05)
+                with open(output) as file:
+                    first = file.readline().split()
             if first[:1] != ["bootstrap"]:
-                self.record("mock-cluster", "WRONG", f"the mock cluster did not start: {first}")
+                self.record("mock-cluster", "WRONG", f"the mock cluster did not start: {open(output).read()[-300:]}")
                 return
             done = self.simulate(data, 240, "--bootstrap", first[1], partitions=6)
         finally:
             mock.stdin.close()
-            faults = [line for line in mock.stdout.read().splitlines() if line.startswith("fault:")]
             mock.wait(timeout=60)
+            with open(output) as file:
+                faults = [line for line in file.read().splitlines() if line.startswith("fault:")]
+            os.remove(output)
         if "needs cluster mode" in self.reason(done):
             self.record("mock-cluster", "skipped", "this build has no cluster mode (build with --traits KafkaCluster)")
             return
@@ -360,7 +372,7 @@ class Campaign:
     def judge(self, kind, done, data, expected, detail):
         if done.returncode != 0:
             reason = self.reason(done)
-            self.record(kind, "refused" if reason else "WRONG", f"{detail}: {reason or done.stderr[-300:]}")
+            self.record(kind, "FAILED" if reason else "WRONG", f"{detail}: {reason or done.stderr[-300:]}")
             return
         found = rows(data)
         if found == expected:
@@ -384,7 +396,7 @@ class Campaign:
                 except subprocess.TimeoutExpired as error:
                     self.record(kind, "WRONG", f"hung: {error.cmd[:4]}")
         print()
-        outcomes = ["correct", "refused", "undetectable by SQLite", "skipped", "WRONG"]
+        outcomes = ["correct", "refused", "undetectable by SQLite", "skipped", "FAILED", "WRONG"]
         print(f"{'kind':12} {'tried':>6} " + " ".join(f"{name:>12}" for name in outcomes))
         for kind, _ in plan:
             counts = self.table.get(kind, {})

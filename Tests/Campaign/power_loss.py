@@ -9,24 +9,27 @@ def lose_power(journal):
     `PowerLossSimulation` documents): removes what it created in a directory it did not sync
     after. The unsynced bytes died with the process. The journal is then removed, so a process
     started again on the directory journals afresh. Returns how many entries were removed."""
-    unsynced = []
+    unsynced = set()
+    syncing = {}
     if not os.path.exists(journal):
         return 0
     with open(journal) as file:
         for line in file.read().splitlines():
             event, *paths = line.split("\t")
             if event == "created":
-                unsynced.append(paths[0])
-            elif event == "synced":
-                unsynced = [path for path in unsynced if os.path.dirname(path) != paths[0]]
+                unsynced.add(paths[0])
+            elif event == "syncing":
+                syncing.setdefault(paths[0], []).append({path for path in unsynced if os.path.dirname(path) == paths[0]})
+            elif event == "synced":  # the oldest sync of that directory in flight
+                unsynced -= syncing[paths[0]].pop(0) if syncing.get(paths[0]) else set()
             elif event == "removed":
-                unsynced = [path for path in unsynced if path != paths[0] and not path.startswith(paths[0] + "/")]
+                unsynced = {path for path in unsynced if path != paths[0] and not path.startswith(paths[0] + "/")}
             elif event == "renamed":
-                unsynced = [paths[1] if path == paths[0] else path for path in unsynced]
+                unsynced.discard(paths[0])
             else:
                 sys.exit(f"{journal}: not a power-loss journal line: {line!r}")
     removed = 0
-    for path in sorted(set(unsynced), key=len, reverse=True):
+    for path in sorted(unsynced, key=len, reverse=True):
         if os.path.isdir(path):
             shutil.rmtree(path)
             removed += 1

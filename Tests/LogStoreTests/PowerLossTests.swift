@@ -112,6 +112,36 @@ import Testing
         try reopened.close()
     }
 
+    @Test func truncatedBytesNeverComeBackAndAFileMadeAnewStartsClean() throws {
+        let root = TemporaryDirectory("power-loss")
+        defer {
+            PowerLossSimulation.shared.release(root: root.path)
+            root.remove()
+        }
+        PowerLossSimulation.shared.simulate(root: root.path)
+        let path = root.file("f")
+        let file = try FileDescriptor(path: path, create: true)
+        try file.write([UInt8](repeating: 0xAA, count: 8192), at: 0)
+        try file.sync()
+        // Cut to 100 bytes, then grow past the old end without writing the gap.
+        try file.truncate(to: 100)
+        try file.write([0xBB], at: 9000)
+        try file.sync()
+        let bytes = try file.read(count: 9001, at: 0)
+        #expect(bytes[0 ..< 100].allSatisfy { $0 == 0xAA })
+        #expect(bytes[100 ..< 9000].allSatisfy { $0 == 0 }, "bytes the truncation hid came back")
+        #expect(bytes[9000] == 0xBB)
+        #expect(FileDamage.size(path) == 9001)
+
+        // Removed behind the registry's back (as Foundation's removeItem does), then made again
+        // at the same path: the new file owes nothing to the old one's pages.
+        try file.write([UInt8](repeating: 0xCC, count: 64), at: 0)
+        try FileManager.default.removeItem(atPath: path)
+        let again = try FileDescriptor(path: path, create: true)
+        #expect(try again.size() == 0)
+        #expect(try again.read(count: 64, at: 0).isEmpty)
+    }
+
     @Test func afterACleanCloseEverythingSurvivesAndIndexesAreRebuiltIfLost() throws {
         var configuration = LogConfiguration()
         configuration.segmentBytes = 8 << 10

@@ -125,6 +125,29 @@ import Testing
         #expect(resumed.eventsProduced == 60 * 420)
     }
 
+    /// After a power loss emptied the log, the databases still hold the run's rows: a run that
+    /// goes on in the directory with other settings is refused before it records them.
+    @Test func goingOnWithOtherSettingsIsRefusedEvenWhenTheLogLostEverything() async throws {
+        let dir = TemporaryDirectory("resume-settings")
+        defer { dir.remove() }
+        _ = try await Self.run(Self.configuration(dir, "run", seconds: 150, seed: 11))
+        try FileManager.default.removeItem(atPath: dir.file("run/broker"))
+        let recorded = try String(contentsOfFile: dir.file("run/run-settings"), encoding: .utf8)
+        for resume in [false, true] {
+            var options = RunOptions()
+            options.showProgress = false
+            options.resume = resume
+            options.fresh = false
+            await #expect {
+                _ = try await PipelineRunner(configuration: Self.configuration(dir, "run", seconds: 150, seed: 12), options: options).run()
+            } throws: { error in
+                guard case .resumeSettingsChanged? = error as? PipelineError else { return false }
+                return true
+            }
+        }
+        #expect(try String(contentsOfFile: dir.file("run/run-settings"), encoding: .utf8) == recorded)
+    }
+
     @Test func eventsRetentionDeletedAreCountedAsProducedNotProducedAgain() async throws {
         let dir = TemporaryDirectory("resume-retention")
         defer { dir.remove() }

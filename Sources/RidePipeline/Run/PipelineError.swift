@@ -54,7 +54,7 @@ public indirect enum PipelineError: Error, CustomStringConvertible {
     /// `--resume` found records that are not the events this configuration produces, from
     /// offset `from` of a partition (or more records than the whole run produces there).
     case resumeMismatch(topic: String, partition: PartitionID, from: Offset, runProduces: Offset?, logEnd: Offset)
-    /// `--resume` with settings that produce other events than the interrupted run's.
+    /// `--resume` or `--no-fresh` with settings that give other rows than the run's.
     case resumeSettingsChanged(directory: String, recorded: String, configured: String)
     /// The data directory's `run-settings` record cannot be read or written.
     case runSettings(path: String, problem: String)
@@ -126,9 +126,9 @@ public indirect enum PipelineError: Error, CustomStringConvertible {
                 + "(seed, drivers, regions, partitions), holds another producer's records, or lost a batch; resuming would store "
                 + "wrong rows. Run without --resume to start afresh"
         case let .resumeSettingsChanged(directory, recorded, configured):
-            return "cannot resume: the run in \(directory) was started with other settings; resuming would store the events of "
-                + "other settings after its own. It was started with: \(recorded). This configuration has: \(configured). "
-                + "Resume with the run's settings, or run without --resume to start afresh"
+            return "cannot go on with the run in \(directory): it was started with other settings, and going on would store rows "
+                + "of other settings after its own. It was started with: \(recorded). This configuration has: \(configured). "
+                + "Use the run's settings, or run with --fresh to start afresh"
         case let .runSettings(path, problem):
             return "\(path): \(problem)"
         case let .earlierRun(directory, topic, events):

@@ -124,8 +124,11 @@ public final class PipelineRunner: Sendable {
             if !options.fresh && !options.resume && held > 0 {
                 throw PipelineError.earlierRun(directory: directory.path, topic: configuration.topic, events: held)
             }
+            // A run that goes on in the directory (--resume, --no-fresh) keeps the settings it
+            // started with; --fresh removed the record with the rest.
             let settings = RunSettingsRecord(configuration)
-            if options.resume, let recorded = try RunSettingsRecord.read(in: directory.path), recorded != settings {
+            let recorded = try RunSettingsRecord.read(in: directory.path)
+            if let recorded, recorded != settings {
                 throw PipelineError.resumeSettingsChanged(directory: directory.path, recorded: recorded.text, configured: settings.text)
             }
             var resumePoint: ResumePoint?
@@ -148,8 +151,9 @@ public final class PipelineRunner: Sendable {
                 let group = try await GroupService.open(
                     group: name, consumers: configuration.consumers[name] ?? 1, log: log, databasePath: directory.databasePath(name),
                     configuration: configuration, partitionCount: partitionCount, completion: .untilLogEnd, state: state,
-                    // A resumed run writes the log's missing tail again, record for record.
-                    aheadOfLog: resumePoint != nil ? .skipUntilReproduced : .refuse, logger: logger
+                    // A resumed run writes the log's missing tail again, record for record; only
+                    // where the directory's record proves these are the settings its rows came from.
+                    aheadOfLog: resumePoint != nil && recorded != nil ? .skipUntilReproduced : .refuse, logger: logger
                 )
                 groups.append(group)
                 try await group.startConsumers()

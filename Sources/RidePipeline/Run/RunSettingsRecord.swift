@@ -2,9 +2,9 @@ import Foundation
 import LogStore
 import RideModel
 
-/// The settings that decide which events a run produces, in which partition and order,
-/// recorded in the data directory when a run starts (`run-settings`) and compared by
-/// `--resume` before anything is produced.
+/// The settings that decide a run's rows: which events it produces, in which partition and
+/// order, and the fare tariff. Recorded in the data directory when a run starts
+/// (`run-settings`) and compared by `--resume` and `--no-fresh` before anything is produced.
 ///
 /// `ResumePoint.verify` checks the records the log still holds against the seed; this covers
 /// what it cannot see: after a power loss the log may hold nothing, while the databases are
@@ -27,7 +27,8 @@ struct RunSettingsRecord: Hashable, Sendable {
         let table = configuration.partitionTable.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.map(String.init).joined(separator: " "))" }
         text = "topic \(configuration.topic), \(configuration.partitions) partitions (\(table.joined(separator: ", "))); "
             + "seed \(settings.seed), \(settings.drivers) drivers, tick \(settings.tickMs) ms, start \(settings.startTime); "
-            + "regions \(regions.joined(separator: ", "))"
+            + "regions \(regions.joined(separator: ", ")); "
+            + "tariff \(configuration.tariff.base) + \(configuration.tariff.perKm)/km + \(configuration.tariff.perMinute)/min, minimum \(configuration.tariff.minimum)"
     }
 
     private init(text: String) { self.text = text }
