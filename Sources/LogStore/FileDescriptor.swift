@@ -41,7 +41,7 @@ final class FileDescriptor: @unchecked Sendable {
     }
 
     func size() throws(LogError) -> Int {
-        if let unsynced { return unsynced.lock.withLock { unsynced.size } }
+        if let unsynced { return unsynced.currentSize }
         return try Self.realSize(fd, path)
     }
 

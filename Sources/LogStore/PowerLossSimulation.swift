@@ -130,10 +130,10 @@ public final class PowerLossSimulation: Sendable {
 
     /// Whether `path` is simulated; throws `EIO` when power was lost there.
     func simulated(_ path: String) throws(LogError) -> Bool {
-        guard !state.withLock({ $0.roots.isEmpty }) else { return false }
+        let roots = state.withLock { $0.roots }
+        guard !roots.isEmpty else { return false }
         let path = Self.absolute(path)
-        let root = state.withLock { state in state.roots.last { Self.path(path, isUnder: $0.path) } }
-        guard let root else { return false }
+        guard let root = roots.last(where: { Self.path(path, isUnder: $0.path) }) else { return false }
         if root.lost { throw FileDescriptor.error("power lost", path: path, code: EIO) }
         return true
     }

@@ -9,7 +9,8 @@ import Darwin
 /// file is synced. Reads see them (a process reads its own writes, as through the page cache);
 /// a power loss (`PowerLossSimulation.losePower`, or the process killed) drops them.
 ///
-/// Shared by every `FileDescriptor` open on the same path, so two handles see one file.
+/// Shared by every `FileDescriptor` open on the same file (by device and inode), so two
+/// handles see one file.
 ///
 /// Invariant: the file's logical contents are, for each position below `size`, the cached
 /// page's byte where a page is cached, else the real file's byte below `realFloor`, else 0.
@@ -20,7 +21,7 @@ final class UnsyncedPages: @unchecked Sendable {
 
     let lock = Lock()
     private var pages: [Int: [UInt8]] = [:]
-    private(set) var size: Int
+    private var size: Int
     private var realFloor: Int
     /// Set by a power loss: the file takes no more reads, writes or syncs.
     private var lost = false
@@ -30,21 +31,18 @@ final class UnsyncedPages: @unchecked Sendable {
         realFloor = realSize
     }
 
+    /// The file's logical size.
+    var currentSize: Int { lock.withLock { size } }
+
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, real fd: Int32, path: String) throws(LogError) {
         try lock.withLock { () throws(LogError) in
             try requireLive(path)
-            var done = 0
-            while done < bytes.count {
-                let position = offset + done
-                let page = position / Self.pageSize
-                let within = position % Self.pageSize
-                let count = min(Self.pageSize - within, bytes.count - done)
+            try forEachPiece(at: offset, count: bytes.count) { (page, within, done, count) throws(LogError) in
                 var contents = try contentsOf(page, real: fd, path: path)
                 contents.withUnsafeMutableBytes { target in
                     (target.baseAddress! + within).copyMemory(from: bytes.baseAddress! + done, byteCount: count)
                 }
                 pages[page] = contents
-                done += count
             }
             size = max(size, offset + bytes.count)
         }
@@ -54,19 +52,28 @@ final class UnsyncedPages: @unchecked Sendable {
         try lock.withLock { () throws(LogError) -> Int in
             try requireLive(path)
             let count = max(0, min(buffer.count, size - offset))
-            var done = 0
-            while done < count {
-                let position = offset + done
-                let page = position / Self.pageSize
-                let within = position % Self.pageSize
-                let piece = min(Self.pageSize - within, count - done)
+            try forEachPiece(at: offset, count: count) { (page, within, done, piece) throws(LogError) in
                 let contents = try contentsOf(page, real: fd, path: path)
                 contents.withUnsafeBytes { source in
                     (buffer.baseAddress! + done).copyMemory(from: source.baseAddress! + within, byteCount: piece)
                 }
-                done += piece
             }
             return count
+        }
+    }
+
+    /// Splits `offset ..< offset + count` at page boundaries: for each piece, its page, its
+    /// start within the page, the bytes before it and its length.
+    private func forEachPiece(
+        at offset: Int, count: Int, _ body: (_ page: Int, _ within: Int, _ done: Int, _ length: Int) throws(LogError) -> Void
+    ) throws(LogError) {
+        var done = 0
+        while done < count {
+            let position = offset + done
+            let within = position % Self.pageSize
+            let length = min(Self.pageSize - within, count - done)
+            try body(position / Self.pageSize, within, done, length)
+            done += length
         }
     }
 
