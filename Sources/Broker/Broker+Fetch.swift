@@ -70,23 +70,23 @@ extension Broker {
         return requests.map { request in
             do throws(BrokerError) {
                 guard budget > 0 else {
-                    let bounds = try self.bounds(request.topicPartition)
+                    let bounds = try self.readableBounds(request.topicPartition)
                     return FetchResult(
                         topicPartition: request.topicPartition, error: nil, bytes: [],
-                        logStartOffset: bounds.start, highWatermark: bounds.end
+                        logStartOffset: bounds.start, highWatermark: bounds.highWatermark
                     )
                 }
                 let read = try self.read(request.topicPartition, from: request.offset, maxBytes: max(1, min(request.maxBytes, budget)))
                 budget -= read.bytes.count
                 return FetchResult(
                     topicPartition: request.topicPartition, error: nil, bytes: read.bytes,
-                    logStartOffset: read.logStartOffset, highWatermark: read.logEndOffset
+                    logStartOffset: read.logStartOffset, highWatermark: read.highWatermark
                 )
             } catch {
-                let bounds = try? self.bounds(request.topicPartition)
+                let bounds = try? self.readableBounds(request.topicPartition)
                 return FetchResult(
                     topicPartition: request.topicPartition, error: error, bytes: [],
-                    logStartOffset: bounds?.start ?? Offset(-1), highWatermark: bounds?.end ?? Offset(-1)
+                    logStartOffset: bounds?.start ?? Offset(-1), highWatermark: bounds?.highWatermark ?? Offset(-1)
                 )
             }
         }

@@ -36,10 +36,10 @@ extension Broker {
         let log = try partition(id).log
         switch spec {
         case .earliest: return log.logStartOffset
-        case .latest: return log.logEndOffset
+        case .latest: return log.highWatermark
         case let .timestamp(time):
             do {
-                return try log.offset(atOrAfterTimestamp: time) ?? log.logEndOffset
+                return try log.offset(atOrAfterTimestamp: time).map { min($0, log.highWatermark) } ?? log.highWatermark
             } catch {
                 throw BrokerError(error, topicPartition: id)
             }
@@ -74,5 +74,12 @@ extension Broker {
     public func bounds(_ id: TopicPartition) throws(BrokerError) -> (start: Offset, end: Offset) {
         let log = try partition(id).log
         return (log.logStartOffset, log.logEndOffset)
+    }
+
+    /// The log start offset and the high watermark (`PartitionLog.highWatermark`): what
+    /// consumers can read.
+    public func readableBounds(_ id: TopicPartition) throws(BrokerError) -> (start: Offset, highWatermark: Offset) {
+        let log = try partition(id).log
+        return (log.logStartOffset, log.highWatermark)
     }
 }

@@ -115,7 +115,10 @@ final class FileDescriptor: @unchecked Sendable {
 
     /// Forces written data to the disk (`fdatasync`).
     func sync() throws(LogError) {
-        if let unsynced { return try unsynced.sync(real: fd, path: path) }
+        if let unsynced {
+            try PowerLossSimulation.shared.checkSync(path)
+            return try unsynced.sync(real: fd, path: path)
+        }
         guard fdatasync(fd) == 0 else { throw Self.error("cannot sync", path: path) }
     }
 }

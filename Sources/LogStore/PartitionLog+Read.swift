@@ -3,10 +3,11 @@ import Logging
 
 extension PartitionLog {
     /// Whole batches starting with the one that contains `offset`, up to `maxBytes` (always at
-    /// least one batch when there is one, even if it is larger). Batches come from one segment;
-    /// read again from the returned end for more.
+    /// least one batch when there is one, even if it is larger), none at or past the high
+    /// watermark. Batches come from one segment; read again from the returned end for more.
     ///
-    /// - Throws: `LogError.offsetOutOfRange` outside `[logStartOffset, logEndOffset]`.
+    /// - Throws: `LogError.offsetOutOfRange` outside `[logStartOffset, logEndOffset]` (an
+    ///   offset between the high watermark and the log end reads nothing yet).
     public func read(from offset: Offset, maxBytes: Int) throws(LogError) -> LogReadResult {
         try lock.withLock { () throws(LogError) in
             guard !isClosed else { throw LogError(.closed, "log is closed", path: directory) }
@@ -17,17 +18,21 @@ extension PartitionLog {
                     .offsetOutOfRange, "offset \(offset) is outside the log's range \(start) ... \(end)", path: directory
                 )
             }
+            let visible = highWatermarkLocked
+            guard offset < visible else { return LogReadResult(bytes: [], logStartOffset: start, highWatermark: visible) }
             var index = segmentIndex(containing: offset)
             while index < segments.count {
                 let segment = segments[index]
                 noteUse(segment)
                 if let position = try segment.position(ofBatchContaining: offset) {
-                    let bytes = try segment.read(from: position, maxBytes: maxBytes)
-                    return LogReadResult(bytes: bytes, logStartOffset: start, logEndOffset: end)
+                    // The high watermark is a batch boundary: the batch starting there ends the read.
+                    let limit = try segment.position(ofBatchContaining: visible) ?? segment.size
+                    let bytes = try segment.read(from: position, maxBytes: maxBytes, upTo: limit)
+                    return LogReadResult(bytes: bytes, logStartOffset: start, highWatermark: visible)
                 }
                 index += 1
             }
-            return LogReadResult(bytes: [], logStartOffset: start, logEndOffset: end)
+            return LogReadResult(bytes: [], logStartOffset: start, highWatermark: visible)
         }
     }
 

@@ -42,8 +42,9 @@ public struct LogReadResult: Sendable {
     /// Back-to-back RecordBatch v2 bytes; empty when the read offset was the log end.
     public var bytes: [UInt8]
     public var logStartOffset: Offset
-    /// The high watermark: the offset the next appended record gets.
-    public var logEndOffset: Offset
+    /// The end a reader sees (`PartitionLog.highWatermark`); a read never returns a record at
+    /// or past it.
+    public var highWatermark: Offset
 }
 
 /// The durable log of one topic partition: a directory of segments.
@@ -91,8 +92,8 @@ public final class PartitionLog: @unchecked Sendable {
     var isClosed = false
     private var unflushedRecords = 0
     private var lastFlush: Int64
-    /// Everything below this offset is known to be on the disk.
-    private var durableOffset: Offset
+    /// Everything below this offset is known to be on the disk. Always at a batch boundary.
+    var durableOffset: Offset
     /// The first failed write, roll or sync: set once, the log is offline for appends.
     private var storageFailure: LogError?
 
@@ -127,6 +128,9 @@ public final class PartitionLog: @unchecked Sendable {
         // marker that claims a clean close over an unscanned, torn tail.
         try FileSystem.remove(directory + "/" + Self.cleanShutdownMarker)
         try FileSystem.syncDirectory(directory)
+        // A tail written before a kill but never synced is still in the page cache only: under
+        // `everyAppend` it is synced now, so the high watermark's promise holds for it too.
+        if configuration.flush == .everyAppend { try segments.last!.sync() }
     }
 
     deinit {
@@ -137,6 +141,15 @@ public final class PartitionLog: @unchecked Sendable {
 
     public var logStartOffset: Offset { lock.withLock { segments.first!.baseOffset } }
     public var logEndOffset: Offset { lock.withLock { segments.last!.nextOffset } }
+    /// The end readers see, Kafka's high watermark. Under `FlushPolicy.everyAppend` it is the
+    /// synced end: a producer's acknowledgement waits for the same fsync, so no consumer reads
+    /// a record that a power loss can still take back. Under the other policies nothing is
+    /// promised across a power loss and readers see the whole log.
+    public var highWatermark: Offset { lock.withLock { highWatermarkLocked } }
+    var highWatermarkLocked: Offset {
+        let end = segments.last!.nextOffset
+        return configuration.flush == .everyAppend ? min(durableOffset, end) : end
+    }
     public var sizeInBytes: Int { lock.withLock { segments.reduce(0) { $0 + $1.size } } }
     public var segmentBaseOffsets: [Offset] { lock.withLock { segments.map(\.baseOffset) } }
     /// The oldest segment, the one retention deletes next.

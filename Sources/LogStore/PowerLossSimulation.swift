@@ -40,6 +40,8 @@ public final class PowerLossSimulation: Sendable {
     private struct Root {
         var path: String
         var lost = false
+        /// Every fsync fails (`failSyncs(root:)`).
+        var syncsFail = false
     }
 
     /// A file by identity, not name: a renamed file keeps its pages, a file made anew at a
@@ -95,6 +97,25 @@ public final class PowerLossSimulation: Sendable {
         }
         for file in pages { file.losePower() }
         for entry in entries { try? FileSystem.removeTreeDirectly(entry) }
+    }
+
+    /// Makes every later fsync of a file under the simulated `root` fail with `EIO` while
+    /// writes still succeed: a disk whose write-back fails, the page cache holding bytes that
+    /// never become durable.
+    public func failSyncs(root: String) {
+        let root = Self.absolute(root)
+        state.withLock { state in
+            for index in state.roots.indices where state.roots[index].path == root { state.roots[index].syncsFail = true }
+        }
+    }
+
+    /// Throws `EIO` when syncs fail under the root that simulates `path`.
+    func checkSync(_ path: String) throws(LogError) {
+        let path = Self.absolute(path)
+        let failing = state.withLock { state in
+            state.roots.last(where: { Self.path(path, isUnder: $0.path) })?.syncsFail ?? false
+        }
+        if failing { throw FileDescriptor.error("cannot sync (write-back failed)", path: path, code: EIO) }
     }
 
     /// Ends the simulation under `root`: its files are plain files again.

@@ -119,15 +119,29 @@ final class Segment {
         var start = position + 1
         while start + RecordBatchHeader.size <= fileSize {
             let chunk = try file.read(count: min(window + RecordBatchHeader.size, fileSize - start), at: start)
-            var candidates: [Int] = []
-            chunk.withUnsafeBytes { raw in
+            // Batches that lie within the chunk are checked in memory; only one that runs past
+            // its end is read from the file.
+            var longer: [Int] = []
+            let found = chunk.withUnsafeBytes { raw in
                 var index = 0
                 while index + RecordBatchHeader.size <= raw.count && index < window {
-                    if raw[index + 16] == 2 { candidates.append(start + index) }
-                    index += 1
+                    defer { index += 1 }
+                    // Most bytes are ruled out by the magic byte and a length that fits the file.
+                    guard raw[index + 16] == 2 else { continue }
+                    let length = Int(raw[index + 8]) << 24 | Int(raw[index + 9]) << 16 | Int(raw[index + 10]) << 8 | Int(raw[index + 11])
+                    guard length >= RecordBatchHeader.size - RecordBatchHeader.logOverhead,
+                          start + index + RecordBatchHeader.logOverhead + length <= fileSize,
+                          let header = try? RecordBatchHeader.parse(raw, at: index) else { continue }
+                    if index + header.totalSize > raw.count {
+                        longer.append(start + index)
+                    } else if (try? RecordBatch.validate(raw, at: index)) != nil {
+                        return true
+                    }
                 }
+                return false
             }
-            for candidate in candidates where try batchIsValid(at: candidate, fileSize) { return true }
+            if found { return true }
+            for candidate in longer where try batchIsValid(at: candidate, fileSize) { return true }
             start += window
         }
         return false
@@ -280,17 +294,19 @@ final class Segment {
         return offsetIndex.floorEntry(for: relativeOffset).position
     }
 
-    /// Whole batches starting at `position`: as many as fit in `maxBytes`, and always at
-    /// least the first one even when it alone is larger.
+    /// Whole batches starting at `position` and ending by `limit` (a batch boundary; the
+    /// segment's size by default): as many as fit in `maxBytes`, and always at least the first
+    /// one even when it alone is larger.
     ///
     /// Every batch handed out has passed its CRC-32C check here, whatever was checked when the
     /// segment was opened: a batch damaged on the disk since (bit rot, a stray write) ends the
     /// read before it, and a read that starts at it throws `corruptSegment` naming the file,
     /// the byte and the offset. Nothing corrupt reaches a Fetch, a consumer or `--resume`.
-    func read(from position: Int, maxBytes: Int) throws(LogError) -> [UInt8] {
-        guard position < size else { return [] }
+    func read(from position: Int, maxBytes: Int, upTo limit: Int? = nil) throws(LogError) -> [UInt8] {
+        let limit = min(limit ?? size, size)
+        guard position < limit else { return [] }
         let first = try readHeader(at: position)
-        let want = min(size - position, max(maxBytes, first.totalSize))
+        let want = min(limit - position, max(maxBytes, first.totalSize))
         var bytes = try file.read(count: want, at: position)
         var end = 0
         var damage: WireError?

@@ -38,7 +38,7 @@ import Testing
                 let offset = Int.random(in: 0 ... model[partition].count, using: &random)
                 let maxBytes = Int.random(in: 1 ... 3000, using: &random)
                 let read = try harness.broker.read(id, from: Offset(Int64(offset)), maxBytes: maxBytes)
-                #expect(read.logEndOffset == Offset(Int64(model[partition].count)))
+                #expect(read.highWatermark == Offset(Int64(model[partition].count)))
                 if offset == model[partition].count {
                     #expect(read.bytes.isEmpty)
                 } else {

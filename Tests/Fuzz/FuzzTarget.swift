@@ -25,14 +25,16 @@ enum FuzzTarget: String, CaseIterable {
     /// A configuration file through the YAML loader and its checks.
     case config
 
-    static var current: FuzzTarget {
+    /// The target `RIDESTREAM_FUZZ_TARGET` names, read once (the environment is not cheap to
+    /// read per input).
+    static let current: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["RIDESTREAM_FUZZ_TARGET"] ?? ""
         guard let target = FuzzTarget(rawValue: name) else {
             FileHandle.standardError.write(Data("set RIDESTREAM_FUZZ_TARGET to one of: \(allCases.map(\.rawValue).joined(separator: ", "))\n".utf8))
             exit(2)
         }
         return target
-    }
+    }()
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -126,9 +128,13 @@ final class SegmentFuzzing: @unchecked Sendable {
 
     func run(_ bytes: [UInt8]) {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            try? FileManager.default.removeItem(atPath: directory.file(name))
+            unlink(directory.file(name))
         }
-        FileManager.default.createFile(atPath: segment, contents: Data(bytes))
+        let descriptor = open(segment, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { fatalError("cannot create \(segment): errno \(errno)") }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == bytes.count else { fatalError("cannot write \(segment): errno \(errno)") }
         var logger = Logger(label: "fuzz")
         logger.logLevel = .critical
         for readOnly in [true, false] {

@@ -17,7 +17,7 @@ import Testing
 
         let all = try log.read(from: Offset(0), maxBytes: 1 << 20)
         #expect(try TestBatches.values(all.bytes) == ["a-0", "a-1", "a-2", "b-0", "b-1"])
-        #expect(all.logEndOffset == Offset(5))
+        #expect(all.highWatermark == Offset(5))
 
         // Reading from inside a batch returns the whole batch that contains the offset.
         let middle = try log.read(from: Offset(4), maxBytes: 1 << 20)

@@ -61,6 +61,40 @@ import Testing
         #expect(try Self.records(reopened).map { $0.value.map(Array.init) } == expected)
     }
 
+    @Test func withEveryAppendNoReaderSeesARecordThatWasNotSynced() throws {
+        var configuration = LogConfiguration()
+        configuration.flush = .everyAppend
+        let (log, root, directory) = try Self.simulatedLog(configuration)
+        defer { root.remove() }
+        for index in 0 ..< 3 { _ = try log.append(Self.batch(index)) }
+        PowerLossSimulation.shared.failSyncs(root: root.path)
+        // The write lands in the page cache, its fsync fails: never acknowledged, never read.
+        #expect(throws: LogError.self) { try log.append(Self.batch(3)) }
+        #expect(log.logEndOffset == Offset(40))
+        #expect(log.highWatermark == Offset(30))
+        let tail = try log.read(from: Offset(30), maxBytes: 1 << 20)
+        #expect(tail.bytes.isEmpty)
+        #expect(tail.highWatermark == Offset(30))
+        let all = try log.read(from: .zero, maxBytes: 1 << 20)
+        #expect(try RecordSet.decode(all.bytes, from: .zero).map(\.offset) == (0 ..< 30).map { Offset(Int64($0)) })
+        Self.losePower(log, root)
+
+        let reopened = try PartitionLog(directory: directory, configuration: configuration)
+        defer { try? reopened.close() }
+        #expect(reopened.logEndOffset == Offset(30))
+        #expect(reopened.highWatermark == Offset(30))
+    }
+
+    @Test func withoutEveryAppendReadersSeeTheWholeLog() throws {
+        let (log, root, _) = try Self.simulatedLog(LogConfiguration())
+        defer { root.remove() }
+        for index in 0 ..< 3 { _ = try log.append(Self.batch(index)) }
+        #expect(log.flushedOffset == .zero)
+        #expect(log.highWatermark == Offset(30))
+        #expect(try RecordSet.decode(try log.read(from: Offset(20), maxBytes: 1 << 20).bytes, from: Offset(20)).count == 10)
+        Self.losePower(log, root)
+    }
+
     @Test func withoutFlushesWhatSurvivesIsTheSyncedPrefix() throws {
         var configuration = LogConfiguration()
         configuration.segmentBytes = 8 << 10  // rolls (and so fsyncs) every few batches

@@ -25,7 +25,7 @@ public enum ConfigLoader {
     public static func parse(_ text: String, file: String) throws(ConfigError) -> PipelineConfiguration {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try Yams.compose(yaml: text, .default, .default, .utf8) else {
                 throw ConfigError(file: file, line: nil, key: "", problem: "the file is empty")
             }
             root = node
