@@ -129,17 +129,15 @@ import Testing
         #expect(commits.withLock { $0 } == [SinkCommit(partition: PartitionID(2), nextOffset: Offset(40), events: 0)])
     }
 
-    /// A database of the first schema version (no `log_gaps`) is brought up to date; one of an
-    /// unknown version or another application is refused untouched.
+    /// A database of the first schema version (no `log_gaps`, no rebalance history) is brought
+    /// up to date; one of an unknown version or another application is refused untouched.
     @Test func olderSchemasAreMigratedUnknownOnesRefused() async throws {
         let dir = TemporaryDirectory("sink")
         defer { dir.remove() }
         let path = dir.file("support.sqlite")
-        var writer: SinkWriter? = try await SinkWriter.open(group: .support, path: path, topic: "t", tariff: Tariff())
-        await writer?.close()
-        writer = nil
         let old = try Database(path: path)
-        try old.execute("DROP TABLE log_gaps; PRAGMA user_version = 1;")
+        try old.execute(SinkSchema.common.components(separatedBy: "CREATE TABLE log_gaps")[0] + GroupName.support.processorType.schema)
+        try old.execute("PRAGMA application_id = \(SinkSchema.applicationID); PRAGMA user_version = 1;")
         _ = try await SinkWriter.open(group: .support, path: path, topic: "t", tariff: Tariff())
         #expect(try Database(path: path, readOnly: true).userVersion == SinkSchema.version)
         #expect(try Database(path: path, readOnly: true).scalar("SELECT count(*) FROM log_gaps") == 0)

@@ -210,6 +210,11 @@ public struct DataDirectoryInspector {
                 while try statement.step() { values.append(statement.string(0) ?? "") }
                 lines.append("  \(label): \(values.joined(separator: ", "))")
             }
+            // Files written before the rebalance history (schema version 2) have no timeline.
+            if try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'rebalance_timeline'") == 1 {
+                let timeline = try database.prepare("SELECT story FROM rebalance_timeline WHERE story != ''")
+                while try timeline.step() { lines.append("  rebalance: \(timeline.string(0) ?? "")") }
+            }
         }
         return lines.joined(separator: "\n")
     }

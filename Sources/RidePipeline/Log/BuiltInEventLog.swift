@@ -81,7 +81,7 @@ public final class BuiltInEventLog: EventLog {
             let partitions = (try? ConsumerAssignment.decode(member.assignment).partitions) ?? []
             assignment[member.clientID + "(" + member.memberID.rawValue.suffix(6) + ")"] = partitions.map { Int($0.partition.rawValue) }.sorted()
         }
-        return GroupSnapshot(generation: description.generation.rawValue, assignment: assignment)
+        return GroupSnapshot(generation: description.generation.rawValue, assignment: assignment, stable: description.state == .stable)
     }
 
     public func forEachStoredRecord(

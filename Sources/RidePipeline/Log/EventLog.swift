@@ -136,4 +136,8 @@ public struct GroupSnapshot: Sendable {
     public var generation: Int32
     /// Member label ("client(…id)") → partitions.
     public var assignment: [String: [Int]]
+    /// Whether the group is Stable: only then are the members those of `generation` and the
+    /// assignment theirs. During a rebalance the members are the next generation's (some not
+    /// yet joined) while the assignments are still the last one's.
+    public var stable: Bool
 }

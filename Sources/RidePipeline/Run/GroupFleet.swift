@@ -20,12 +20,16 @@ actor GroupFleet {
     /// run consumers of one group (`ridestream consume`), so that names stay unique.
     private let namePrefix: String
     private let aheadOfLog: AheadOfLog
+    /// Where consumer events go and rebalances learn about them.
+    private let state: RunState
 
     init(
         group: GroupName, log: any EventLog, writer: SinkWriter, configuration: PipelineConfiguration, namePrefix: String? = nil,
-        aheadOfLog: AheadOfLog = .refuse, logger: Logger, onFailure: @escaping @Sendable (String, PipelineError) -> Void
+        aheadOfLog: AheadOfLog = .refuse, state: RunState, logger: Logger,
+        onFailure: @escaping @Sendable (String, PipelineError) -> Void
     ) {
         self.aheadOfLog = aheadOfLog
+        self.state = state
         self.group = group
         self.log = log
         self.writer = writer
@@ -39,10 +43,12 @@ actor GroupFleet {
     @discardableResult
     func add() async throws(PipelineError) -> String {
         let name = "\(namePrefix)-\(members.count + 1)"
+        let (state, group, sessionTimeoutMs) = (state, group, configuration.sessionTimeoutMs)
         let consumer = PipelineConsumer(
             name: name, group: group, log: log, writer: writer, configuration: configuration, aheadOfLog: aheadOfLog, logger: logger,
-            onFailure: onFailure
+            onFailure: onFailure, rebalanceContext: { state.rebalanceContext(group, sessionTimeoutMs: sessionTimeoutMs) }
         )
+        state.noteConsumerEvent(group, consumer: name, kind: .added)
         try await consumer.start()
         members.append(Member(consumer: consumer, state: .running))
         return name
@@ -59,10 +65,12 @@ actor GroupFleet {
             }
             let member = members[index].consumer
             if action == .crashConsumer {
+                state.noteConsumerEvent(group, consumer: member.name, kind: .crashed)
                 await member.crash()
                 members[index].state = .crashed
                 return "crashed \(member.name) (no leave: the group waits for its session to time out)"
             }
+            state.noteConsumerEvent(group, consumer: member.name, kind: .removed)
             await member.stop()
             members[index].state = .stopped
             return "removed \(member.name) (left the group cleanly)"
@@ -83,7 +91,7 @@ actor GroupFleet {
             owned += await consumer.assignment
         }
         guard owned.sorted() == (0 ..< partitionCount).map(PartitionID.init) else { return false }
-        if let snapshot = await log.describeGroup(group.rawValue), snapshot.assignment.count != running.count { return false }
+        if let snapshot = await log.describeGroup(group.rawValue), !snapshot.stable || snapshot.assignment.count != running.count { return false }
         return true
     }
 

@@ -73,7 +73,7 @@ final class GroupService: Service, Sendable {
         }
         let fleet = GroupFleet(
             group: group, log: log, writer: writer, configuration: configuration, namePrefix: namePrefix, aheadOfLog: aheadOfLog,
-            logger: logger, onFailure: { continuation.yield(.failed(consumer: $0, $1)) }
+            state: state, logger: logger, onFailure: { continuation.yield(.failed(consumer: $0, $1)) }
         )
         return GroupService(
             group: group, fleet: fleet, writer: writer, log: log, configuration: configuration, partitionCount: partitionCount,
@@ -191,7 +191,9 @@ final class GroupService: Service, Sendable {
         return RunSummary.Group(
             database: writer.path, consumers: consumers, events: await writer.events, transactions: await writer.transactions,
             rebalances: Int(description?.generation ?? 0), generation: description?.generation ?? 0,
-            commitFailures: consumers.reduce(0) { $0 + $1.commitFailures }, gaps: (try? await writer.gaps()) ?? []
+            commitFailures: consumers.reduce(0) { $0 + $1.commitFailures }, gaps: (try? await writer.gaps()) ?? [],
+            // The summary of a run that stored its rows does not fail over its history.
+            timeline: (try? await writer.rebalances()) ?? []
         )
     }
 }

@@ -41,6 +41,12 @@ actor PipelineConsumer {
     private let logger: Logger
     private let onFailure: @Sendable (String, PipelineError) -> Void
     private let aheadOfLog: AheadOfLog
+    /// What the run knows around a rebalance this consumer records (simulated time, what
+    /// was done to the group's consumers).
+    private let rebalanceContext: @Sendable () -> RebalanceContext
+    /// The context taken when this leader noticed its latest rebalance (by count), until the
+    /// group is Stable and it is recorded.
+    private var pendingRebalance: (count: Int, context: RebalanceContext)?
     /// Per partition, the stored offset the database holds beyond the log end while the log
     /// is written again up to it (`.skipUntilReproduced`).
     private var storedAhead: [PartitionID: Offset] = [:]
@@ -58,9 +64,11 @@ actor PipelineConsumer {
     init(
         name: String, group: GroupName, log: any EventLog, writer: SinkWriter, configuration: PipelineConfiguration,
         aheadOfLog: AheadOfLog = .refuse, logger: Logger = Logger(label: "ridestream.consumer"),
-        onFailure: @escaping @Sendable (String, PipelineError) -> Void = { _, _ in }
+        onFailure: @escaping @Sendable (String, PipelineError) -> Void = { _, _ in },
+        rebalanceContext: @escaping @Sendable () -> RebalanceContext = { .unknown }
     ) {
         self.aheadOfLog = aheadOfLog
+        self.rebalanceContext = rebalanceContext
         self.name = name
         self.group = group
         self.log = log
@@ -282,11 +290,18 @@ actor PipelineConsumer {
         guard let consumer else { return }
         let count = await consumer.rebalances()
         guard count != seenRebalances else { return }
+        guard await consumer.isLeader() else {
+            seenRebalances = count
+            return
+        }
+        // Where the run was when this member's rebalance completed, not when the rest synced.
+        let context = pendingRebalance?.count == count ? pendingRebalance!.context : rebalanceContext()
+        pendingRebalance = (count, context)
+        // Not Stable yet (other members still syncing): asked again after the next poll.
+        guard let snapshot = await log.describeGroup(group.rawValue), snapshot.stable else { return }
         seenRebalances = count
-        guard await consumer.isLeader(), let snapshot = await log.describeGroup(group.rawValue) else { return }
-        try await writer.recordRebalance(
-            generation: snapshot.generation, members: Array(snapshot.assignment.keys), assignment: snapshot.assignment
-        )
+        pendingRebalance = nil
+        try await writer.recordRebalance(generation: snapshot.generation, assignment: snapshot.assignment, context: context)
     }
 
     // MARK: - Stopping

@@ -44,7 +44,7 @@ extension PipelineRunner {
         do {
             let partitionCount = try await preparedTopic(log)
             try await requireEmptyTopic(log, partitionCount: partitionCount)
-            let state = RunState(totalTicks: configuration.ticks)
+            let state = RunState(totalTicks: configuration.ticks, simulationStartMs: configuration.startTime)
             let producer = ProducerService(ProductionLoop.Production(
                 configuration: configuration, log: log, partitionCount: partitionCount, state: state, terminal: terminal
             ))

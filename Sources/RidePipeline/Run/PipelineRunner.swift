@@ -145,7 +145,7 @@ public final class PipelineRunner: Sendable {
                 resumePoint = found
             }
             try settings.write(in: directory.path)
-            let state = RunState(totalTicks: configuration.ticks)
+            let state = RunState(totalTicks: configuration.ticks, simulationStartMs: configuration.startTime)
             state.update { $0.resumedFrom = resumePoint?.produced ?? 0 }
             for name in GroupName.allCases {
                 let group = try await GroupService.open(

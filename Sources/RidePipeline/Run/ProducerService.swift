@@ -108,6 +108,7 @@ actor ProductionLoop {
             state.update { snapshot in
                 snapshot.ticks = done
                 snapshot.produced = produced
+                snapshot.simulatedMs = configuration.startTime + Int64(done) * configuration.tickMs
             }
         }
         try await producer.close()

@@ -32,6 +32,13 @@ public final class RunState: Sendable {
         public var storedEvents: [GroupName: Int] = [:]
         /// What the scenario did, in order.
         public var scenario: [String] = []
+        /// What the run did to its consumers (scenario steps, control actions), oldest first.
+        public var consumerEvents: [ConsumerEvent] = []
+        /// Simulated time of the run's first tick, milliseconds since the epoch.
+        public var simulationStartMs: Int64 = 0
+        /// Simulated time production has reached (the end of the last tick produced); nil
+        /// before the first.
+        public var simulatedMs: Int64?
         public var productionStarted: ContinuousClock.Instant?
         public var productionEnded: ContinuousClock.Instant?
 
@@ -53,8 +60,10 @@ public final class RunState: Sendable {
     private let endWaiters = Mutex<[UInt64: CheckedContinuation<[PartitionID: Offset]?, Never>]>([:])
     private let nextWaiter = Atomic<UInt64>(0)
 
-    public init(totalTicks: Int) {
-        state = Mutex(Snapshot(totalTicks: totalTicks))
+    public init(totalTicks: Int, simulationStartMs: Int64 = 0) {
+        var snapshot = Snapshot(totalTicks: totalTicks)
+        snapshot.simulationStartMs = simulationStartMs
+        state = Mutex(snapshot)
     }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
@@ -66,6 +75,24 @@ public final class RunState: Sendable {
         state.withLock { snapshot in
             snapshot.stored[group, default: [:]][partition] = next
             snapshot.storedEvents[group, default: 0] += events
+        }
+    }
+
+    /// A consumer was added, removed or crashed, now in simulated time.
+    func noteConsumerEvent(_ group: GroupName, consumer: String, kind: ConsumerEvent.Kind) {
+        state.withLock { snapshot in
+            let now = snapshot.simulatedMs ?? snapshot.simulationStartMs
+            snapshot.consumerEvents.append(ConsumerEvent(group: group, consumer: consumer, kind: kind, simulatedMs: now))
+        }
+    }
+
+    /// What a rebalance of `group` recorded now is told about the run.
+    func rebalanceContext(_ group: GroupName, sessionTimeoutMs: Int32) -> RebalanceContext {
+        state.withLock { snapshot in
+            RebalanceContext(
+                simulatedMs: snapshot.simulatedMs, startMs: snapshot.simulationStartMs,
+                events: snapshot.consumerEvents.filter { $0.group == group }, sessionTimeoutMs: sessionTimeoutMs
+            )
         }
     }
 

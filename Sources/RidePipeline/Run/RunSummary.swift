@@ -27,9 +27,11 @@ public struct RunSummary: Codable, Sendable {
         public var commitFailures: Int
         /// Events retention deleted before the group stored them.
         public var gaps: [LogGap]
+        /// The rebalances recorded in the group's database, by generation.
+        public var timeline: [RecordedRebalance] = []
 
         enum CodingKeys: String, CodingKey {
-            case database, consumers, events, transactions, rebalances, generation, gaps
+            case database, consumers, events, transactions, rebalances, generation, gaps, timeline
             case commitFailures = "commit_failures"
         }
     }

@@ -62,6 +62,7 @@ extension RunSummary {
         if group.commitFailures > 0 {
             lines.append("  \(group.commitFailures) offset commits to the log were refused (rebalances); the database kept every offset, so nothing was lost")
         }
+        for rebalance in group.timeline { lines.append("  rebalance: \(rebalance.story)") }
         for gap in group.gaps {
             lines.append("  GAP: partition \(gap.partition) offsets \(gap.from)..<\(gap.to) (\(gap.to - gap.from) events) were deleted by retention before this group stored them")
         }

@@ -22,6 +22,8 @@ final class SinkConnection: @unchecked Sendable {
     private let writeOffset: Statement
     private let logBatch: Statement
     private let logRebalance: Statement
+    private let logAssignment: Statement
+    private let readAssignment: Statement
     private let logGap: Statement
 
     /// - Parameter tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false
@@ -41,10 +43,18 @@ final class SinkConnection: @unchecked Sendable {
                 #"INSERT INTO consumer_offsets (topic, "partition", next_offset) VALUES (?1, ?2, ?3) ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset"#
             )
             logBatch = try database.prepare(
-                #"INSERT INTO batches (consumer, "partition", first_offset, last_offset, events, rows, committed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#
+                #"INSERT INTO batches (consumer, "partition", first_offset, last_offset, events, rows, committed_at, last_event_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"#
             )
             logRebalance = try database.prepare(
-                "INSERT OR IGNORE INTO rebalances (generation, members, assignment, recorded_at) VALUES (?1, ?2, ?3, ?4)"
+                "INSERT OR IGNORE INTO rebalances (generation, members, assignment, recorded_at, simulated_ms, run_second, cause, story) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            )
+            logAssignment = try database.prepare(
+                #"INSERT INTO rebalance_assignments (generation, consumer, "partition", previous_consumer) VALUES (?1, ?2, ?3, ?4)"#
+            )
+            // The latest generation recorded before ?1, as rows; none when it has no rows (a
+            // generation recorded by a version-2 file).
+            readAssignment = try database.prepare(
+                #"SELECT consumer, "partition" FROM rebalance_assignments WHERE generation = (SELECT max(generation) FROM rebalances WHERE generation < ?1)"#
             )
             logGap = try database.prepare(
                 #"INSERT INTO log_gaps (topic, "partition", from_offset, to_offset, consumer, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#
@@ -154,6 +164,7 @@ final class SinkConnection: @unchecked Sendable {
                 logBatch.bind(5, events.count)
                 logBatch.bind(6, rows)
                 logBatch.bind(7, Self.now())
+                logBatch.bind(8, events.last?.event.ts)
                 try logBatch.run()
                 return .stored(rows: rows)
             }
@@ -185,15 +196,72 @@ final class SinkConnection: @unchecked Sendable {
         }
     }
 
-    /// Records a completed rebalance (once per generation).
-    func recordRebalance(generation: Int32, members: [String], assignment: [String: [Int]]) throws(SinkError) {
-        let assignmentText = assignment.keys.sorted().map { "\($0)=\(assignment[$0]!.map(String.init).joined(separator: ","))" }
-            .joined(separator: "; ")
-        logRebalance.bind(1, Int64(generation))
-        logRebalance.bind(2, members.sorted().joined(separator: ", "))
-        logRebalance.bind(3, assignmentText)
-        logRebalance.bind(4, Self.now())
-        do { try logRebalance.run() } catch { throw .sqlite(group: group, error) }
+    /// Records a completed rebalance, once per generation (nil when it was recorded before):
+    /// its row and its assignment rows in one transaction, told against the latest generation
+    /// recorded before it.
+    func recordRebalance(generation: Int32, assignment labels: [String: [Int]], context: RebalanceContext) throws(SinkError) -> RebalanceRecord? {
+        do {
+            return try database.transaction { () throws -> RebalanceRecord? in
+                let previous = try previousAssignment(before: generation)
+                let record = RebalanceRecord.make(generation: generation, previous: previous, assignment: labels, context: context)
+                let assignment = record.assignment
+                logRebalance.bind(1, Int64(generation))
+                logRebalance.bind(2, assignment.keys.sorted().joined(separator: ", "))
+                logRebalance.bind(3, assignment.keys.sorted().map { "\($0)=\(assignment[$0]!.map(String.init).joined(separator: ","))" }.joined(separator: "; "))
+                logRebalance.bind(4, Self.now())
+                logRebalance.bind(5, record.simulatedMs)
+                if let second = record.runSecond { logRebalance.bind(6, second) } else { logRebalance.bindNull(6) }
+                logRebalance.bind(7, record.causes.map(\.rawValue).joined(separator: ", "))
+                logRebalance.bind(8, record.story)
+                try logRebalance.run()
+                guard database.changes > 0 else { return nil }
+                var before: [Int: String] = [:]
+                for (member, partitions) in previous ?? [:] { for partition in partitions { before[partition] = member } }
+                for member in assignment.keys.sorted() {
+                    let partitions = assignment[member]!
+                    for partition in partitions.isEmpty ? [nil] : partitions.map(Optional.some) {
+                        logAssignment.bind(1, Int64(generation))
+                        logAssignment.bind(2, member)
+                        logAssignment.bind(3, partition.map(Int64.init))
+                        logAssignment.bind(4, partition.flatMap { before[$0] })
+                        try logAssignment.run()
+                    }
+                }
+                return record
+            }
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// The latest recorded generation's assignment before `generation`, by member (idle
+    /// members with no partitions); nil when none is recorded as rows.
+    private func previousAssignment(before generation: Int32) throws(SQLiteError) -> [String: [Int]]? {
+        defer { readAssignment.reset() }
+        readAssignment.bind(1, Int64(generation))
+        var result: [String: [Int]] = [:]
+        while try readAssignment.step() {
+            let member = readAssignment.string(0) ?? ""
+            result[member, default: []] += readAssignment.isNull(1) ? [] : [Int(readAssignment.int(1))]
+        }
+        return result.isEmpty ? nil : result
+    }
+
+    /// Every recorded rebalance, by generation.
+    func rebalances() throws(SinkError) -> [RecordedRebalance] {
+        do {
+            let statement = try database.prepare("SELECT generation, run_second, cause, story FROM rebalance_timeline")
+            var result: [RecordedRebalance] = []
+            while try statement.step() {
+                result.append(RecordedRebalance(
+                    generation: Int32(statement.int(0)), runSecond: statement.isNull(1) ? nil : statement.double(1),
+                    cause: statement.string(2) ?? "", story: statement.string(3) ?? ""
+                ))
+            }
+            return result
+        } catch {
+            throw .sqlite(group: group, error)
+        }
     }
 
     /// Every recorded gap, oldest first.

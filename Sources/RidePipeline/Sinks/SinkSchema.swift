@@ -2,19 +2,46 @@
 ///
 /// - `consumer_offsets`: the next offset to read per topic partition, written in the same
 ///   transaction as the rows it covers (the exactly-once record);
-/// - `batches`: one row per transaction: which consumer wrote which partition's offsets;
-/// - `rebalances`: the group's generations with members and assignment (as the leader saw it);
+/// - `batches`: one row per transaction: which consumer wrote which partition's offsets, and
+///   `last_event_ms`, the simulated time of its last event (lag over time, after the run);
+/// - `rebalances`: the group's generations as the leader saw them: `simulated_ms` and
+///   `run_second` (simulated time, seconds from the run's first tick), `cause` (formed,
+///   joined, left, session timeout, rejoined; several joined by ", "), `story` (what happened
+///   in plain words, `RebalanceRecord`), and `members` / `assignment` as one line of text each;
+/// - `rebalance_assignments`: the same assignment as rows: per generation, each consumer's
+///   partitions (`partition` NULL: the consumer is idle) and `previous_consumer`, who had
+///   the partition in the previous recorded generation (NULL: nobody, or the first one);
+/// - `rebalance_timeline`: a view of `rebalances` in order, for reading;
 /// - `log_gaps`: offsets the group never stored because retention deleted them from the log
 ///   first (partition, from, to: `to - from` events missing).
 ///
 /// `PRAGMA user_version` holds `SinkSchema.version`; `PRAGMA application_id` marks the file as
-/// RideStream's. Version 1 lacked `log_gaps`; opening one adds it (`migrations`).
+/// RideStream's. Version 1 lacked `log_gaps`, version 2 the rebalance history and
+/// `last_event_ms`; opening one adds them (`migrations`; rows written before have NULL there).
+/// A new file is made the same way: version 1's tables, then every migration.
 enum SinkSchema {
-    static let version: Int64 = 2
+    static let version: Int64 = 3
     static let applicationID: Int64 = 0x5249_4445  // "RIDE"
 
     /// DDL that brings a file of version N to N + 1, keyed by N.
-    static let migrations: [Int64: String] = [1: logGaps]
+    static let migrations: [Int64: String] = [1: logGaps, 2: rebalanceHistory]
+
+    static let rebalanceHistory = """
+        ALTER TABLE batches ADD COLUMN last_event_ms INTEGER;
+        ALTER TABLE rebalances ADD COLUMN simulated_ms INTEGER;
+        ALTER TABLE rebalances ADD COLUMN run_second REAL;
+        ALTER TABLE rebalances ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+        ALTER TABLE rebalances ADD COLUMN story TEXT NOT NULL DEFAULT '';
+        CREATE TABLE rebalance_assignments (
+            generation INTEGER NOT NULL,
+            consumer TEXT NOT NULL,
+            "partition" INTEGER,
+            previous_consumer TEXT
+        );
+        CREATE INDEX rebalance_assignments_generation ON rebalance_assignments (generation, "partition");
+        CREATE VIEW rebalance_timeline AS
+            SELECT generation, run_second, cause, story FROM rebalances ORDER BY generation;
+        """
 
     static let logGaps = """
         CREATE TABLE log_gaps (
@@ -52,5 +79,5 @@ enum SinkSchema {
             assignment TEXT NOT NULL,
             recorded_at TEXT NOT NULL
         );
-        """ + logGaps
+        """ + logGaps + rebalanceHistory
 }

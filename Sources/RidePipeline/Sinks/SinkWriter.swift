@@ -107,10 +107,15 @@ public actor SinkWriter {
         return outcome
     }
 
-    /// Records a completed rebalance (once per generation).
-    public func recordRebalance(generation: Int32, members: [String], assignment: [String: [Int]]) throws(SinkError) {
-        try open().recordRebalance(generation: generation, members: members, assignment: assignment)
+    /// Records a completed rebalance (once per generation): its row, its assignment rows and
+    /// its story (`RebalanceRecord`), against the previous generation recorded.
+    @discardableResult
+    public func recordRebalance(generation: Int32, assignment: [String: [Int]], context: RebalanceContext) throws(SinkError) -> RebalanceRecord? {
+        try open().recordRebalance(generation: generation, assignment: assignment, context: context)
     }
+
+    /// Every rebalance recorded in this group's database, by generation.
+    public func rebalances() throws(SinkError) -> [RecordedRebalance] { try open().rebalances() }
 
     /// Every gap retention left in this group's data, oldest first.
     public func gaps() throws(SinkError) -> [LogGap] { try open().gaps() }
