@@ -1,11 +1,13 @@
 import ArgumentParser
 import Broker
 import BrokerServer
+import Dashboard
 import Groups
 import Logging
 import LogStore
 import RidePipeline
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// `ridestream broker serve`: the built-in broker on Kafka's wire protocol.
@@ -20,6 +22,7 @@ struct BrokerCommand: AsyncParsableCommand {
         )
 
         @OptionGroup var server: ServerOptions
+        @OptionGroup(title: "Prometheus metrics") var metrics: MetricsOptions
         @Option(help: "The data directory; the broker lives in <dir>/broker.") var dataDir = "Data"
         @Option(help: "Take the log settings (retention, segments, flush) from this configuration file's broker section.")
         var config: String?
@@ -100,25 +103,41 @@ struct BrokerCommand: AsyncParsableCommand {
         private func serve(_ terminal: Terminal) async throws(CommandFailure) {
             let configuration = try brokerConfiguration()
             let logger = Logger(label: "ridestream.broker")
-            // The port first, then the directory: a failed start leaves nothing behind.
+            // The ports first, then the directory: a failed start leaves nothing behind.
             let listener = try await KafkaPort.bind(server.configuration, logger: logger)
+            let opened = Mutex<Broker?>(nil)
+            let metricsEndpoint: HTTPEndpoint?
+            do {
+                let exporter = PrometheusExporter()
+                metricsEndpoint = try await metrics.start(exporter, view: {
+                    guard let broker = opened.withLock({ $0 }) else { return nil }
+                    return await ClusterView.read(broker)
+                }, logger: logger)
+            } catch {
+                await listener.close()
+                throw error
+            }
             let directory: DataDirectory
             let broker: Broker
             do {
                 directory = try DataDirectory.acquire(dataDir, access: .exclusive)
             } catch {
                 await listener.close()
+                await metricsEndpoint?.stop()
                 throw CommandFailure(error.description, exitCode: 1)
             }
             do {
                 broker = try Broker(configuration: configuration, logger: logger)
             } catch {
                 await listener.close()
+                await metricsEndpoint?.stop()
                 directory.discardIfCreated()
                 throw CommandFailure(error.description, exitCode: 1)
             }
+            opened.withLock { $0 = broker }
             directory.announce(kafkaAddress: "\(listener.configuration.effectiveAdvertisedHost):\(listener.port)")
-            terminal.line("ridestream broker: Kafka protocol on \(listener.configuration.displayAddress(port: listener.port)), data in \(dataDir)/broker")
+            let metricsText = metricsEndpoint.map { ", Prometheus metrics on \($0.url)/metrics" } ?? ""
+            terminal.line("ridestream broker: Kafka protocol on \(listener.configuration.displayAddress(port: listener.port))\(metricsText), data in \(dataDir)/broker")
             var quiet = logger
             quiet.logLevel = .warning
             let services = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -134,6 +153,8 @@ struct BrokerCommand: AsyncParsableCommand {
             } catch {
                 failure = CommandFailure("the broker stopped: \(error)", exitCode: 1)
             }
+            await metricsEndpoint?.stop()
+            opened.withLock { $0 = nil }
             do {
                 try broker.close()
             } catch {

@@ -1,8 +1,10 @@
 import ArgumentParser
 import BrokerServer
+import Dashboard
 import Foundation
 import Logging
 import RidePipeline
+import Synchronization
 
 /// `ridestream simulate`: the whole pipeline in one process on the built-in broker.
 struct SimulateCommand: AsyncParsableCommand {
@@ -30,6 +32,8 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Kafka port (with --serve)") var server: ServerOptions
 
+    @OptionGroup(title: "Prometheus metrics") var metrics: MetricsOptions
+
     func run() async throws {
         let terminal = CommandLineTerminal.shared
         do {
@@ -47,20 +51,46 @@ struct SimulateCommand: AsyncParsableCommand {
         options.resume = resume
         options.handleSignals = true
         let logger = Logger(label: "ridestream")
-        // The port first: a command that cannot get its port leaves nothing behind.
+        // The ports first: a command that cannot get its ports leaves nothing behind.
         let listener: KafkaListener? = serve ? try await KafkaPort.bind(server.configuration, logger: logger) : nil
-        let runner = PipelineRunner(configuration: configuration, options: options, terminal: terminal, logger: logger) { broker in
-            guard let listener else { return ([], nil) }
-            let address = "\(listener.configuration.effectiveAdvertisedHost):\(listener.port)"
-            terminal.line("Kafka protocol on \(listener.configuration.displayAddress(port: listener.port)) for the length of the run, e.g. "
-                + "kcat -b \(address) -C -t \(configuration.topic)")
-            return ([KafkaServer(broker: broker, listener: listener, logger: logger)], address)
+        let live = Mutex<LiveRun?>(nil)
+        let exporter = PrometheusExporter()
+        let metricsEndpoint: HTTPEndpoint?
+        do {
+            metricsEndpoint = try await metrics.start(exporter, view: {
+                guard let run = live.withLock({ $0 }) else { return nil }
+                return await ClusterView.read(run)
+            }, logger: logger)
+        } catch {
+            await listener?.close()
+            throw error
         }
+        if let metricsEndpoint {
+            options.metrics = exporter.runMetrics
+            terminal.line("Prometheus metrics on \(metricsEndpoint.url)/metrics for the length of the run")
+        }
+        let runner = PipelineRunner(
+            configuration: configuration, options: options, terminal: terminal, logger: logger,
+            extraServices: { broker in
+                guard let listener else { return ([], nil) }
+                let address = "\(listener.configuration.effectiveAdvertisedHost):\(listener.port)"
+                terminal.line("Kafka protocol on \(listener.configuration.displayAddress(port: listener.port)) for the length of the run, e.g. "
+                    + "kcat -b \(address) -C -t \(configuration.topic)")
+                return ([KafkaServer(broker: broker, listener: listener, logger: logger)], address)
+            },
+            observers: { run in
+                live.withLock { $0 = run }
+                return []
+            }
+        )
         SecondInterrupt.install(terminal, runner: runner, resumeHint: "`ridestream simulate --resume` (with the same options) finishes the run")
         let summary: RunSummary
+        defer { live.withLock { $0 = nil } }
         do {
             summary = try await runner.run()
+            await metricsEndpoint?.stop()
         } catch {
+            await metricsEndpoint?.stop()
             await listener?.close()
             var failure = CommandFailure(error)
             if error.isStorageFailure {

@@ -66,6 +66,16 @@ extension Interop {
             }
         }
 
+        /// `/metrics` read with Prometheus' own parser says what confluent-kafka says about
+        /// watermarks, committed offsets, lag and members.
+        @Test func prometheusMetricsAgreeWithTheClients() async throws {
+            let server = try InteropServer(["--default-partitions", "3", "--metrics-port", "0"])
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let range = try #require(server.banner.range(of: #"http://127\.0\.0\.1:\d+/metrics"#, options: .regularExpression), "\(server.banner)")
+            let output = try await Self.run("prometheus_metrics.py", against: server, arguments: [String(server.banner[range])])
+            #expect(output.contains("metrics agree"))
+        }
+
         @Test func malformedOversizedAndAbandonedRequests() async throws {
             let server = try InteropServer(["--default-partitions", "3", "--idle-timeout-ms", "1500"])
             defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import RidePipeline
 import SQLite
 import TestSupport
@@ -48,6 +49,34 @@ import Testing
         #expect(exit.status == 2, "\(exit.output)")
         #expect(exit.output.contains(message), "\(exit.output)")
         #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
+    }
+
+    /// A metrics port that is taken stops `simulate` and `broker serve` before either touches
+    /// its data directory, naming the port and the flag.
+    @Test func aMetricsPortInUseIsRefusedBeforeAnythingIsCreated() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary))
+        let dir = TemporaryDirectory("cli-metrics")
+        defer { dir.remove() }
+        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(taken) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, length) == 0 && listen(taken, 1) == 0 && getsockname(taken, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        for command in [["simulate", "--config", Self.shippedConfig], ["broker", "serve", "--port", "0"]] {
+            let exit = try await Self.run(command + ["--metrics-port", String(port), "--data-dir", dir.file("data")])
+            #expect(exit.status == 1, "\(exit.output)")
+            #expect(exit.output.contains("port \(port) on 127.0.0.1 is in use; choose another with --metrics-port"), "\(exit.output)")
+            #expect(!FileManager.default.fileExists(atPath: dir.file("data")), "\(command)")
+        }
+        let range = try await Self.run(["broker", "serve", "--metrics-port", "70000", "--data-dir", dir.file("data")])
+        #expect(range.status != 0)
+        #expect(range.output.contains("--metrics-port must be between 0 and 65535, got 70000"), "\(range.output)")
     }
 
     @Test func stepsAfterTheEndAreReportedAtTheStart() async throws {

@@ -170,6 +170,7 @@ final class ScriptedLog: EventLog, @unchecked Sendable {
         return made
     }
     func describeGroup(_ group: String) async -> GroupSnapshot? { nil }
+    func committedOffsets(_ group: String, topic: String) async -> [PartitionID: Offset]? { nil }
     func forEachStoredRecord(
         _ topic: String, partition: PartitionID, _ body: (Offset, ArraySlice<UInt8>?, ArraySlice<UInt8>?) -> Void
     ) async throws(PipelineError) {}

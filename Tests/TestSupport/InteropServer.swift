@@ -10,6 +10,8 @@ public final class InteropServer: @unchecked Sendable {
     let errors: URL
     let extraArguments: [String]
     public let port: Int
+    /// The first line `broker serve` printed (the addresses it serves).
+    public private(set) var banner: String
     public let dir = TemporaryDirectory("kafka-port")
 
     public init(_ extraArguments: [String] = ["--default-partitions", "3"]) throws {
@@ -19,11 +21,11 @@ public final class InteropServer: @unchecked Sendable {
         errors = URL(fileURLWithPath: dir.path + ".log")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         self.extraArguments = extraArguments
-        (process, port) = try Self.launch(port: 0, dir: dir, extraArguments: extraArguments, errors: errors)
+        (process, port, banner) = try Self.launch(port: 0, dir: dir, extraArguments: extraArguments, errors: errors)
     }
 
     /// Starts `broker serve` and reads the port it reports on its first line.
-    private static func launch(port: Int, dir: TemporaryDirectory, extraArguments: [String], errors: URL) throws -> (Process, Int) {
+    private static func launch(port: Int, dir: TemporaryDirectory, extraArguments: [String], errors: URL) throws -> (Process, Int, String) {
         let process = Process()
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: Self.binary)
@@ -43,7 +45,7 @@ public final class InteropServer: @unchecked Sendable {
               let port = Int(line[range].split(separator: ":").last!) else {
             throw InteropError("broker serve did not report its port: \(line)")
         }
-        return (process, port)
+        return (process, port, line)
     }
 
     /// Kills the server with SIGKILL, as a crash would, and starts it again on the same port
@@ -51,7 +53,7 @@ public final class InteropServer: @unchecked Sendable {
     public func crashAndRestart() throws {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        (process, _) = try Self.launch(port: port, dir: dir, extraArguments: extraArguments, errors: errors)
+        (process, _, banner) = try Self.launch(port: port, dir: dir, extraArguments: extraArguments, errors: errors)
     }
 
     public var bootstrap: String { "127.0.0.1:\(port)" }

@@ -84,6 +84,14 @@ public final class BuiltInEventLog: EventLog {
         return GroupSnapshot(generation: description.generation.rawValue, assignment: assignment, stable: description.state == .stable)
     }
 
+    public func committedOffsets(_ group: String, topic: String) async -> [PartitionID: Offset]? {
+        var result: [PartitionID: Offset] = [:]
+        for (partition, committed) in await broker.coordinator.fetchOffsets(groupID: group) where partition.topic == topic {
+            result[partition.partition] = committed.offset
+        }
+        return result
+    }
+
     public func forEachStoredRecord(
         _ topic: String, partition: PartitionID, _ body: (Offset, ArraySlice<UInt8>?, ArraySlice<UInt8>?) -> Void
     ) async throws(PipelineError) {

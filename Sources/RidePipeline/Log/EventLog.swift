@@ -26,6 +26,10 @@ public protocol EventLog: Sendable {
     /// coordinator can; a Kafka client sees only its own assignment).
     func describeGroup(_ group: String) async -> GroupSnapshot?
 
+    /// The group's committed offsets in the log for `topic` (what Kafka's tools report), when
+    /// the log can tell without a client of its own.
+    func committedOffsets(_ group: String, topic: String) async -> [PartitionID: Offset]?
+
     /// Calls `body` with the offset, key and value of every record stored in one partition,
     /// in offset order from the log start (`--resume` checks what an interrupted run produced).
     func forEachStoredRecord(

@@ -75,6 +75,8 @@ final class KafkaClusterLog: EventLog {
     /// A Kafka client sees only its own assignment; the group's generation is the cluster's.
     func describeGroup(_ group: String) async -> GroupSnapshot? { nil }
 
+    func committedOffsets(_ group: String, topic: String) async -> [PartitionID: Offset]? { nil }
+
     func forEachStoredRecord(
         _ topic: String, partition: PartitionID, _ body: (Offset, ArraySlice<UInt8>?, ArraySlice<UInt8>?) -> Void
     ) async throws(PipelineError) {

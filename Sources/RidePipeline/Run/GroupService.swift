@@ -59,13 +59,13 @@ final class GroupService: Service, Sendable {
     static func open(
         group: GroupName, consumers: Int, log: any EventLog, databasePath: String, configuration: PipelineConfiguration,
         partitionCount: Int, completion: Completion, state: RunState, namePrefix: String? = nil, aheadOfLog: AheadOfLog = .refuse,
-        logger: Logger
+        metrics: RunMetrics = .none, logger: Logger
     ) async throws(PipelineError) -> GroupService {
         let (events, continuation) = AsyncStream<Event>.makeStream()
         let writer: SinkWriter
         do {
             writer = try await SinkWriter.open(
-                group: group, path: databasePath, topic: configuration.topic, tariff: configuration.tariff,
+                group: group, path: databasePath, topic: configuration.topic, tariff: configuration.tariff, metrics: metrics,
                 onCommit: { continuation.yield(.committed($0)) }
             )
         } catch {

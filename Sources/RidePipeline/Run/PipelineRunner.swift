@@ -31,6 +31,7 @@ public final class PipelineRunner: Sendable {
     let terminal: Terminal
     let logger: Logger
     private let extraServices: ExtraServices
+    private let observers: Observers
     private let group = Mutex<ServiceGroup?>(nil)
     /// The data directory a run took: held for as long as this runner lives (in the command
     /// line, until the process ends), not only while the run's services run.
@@ -40,11 +41,15 @@ public final class PipelineRunner: Sendable {
     /// Services to run beside the pipeline on the run's built-in broker (`simulate --serve`
     /// adds the Kafka port), with the address to record in the data directory's lock.
     public typealias ExtraServices = @Sendable (Broker) -> (services: [any Service], kafkaAddress: String?)
+    /// Services that watch the run as it goes (`simulate --dashboard`).
+    public typealias Observers = @Sendable (LiveRun) -> [any Service]
 
     public init(
         configuration: PipelineConfiguration, options: RunOptions, terminal: Terminal = .silent,
-        logger: Logger = Logger(label: "ridestream"), extraServices: @escaping ExtraServices = { _ in ([], nil) }
+        logger: Logger = Logger(label: "ridestream"), extraServices: @escaping ExtraServices = { _ in ([], nil) },
+        observers: @escaping Observers = { _ in [] }
     ) {
+        self.observers = observers
         self.configuration = configuration
         self.options = options
         self.terminal = terminal
@@ -153,7 +158,8 @@ public final class PipelineRunner: Sendable {
                     configuration: configuration, partitionCount: partitionCount, completion: .untilLogEnd, state: state,
                     // A resumed run writes the log's missing tail again, record for record; only
                     // where the directory's record proves these are the settings its rows came from.
-                    aheadOfLog: resumePoint != nil && recorded != nil ? .skipUntilReproduced : .refuse, logger: logger
+                    aheadOfLog: resumePoint != nil && recorded != nil ? .skipUntilReproduced : .refuse, metrics: options.metrics,
+                    logger: logger
                 )
                 groups.append(group)
                 try await group.startConsumers()
@@ -177,9 +183,15 @@ public final class PipelineRunner: Sendable {
             let producer = ProducerService(ProductionLoop.Production(
                 configuration: configuration, log: log, partitionCount: partitionCount, state: state,
                 fleets: Dictionary(uniqueKeysWithValues: groups.map { ($0.group, $0.fleet) }),
-                scenario: playsScenario ? plan.steps : [], resumePoint: resumePoint, terminal: terminal
+                scenario: playsScenario ? plan.steps : [], resumePoint: resumePoint, terminal: terminal, metrics: options.metrics
             ))
             services.append(.init(service: producer, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "producer"))
+            let live = LiveRun(
+                state: state, log: log, configuration: configuration, partitionCount: partitionCount,
+                fleets: Dictionary(uniqueKeysWithValues: groups.map { ($0.group, $0.fleet) })
+            )
+            // An observer that stops by itself does not end the run; one that fails does.
+            services += observers(live).map { .init(service: $0, successTerminationBehavior: .ignore, serviceName: "\(type(of: $0))") }
             return PreparedRun(
                 log: log, partitionCount: partitionCount, state: state, groups: groups, services: services, kafkaAddress: kafkaAddress,
                 playsScenario: playsScenario

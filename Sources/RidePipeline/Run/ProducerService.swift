@@ -1,3 +1,4 @@
+import CoreMetrics
 import KafkaWire
 import LogStore
 import RideModel
@@ -45,6 +46,7 @@ actor ProductionLoop {
         /// What an interrupted run already put in the log (`--resume`).
         var resumePoint: ResumePoint?
         var terminal: Terminal
+        var metrics = RunMetrics.none
     }
 
     private let executor = ThreadExecutor(name: "ridestream-simulator")
@@ -65,6 +67,7 @@ actor ProductionLoop {
         let ticks = configuration.ticks
         var pendingSteps = production.scenario[...]
         var produced = 0
+        let producedCounter = production.metrics.eventsProduced()
         var stoppedEarly = false
         let clock = ContinuousClock()
         let start = clock.now
@@ -105,6 +108,7 @@ actor ProductionLoop {
                 produced += 1
             }
             let done = tick + 1
+            producedCounter.increment(by: produced - state.snapshot.produced)
             state.update { snapshot in
                 snapshot.ticks = done
                 snapshot.produced = produced

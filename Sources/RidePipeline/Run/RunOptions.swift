@@ -13,6 +13,8 @@ public struct RunOptions: Sendable {
     public var handleSignals = false
     /// Who this process is, for the data directory's lock (`DataDirectory`).
     public var holder = DirectoryHolder.current
+    /// Where the run records its metrics (the dashboard's registry); none by default.
+    public var metrics = RunMetrics.none
 
     public init() {}
 }

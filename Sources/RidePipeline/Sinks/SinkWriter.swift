@@ -1,3 +1,4 @@
+import CoreMetrics
 import KafkaWire
 import LogStore
 import RideModel
@@ -18,6 +19,7 @@ public actor SinkWriter {
     private let executor: ThreadExecutor
     private var connection: SinkConnection?
     private let onCommit: @Sendable (SinkCommit) -> Void
+    private let metrics: SinkMetrics
     /// Transactions committed by this writer.
     public private(set) var transactions = 0
     public private(set) var events = 0
@@ -27,7 +29,8 @@ public actor SinkWriter {
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    private init(connection: SinkConnection, executor: ThreadExecutor, onCommit: @escaping @Sendable (SinkCommit) -> Void) {
+    private init(connection: SinkConnection, executor: ThreadExecutor, metrics: SinkMetrics, onCommit: @escaping @Sendable (SinkCommit) -> Void) {
+        self.metrics = metrics
         group = connection.group
         path = connection.path
         topic = connection.topic
@@ -41,14 +44,14 @@ public actor SinkWriter {
     /// - Parameter tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false
     ///   keeps SQLite's defaults, as a naive application would (the benchmark's baseline).
     public static func open(
-        group: GroupName, path: String, topic: String, tariff: Tariff, tuned: Bool = true,
+        group: GroupName, path: String, topic: String, tariff: Tariff, tuned: Bool = true, metrics: RunMetrics = .none,
         onCommit: @escaping @Sendable (SinkCommit) -> Void = { _ in }
     ) async throws(SinkError) -> SinkWriter {
         let executor = ThreadExecutor(name: "ridestream-sqlite-\(group.rawValue)")
         let connection = try await executor.perform { () throws(SinkError) in
             try SinkConnection(group: group, path: path, topic: topic, tariff: tariff, tuned: tuned)
         }
-        return SinkWriter(connection: connection, executor: executor, onCommit: onCommit)
+        return SinkWriter(connection: connection, executor: executor, metrics: metrics.sink(group), onCommit: onCommit)
     }
 
     private func open() throws(SinkError) -> SinkConnection {
@@ -84,8 +87,14 @@ public actor SinkWriter {
     public func write(
         consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events batch: [PositionedEvent]
     ) throws(SinkError) -> SinkWriteOutcome {
+        let started = ContinuousClock.now
         let outcome = try open().write(consumer: consumer, partition: partition, firstOffset: firstOffset, nextOffset: nextOffset, events: batch)
         if case let .stored(written) = outcome {
+            let took = (ContinuousClock.now - started).components
+            metrics.commit.recordNanoseconds(took.seconds * 1_000_000_000 + took.attoseconds / 1_000_000_000)
+            metrics.transactions.increment()
+            metrics.events.increment(by: batch.count)
+            metrics.rows.increment(by: written)
             transactions += 1
             events += batch.count
             rows += written
@@ -111,7 +120,9 @@ public actor SinkWriter {
     /// its story (`RebalanceRecord`), against the previous generation recorded.
     @discardableResult
     public func recordRebalance(generation: Int32, assignment: [String: [Int]], context: RebalanceContext) throws(SinkError) -> RebalanceRecord? {
-        try open().recordRebalance(generation: generation, assignment: assignment, context: context)
+        let record = try open().recordRebalance(generation: generation, assignment: assignment, context: context)
+        if record != nil { metrics.rebalances.increment() }
+        return record
     }
 
     /// Every rebalance recorded in this group's database, by generation.
