@@ -21,6 +21,25 @@ import Testing
         return view
     }
 
+    /// 40 drivers for two minutes over 3 partitions, no scenario.
+    static func smallRun(_ dir: TemporaryDirectory, consumers: [GroupName: Int]) -> PipelineConfiguration {
+        var configuration = PipelineConfiguration()
+        configuration.drivers = 40
+        configuration.durationSeconds = 120
+        configuration.partitions = 3
+        configuration.consumers = consumers
+        configuration.scenario = []
+        configuration.dataDirectory = dir.path
+        configuration.batchSize = 400
+        return configuration
+    }
+
+    static var quiet: RunOptions {
+        var options = RunOptions()
+        options.showProgress = false
+        return options
+    }
+
     static func samples(_ text: String) -> [String] { text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") } }
 
     @Test func gaugesUseKafkaExportersNamesAndGoneSeriesAreDropped() {
@@ -50,17 +69,9 @@ import Testing
     @Test func aRunRecordsItsTransactionsRowsAndCommitTimes() async throws {
         let dir = TemporaryDirectory("run-metrics")
         defer { dir.remove() }
-        var configuration = PipelineConfiguration()
-        configuration.drivers = 40
-        configuration.durationSeconds = 120
-        configuration.partitions = 3
-        configuration.consumers = [.fare: 1, .analytics: 2, .support: 1]
-        configuration.scenario = []
-        configuration.dataDirectory = dir.path
-        configuration.batchSize = 400
+        let configuration = Self.smallRun(dir, consumers: [.fare: 1, .analytics: 2, .support: 1])
         let exporter = PrometheusExporter()
-        var options = RunOptions()
-        options.showProgress = false
+        var options = Self.quiet
         options.metrics = exporter.runMetrics
         let summary = try await PipelineRunner(configuration: configuration, options: options).run()
         let samples = Self.samples(String(decoding: exporter.scrape(nil), as: UTF8.self))
@@ -103,15 +114,8 @@ import Testing
     @Test func aLiveRunsViewIsWhatItsDatabasesAndLogSay() async throws {
         let dir = TemporaryDirectory("live-view")
         defer { dir.remove() }
-        var configuration = PipelineConfiguration()
-        configuration.drivers = 30
-        configuration.durationSeconds = 90
-        configuration.partitions = 3
-        configuration.consumers = [.fare: 2, .analytics: 4, .support: 1]
-        configuration.scenario = []
-        configuration.dataDirectory = dir.path
-        var options = RunOptions()
-        options.showProgress = false
+        let configuration = Self.smallRun(dir, consumers: [.fare: 2, .analytics: 4, .support: 1])
+        let options = Self.quiet
         let seen = Mutex<ClusterView?>(nil)
         let summary = try await PipelineRunner(configuration: configuration, options: options, observers: { [Watcher(run: $0) { view in seen.withLock { $0 = view } }] }).run()
         let view = try #require(seen.withLock { $0 })
