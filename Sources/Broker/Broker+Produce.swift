@@ -47,12 +47,14 @@ extension Broker {
     }
 
     /// The first record whose timestamp is at least `timestamp`: its offset and timestamp
-    /// (ListOffsets by time), or nil when every record is older. For a compressed batch,
+    /// (ListOffsets by time), or nil when every readable record (below the high watermark) is
+    /// older. For a compressed batch,
     /// whose records are not decoded here, the batch's maximum timestamp stands in.
     public func firstRecord(_ id: TopicPartition, atOrAfterTimestamp timestamp: Int64) throws(BrokerError) -> (offset: Offset, timestamp: Int64)? {
         let log = try partition(id).log
         do {
-            guard let offset = try log.offset(atOrAfterTimestamp: timestamp) else { return nil }
+            // Records at or past the high watermark are not readable yet: none is found.
+            guard let offset = try log.offset(atOrAfterTimestamp: timestamp), offset < log.highWatermark else { return nil }
             let batch = try log.read(from: offset, maxBytes: 1).bytes
             var found = (offset, timestamp)
             do {

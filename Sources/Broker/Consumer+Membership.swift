@@ -36,6 +36,11 @@ extension Consumer {
             try Task.checkCancellation()
             guard try proceeds(after: synced.error, step: "syncing") else { continue }
             assignment = try ConsumerAssignment.decode(synced.assignment).partitions.sorted()
+            if joined.isLeader {
+                let led = try assignments.mapValues { try ConsumerAssignment.decode($0).partitions.sorted() }
+                ledGenerations.append(LedGeneration(generation: generation, assignment: led))
+                if ledGenerations.count > Self.maxLedGenerations { ledGenerations.removeFirst() }
+            }
             break
         }
         let chosen = await listener.onAssigned(assignment)

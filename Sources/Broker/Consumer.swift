@@ -26,11 +26,28 @@ public actor Consumer {
     public internal(set) var isLeader = false
     /// Rebalances this member has completed.
     public internal(set) var rebalances = 0
+    /// The generations this member led and synced, not yet taken (`takeLedGenerations`); at
+    /// most `maxLedGenerations`, oldest dropped first.
+    var ledGenerations: [LedGeneration] = []
+    static let maxLedGenerations = 64
     var positions: [TopicPartition: Offset] = [:]
     var paused: Set<TopicPartition> = []
     var needsJoin = true
     var nextHeartbeat: Int64 = 0
     var closed = false
+
+    /// A generation as its leader assigned it, the moment its own sync succeeded: exactly that
+    /// generation's members, whatever rebalance follows before anyone asks.
+    public struct LedGeneration: Sendable, Equatable {
+        public var generation: GenerationID
+        public var assignment: [MemberID: [TopicPartition]]
+    }
+
+    /// The generations led since the last call, oldest first.
+    public func takeLedGenerations() -> [LedGeneration] {
+        defer { ledGenerations = [] }
+        return ledGenerations
+    }
 
     public init(broker: Broker, configuration: ConsumerConfiguration, listener: RebalanceListener = RebalanceListener()) {
         self.broker = broker

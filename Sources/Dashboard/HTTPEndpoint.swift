@@ -57,6 +57,9 @@ public final class HTTPEndpoint: Sendable {
             case let .failure(error): throw error
             }
         }
+        // The caller was cancelled before the port was up: nothing may keep serving.
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
         throw HTTPEndpointError(host: host, port: port, flag: flag, cause: CancellationError())
     }
 

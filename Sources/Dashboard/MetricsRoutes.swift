@@ -8,7 +8,8 @@ public enum MetricsRoutes {
 
     public static func add(to router: Router<BasicRequestContext>, exporter: PrometheusExporter, view: @escaping @Sendable () async -> ClusterView?) {
         router.get("/metrics") { _, _ -> Response in
-            let text = exporter.scrape(await view())
+            let ticket = exporter.ticket()
+            let text = exporter.scrape(await view(), ticket: ticket)
             return Response(
                 status: .ok, headers: [.contentType: contentType],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: text))

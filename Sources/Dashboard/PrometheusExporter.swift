@@ -14,9 +14,14 @@ import Synchronization
 /// `kafka_consumergroup_lag` (current minus committed), `kafka_consumergroup_members`. A
 /// RideStream sink adds `ridestream_sink_stored_offset` and `ridestream_sink_lag`, from its
 /// database. A series whose partition or group is gone is dropped at the next scrape.
+///
+/// Scrapes may overlap (two Prometheus servers, a slow view): each takes a ticket before it
+/// reads its view, and a view older than one already applied is not applied, so no gauge
+/// ever goes back to an older value.
 public final class PrometheusExporter: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let gauges = Mutex<[GaugeKey: Prometheus.Gauge]>([:])
+    private let gauges = Mutex<(applied: UInt64, series: [GaugeKey: Prometheus.Gauge])>((0, [:]))
+    private let tickets = Atomic<UInt64>(0)
 
     private struct GaugeKey: Hashable {
         var name: String
@@ -37,13 +42,17 @@ public final class PrometheusExporter: Sendable {
         return RunMetrics(factory: factory)
     }
 
-    /// The text of a scrape: `view`'s gauges set, every metric of the registry written out.
-    public func scrape(_ view: ClusterView?) -> [UInt8] {
-        if let view { update(view) }
+    /// Taken before a scrape reads its view (see the type's notes).
+    public func ticket() -> UInt64 { tickets.add(1, ordering: .relaxed).newValue }
+
+    /// The text of a scrape: `view`'s gauges set (unless a newer view was applied already),
+    /// every metric of the registry written out.
+    public func scrape(_ view: ClusterView?, ticket: UInt64? = nil) -> [UInt8] {
+        if let view { update(view, ticket: ticket ?? self.ticket()) }
         return registry.emitToBuffer()
     }
 
-    private func update(_ view: ClusterView) {
+    private func update(_ view: ClusterView, ticket: UInt64) {
         var values: [GaugeKey: (labels: [(String, String)], help: String, value: Double)] = [:]
         func set(_ name: String, _ labels: [(String, String)], _ value: Int64, _ help: String) {
             values[GaugeKey(name: name, labels: labels.map { "\($0.0)=\($0.1)" })] = (labels, help, Double(value))
@@ -79,13 +88,15 @@ public final class PrometheusExporter: Sendable {
             }
         }
         gauges.withLock { gauges in
-            for (key, gauge) in gauges where values[key] == nil {
+            guard ticket > gauges.applied else { return }
+            gauges.applied = ticket
+            for (key, gauge) in gauges.series where values[key] == nil {
                 registry.unregisterGauge(gauge)
-                gauges[key] = nil
+                gauges.series[key] = nil
             }
             for (key, value) in values {
-                let gauge = gauges[key] ?? registry.makeGauge(name: key.name, labels: value.labels, help: value.help)
-                gauges[key] = gauge
+                let gauge = gauges.series[key] ?? registry.makeGauge(name: key.name, labels: value.labels, help: value.help)
+                gauges.series[key] = gauge
                 gauge.set(value.value)
             }
         }

@@ -29,7 +29,11 @@ extension PartitionLog {
                 guard let retention = configuration.retentionMilliseconds else { return false }
                 return segment.maxTimestamp < now - retention && segment.lastWrite < now - retention
             }
-            if let active = segments.last, !active.isEmpty, expired(active) { try rollLocked() }
+            // A roll syncs and so moves the durable end: never on an offline log, whose failed
+            // sync may have lost pages a later, successful one would stand over.
+            if storageFailure == nil, let active = segments.last, !active.isEmpty, expired(active) {
+                try failingOffline { () throws(LogError) in try rollLocked() }
+            }
             var total = segments.reduce(0) { $0 + $1.size }
             var deleted = 0
             var deletedBytes = 0

@@ -95,7 +95,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Everything below this offset is known to be on the disk. Always at a batch boundary.
     var durableOffset: Offset
     /// The first failed write, roll or sync: set once, the log is offline for appends.
-    private var storageFailure: LogError?
+    var storageFailure: LogError?
 
     static let cleanShutdownMarker = ".clean-shutdown"
 

@@ -40,8 +40,8 @@ public final class PowerLossSimulation: Sendable {
     private struct Root {
         var path: String
         var lost = false
-        /// Every fsync fails (`failSyncs(root:)`).
-        var syncsFail = false
+        /// How many more fsyncs fail (`failSyncs(root:times:)`).
+        var failingSyncs = 0
     }
 
     /// A file by identity, not name: a renamed file keeps its pages, a file made anew at a
@@ -99,21 +99,26 @@ public final class PowerLossSimulation: Sendable {
         for entry in entries { try? FileSystem.removeTreeDirectly(entry) }
     }
 
-    /// Makes every later fsync of a file under the simulated `root` fail with `EIO` while
-    /// writes still succeed: a disk whose write-back fails, the page cache holding bytes that
-    /// never become durable.
-    public func failSyncs(root: String) {
+    /// Makes the next `times` fsyncs of files under the simulated `root` (every one, by
+    /// default) fail with `EIO` while writes still succeed: a disk whose write-back fails, the
+    /// page cache holding bytes that never become durable. Linux reports such a failure once:
+    /// with `times: 1` the sync after it succeeds, over pages that were never written.
+    public func failSyncs(root: String, times: Int = .max) {
         let root = Self.absolute(root)
         state.withLock { state in
-            for index in state.roots.indices where state.roots[index].path == root { state.roots[index].syncsFail = true }
+            for index in state.roots.indices where state.roots[index].path == root { state.roots[index].failingSyncs = times }
         }
     }
 
-    /// Throws `EIO` when syncs fail under the root that simulates `path`.
+    /// Throws `EIO` when syncs fail under the root that simulates `path` (counting one).
     func checkSync(_ path: String) throws(LogError) {
         let path = Self.absolute(path)
         let failing = state.withLock { state in
-            state.roots.last(where: { Self.path(path, isUnder: $0.path) })?.syncsFail ?? false
+            guard let index = state.roots.lastIndex(where: { Self.path(path, isUnder: $0.path) }), state.roots[index].failingSyncs > 0 else {
+                return false
+            }
+            if state.roots[index].failingSyncs != .max { state.roots[index].failingSyncs -= 1 }
+            return true
         }
         if failing { throw FileDescriptor.error("cannot sync (write-back failed)", path: path, code: EIO) }
     }

@@ -95,6 +95,28 @@ import Testing
         for member in members { await member.stop() }
     }
 
+    /// The leader keeps every generation it led, with each member's partitions as it gave
+    /// them, until asked: one that a newer rebalance replaced before anyone looked is not lost.
+    @Test func theLeaderKeepsEachGenerationItLed() async throws {
+        let harness = try Self.harness()
+        try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 4))
+        let first = Member(Consumer(broker: harness.broker, configuration: Self.configuration("led")))
+        #expect(await Self.settled([first], partitions: 4))
+        let second = Member(Consumer(broker: harness.broker, configuration: Self.configuration("led")))
+        #expect(await Self.settled([first, second], partitions: 4))
+        let led = await first.consumer.takeLedGenerations() + second.consumer.takeLedGenerations()
+        let generations = led.sorted { $0.generation < $1.generation }
+        #expect(generations.count >= 2, "\(generations)")
+        #expect(generations.first?.assignment.count == 1)
+        #expect(generations.first?.assignment.values.first?.count == 4)
+        let last = try #require(generations.last)
+        #expect(last.assignment.count == 2)
+        #expect(Set(last.assignment.values.flatMap { $0 }).count == 4)
+        #expect(await first.consumer.takeLedGenerations().isEmpty, "taken once")
+        await first.stop()
+        await second.stop()
+    }
+
     @Test func extraConsumersAreIdle() async throws {
         let harness = try Self.harness()
         try harness.broker.createTopic("t", configuration: TopicConfiguration(partitions: 2))

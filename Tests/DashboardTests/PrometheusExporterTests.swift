@@ -31,6 +31,8 @@ import Testing
         configuration.scenario = []
         configuration.dataDirectory = dir.path
         configuration.batchSize = 400
+        // Long sessions: a loaded machine must not expire a member and change the counts.
+        configuration.sessionTimeoutMs = 30_000
         return configuration
     }
 
@@ -64,6 +66,18 @@ import Testing
         let shrunk = String(decoding: exporter.scrape(Self.view(partitions: 1)), as: UTF8.self)
         #expect(!shrunk.contains(#"partition="1""#), "\(shrunk)")
         #expect(Self.samples(shrunk).contains(#"kafka_topic_partitions{topic="rides"} 1.0"#))
+    }
+
+    /// Two scrapes overlap and the older view is the slower: it must not set gauges back.
+    @Test func anOlderViewNeverOverwritesANewerOne() {
+        let exporter = PrometheusExporter()
+        let older = exporter.ticket()
+        let newer = exporter.ticket()
+        var ahead = Self.view(partitions: 1)
+        ahead.partitions[0].currentOffset = 500
+        _ = exporter.scrape(ahead, ticket: newer)
+        let text = String(decoding: exporter.scrape(Self.view(partitions: 1), ticket: older), as: UTF8.self)
+        #expect(Self.samples(text).contains(#"kafka_topic_partition_current_offset{topic="rides",partition="0"} 500.0"#), "\(text)")
     }
 
     @Test func aRunRecordsItsTransactionsRowsAndCommitTimes() async throws {

@@ -85,6 +85,28 @@ import Testing
         #expect(reopened.highWatermark == Offset(30))
     }
 
+    /// Linux reports a failed write-back once: a later sync succeeds over pages that were never
+    /// written. Nothing after the failure (retention's roll of an expired active segment here)
+    /// may move the high watermark over them.
+    @Test func aSyncAfterAFailedOneNeverMakesTheLostRecordsReadable() throws {
+        var configuration = LogConfiguration()
+        configuration.flush = .everyAppend
+        configuration.retentionMilliseconds = 60_000
+        let clock = ManualClock()
+        let root = TemporaryDirectory("power-loss")
+        defer { root.remove() }
+        PowerLossSimulation.shared.simulate(root: root.path)
+        let log = try PartitionLog(directory: root.file("partition-0"), configuration: configuration, clock: clock)
+        for index in 0 ..< 3 { _ = try log.append(Self.batch(index)) }
+        PowerLossSimulation.shared.failSyncs(root: root.path, times: 1)
+        #expect(throws: LogError.self) { try log.append(Self.batch(3)) }
+        clock.advance(by: 120_000)
+        _ = try log.enforceRetention()
+        #expect(log.highWatermark == Offset(30))
+        #expect(try log.read(from: Offset(30), maxBytes: 1 << 20).bytes.isEmpty)
+        Self.losePower(log, root)
+    }
+
     @Test func withoutEveryAppendReadersSeeTheWholeLog() throws {
         let (log, root, _) = try Self.simulatedLog(LogConfiguration())
         defer { root.remove() }

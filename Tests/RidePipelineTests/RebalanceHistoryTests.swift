@@ -62,7 +62,15 @@ import Testing
             generation: 5, previous: ["a-1": [0, 2], "b-1": [1]], assignment: ["a-1(x)": [0, 1, 2]], context: Self.context(at: nil)
         )
         #expect(unknown.causes == [.left])
-        #expect(unknown.story == "b-1 left the group. Generation 5 gave partition 1 to a-1.")
+        #expect(unknown.story == "b-1 dropped out (it left, or did not rejoin within the rebalance timeout). Generation 5 gave partition 1 to a-1.")
+
+        // Only events since the previous generation explain this one: a consumer added at
+        // the start that drops out and comes back did not "join at 0 s".
+        let back = RebalanceRecord.make(
+            generation: 3, previous: ["s-2": [0, 1]], previousMs: Self.start + 120_000, assignment: ["s-1(x)": [0], "s-2(y)": [1]],
+            context: Self.context(at: 300, [("s-1", .added, 0), ("s-2", .added, 100)])
+        )
+        #expect(back.story == "s-1 joined. Generation 3 (at 300 s) moved partition 0 from s-2 to s-1.")
     }
 
     @Test func theSameMembersAgainAndSharedClientIDs() {
@@ -107,8 +115,9 @@ import Testing
 
         let analytics = dir.file("analytics.sqlite")
         #expect(try await sqlite3(analytics, #"SELECT count(*) FROM rebalance_assignments WHERE generation = \#(last) AND "partition" IS NULL"#) == ["1"])
-        let support = try await sqlite3(dir.file("support.sqlite"), "SELECT story FROM rebalance_timeline WHERE cause = 'joined'")
-        #expect(support.first?.hasPrefix("support-2 joined at 100 s.") == true, "\(support)")
+        // (On a loaded machine support-1 may miss that rebalance and come back in the next.)
+        let support = try await sqlite3(dir.file("support.sqlite"), "SELECT story FROM rebalance_timeline WHERE cause LIKE '%joined%'")
+        #expect(support.contains { $0.contains("support-2 joined at 100 s") }, "\(support)")
 
         // Every batch carries the simulated time of its last event.
         let range = try await sqlite3(fare, "SELECT count(*) FILTER (WHERE last_event_ms IS NULL), min(last_event_ms) >= \(Self.start), max(last_event_ms) < \(Self.start + 300_000) FROM batches")

@@ -79,9 +79,21 @@ public final class BuiltInEventLog: EventLog {
         var assignment: [String: [Int]] = [:]
         for member in description.members {
             let partitions = (try? ConsumerAssignment.decode(member.assignment).partitions) ?? []
-            assignment[member.clientID + "(" + member.memberID.rawValue.suffix(6) + ")"] = partitions.map { Int($0.partition.rawValue) }.sorted()
+            assignment[Self.label(member.memberID, clientID: member.clientID)] = partitions.map { Int($0.partition.rawValue) }.sorted()
         }
         return GroupSnapshot(generation: description.generation.rawValue, assignment: assignment, stable: description.state == .stable)
+    }
+
+    /// A member's label, "client(…id)": its client id and the end of its member id. Without
+    /// the client id it is read off the member id, which the coordinator makes as
+    /// "<client id>-<16 hex digits>".
+    static func label(_ member: MemberID, clientID: String? = nil) -> String {
+        let id = member.rawValue
+        let client = clientID ?? {
+            guard let dash = id.lastIndex(of: "-"), id.distance(from: dash, to: id.endIndex) == 17 else { return id }
+            return String(id[..<dash])
+        }()
+        return client + "(" + id.suffix(6) + ")"
     }
 
     public func committedOffsets(_ group: String, topic: String) async -> [PartitionID: Offset]? {
@@ -169,7 +181,15 @@ final class BuiltInConsumer: EventConsumer {
 
     func assignment() async -> [PartitionID] { await consumer.assignment.map(\.partition) }
     func rebalances() async -> Int { await consumer.rebalances }
-    func isLeader() async -> Bool { await consumer.isLeader }
+    func takeLedGenerations() async -> [GroupSnapshot] {
+        await consumer.takeLedGenerations().map { led in
+            var assignment: [String: [Int]] = [:]
+            for (member, partitions) in led.assignment {
+                assignment[BuiltInEventLog.label(member)] = partitions.filter { $0.topic == topic }.map { Int($0.partition.rawValue) }.sorted()
+            }
+            return GroupSnapshot(generation: led.generation.rawValue, assignment: assignment, stable: true)
+        }
+    }
 
     func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError) {
         await consumer.seek(TopicPartition(topic, partition), to: offset)

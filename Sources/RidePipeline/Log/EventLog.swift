@@ -83,8 +83,10 @@ public protocol EventConsumer: Sendable {
     func assignment() async -> [PartitionID]
     /// Rebalances this member has been through; changes when a new assignment arrives.
     func rebalances() async -> Int
-    /// Whether this member led the last rebalance (it then records the group's assignment).
-    func isLeader() async -> Bool
+    /// The generations this member led since the last call, oldest first, each with every
+    /// member's assignment as it gave them (the member then records them); none where the
+    /// log's client cannot tell (a Kafka cluster).
+    func takeLedGenerations() async -> [GroupSnapshot]
     func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError)
     /// Mirrors progress into the log's committed offsets (the databases stay the source of
     /// truth), so lag tools see it.

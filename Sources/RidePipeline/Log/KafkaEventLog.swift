@@ -194,7 +194,7 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
 
     func assignment() async -> [PartitionID] { state.value.withLock { $0.assignment } }
     func rebalances() async -> Int { state.value.withLock { $0.rebalances } }
-    func isLeader() async -> Bool { false }
+    func takeLedGenerations() async -> [GroupSnapshot] { [] }
 
     /// librdkafka's seek waits for the consumer's fetcher: on the polling queue, not the pool.
     func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError) {

@@ -44,9 +44,6 @@ actor PipelineConsumer {
     /// What the run knows around a rebalance this consumer records (simulated time, what
     /// was done to the group's consumers).
     private let rebalanceContext: @Sendable () -> RebalanceContext
-    /// The context taken when this leader noticed its latest rebalance (by count), until the
-    /// group is Stable and it is recorded.
-    private var pendingRebalance: (count: Int, context: RebalanceContext)?
     /// Per partition, the stored offset the database holds beyond the log end while the log
     /// is written again up to it (`.skipUntilReproduced`).
     private var storedAhead: [PartitionID: Offset] = [:]
@@ -284,24 +281,17 @@ actor PipelineConsumer {
         }
     }
 
-    /// After a rebalance this member led, records the generation in the group's database
-    /// (when the log can describe the group).
+    /// After rebalances, records each generation this member led in the group's database
+    /// (when the log can tell), as the member assigned it.
     private func noteRebalance() async throws {
         guard let consumer else { return }
         let count = await consumer.rebalances()
         guard count != seenRebalances else { return }
-        guard await consumer.isLeader() else {
-            seenRebalances = count
-            return
-        }
-        // Where the run was when this member's rebalance completed, not when the rest synced.
-        let context = pendingRebalance?.count == count ? pendingRebalance!.context : rebalanceContext()
-        pendingRebalance = (count, context)
-        // Not Stable yet (other members still syncing): asked again after the next poll.
-        guard let snapshot = await log.describeGroup(group.rawValue), snapshot.stable else { return }
         seenRebalances = count
-        pendingRebalance = nil
-        try await writer.recordRebalance(generation: snapshot.generation, assignment: snapshot.assignment, context: context)
+        let context = rebalanceContext()
+        for led in await consumer.takeLedGenerations() {
+            try await writer.recordRebalance(generation: led.generation, assignment: led.assignment, context: context)
+        }
     }
 
     // MARK: - Stopping

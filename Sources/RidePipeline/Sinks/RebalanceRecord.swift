@@ -47,10 +47,14 @@ public struct RebalanceRecord: Sendable, Equatable {
     /// - Parameters:
     ///   - previous: the previous recorded generation's assignment by member name, nil when
     ///     this is the first one recorded.
+    ///   - previousMs: that generation's simulated time: only consumer events from then on
+    ///     explain this one (nil: every event).
     ///   - assignment: this generation's, by member label ("client(…id)").
     public static func make(
-        generation: Int32, previous: [String: [Int]]?, assignment labels: [String: [Int]], context: RebalanceContext
+        generation: Int32, previous: [String: [Int]]?, previousMs: Int64? = nil, assignment labels: [String: [Int]], context: RebalanceContext
     ) -> RebalanceRecord {
+        var context = context
+        if let previousMs { context.events.removeAll { $0.simulatedMs < previousMs } }
         let assignment = named(labels)
         let runSecond = context.simulatedMs.map { Double($0 - context.startMs) / 1000 }
         var record = RebalanceRecord(
@@ -76,7 +80,14 @@ public struct RebalanceRecord: Sendable, Equatable {
         for name in crashed {
             reasons.append("\(name) crashed\(when(name, .crashed, context)) and stopped heartbeating; after \(seconds(Int64(context.sessionTimeoutMs))) without a heartbeat its session expired")
         }
-        for name in left { reasons.append("\(name) left the group\(when(name, .removed, context))") }
+        for name in left {
+            if lastEvent(of: name, in: context)?.kind == .removed {
+                reasons.append("\(name) left the group\(when(name, .removed, context))")
+            } else {
+                // Nothing the run did: it left, or was dropped for not rejoining in time.
+                reasons.append("\(name) dropped out (it left, or did not rejoin within the rebalance timeout)")
+            }
+        }
         for name in joined { reasons.append("\(name) joined\(when(name, .added, context))") }
         if reasons.isEmpty { reasons.append("the same members joined again") }
         let at = runSecond.map { " (at \(format($0)) s)" } ?? ""

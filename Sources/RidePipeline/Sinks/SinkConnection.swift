@@ -24,6 +24,7 @@ final class SinkConnection: @unchecked Sendable {
     private let logRebalance: Statement
     private let logAssignment: Statement
     private let readAssignment: Statement
+    private let readPreviousTime: Statement
     private let logGap: Statement
 
     /// - Parameter tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false
@@ -55,6 +56,9 @@ final class SinkConnection: @unchecked Sendable {
             // generation recorded by a version-2 file).
             readAssignment = try database.prepare(
                 #"SELECT consumer, "partition" FROM rebalance_assignments WHERE generation = (SELECT max(generation) FROM rebalances WHERE generation < ?1)"#
+            )
+            readPreviousTime = try database.prepare(
+                "SELECT simulated_ms FROM rebalances WHERE generation = (SELECT max(generation) FROM rebalances WHERE generation < ?1)"
             )
             logGap = try database.prepare(
                 #"INSERT INTO log_gaps (topic, "partition", from_offset, to_offset, consumer, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#
@@ -203,7 +207,9 @@ final class SinkConnection: @unchecked Sendable {
         do {
             return try database.transaction { () throws -> RebalanceRecord? in
                 let previous = try previousAssignment(before: generation)
-                let record = RebalanceRecord.make(generation: generation, previous: previous, assignment: labels, context: context)
+                let record = RebalanceRecord.make(
+                    generation: generation, previous: previous, previousMs: try previousTime(before: generation), assignment: labels, context: context
+                )
                 let assignment = record.assignment
                 logRebalance.bind(1, Int64(generation))
                 logRebalance.bind(2, assignment.keys.sorted().joined(separator: ", "))
@@ -232,6 +238,13 @@ final class SinkConnection: @unchecked Sendable {
         } catch {
             throw failure(error)
         }
+    }
+
+    /// The simulated time of the latest generation recorded before `generation`, if known.
+    private func previousTime(before generation: Int32) throws(SQLiteError) -> Int64? {
+        defer { readPreviousTime.reset() }
+        readPreviousTime.bind(1, Int64(generation))
+        return try readPreviousTime.step() && !readPreviousTime.isNull(0) ? readPreviousTime.int(0) : nil
     }
 
     /// The latest recorded generation's assignment before `generation`, by member (idle
