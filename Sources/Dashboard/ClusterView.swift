@@ -79,11 +79,11 @@ public struct ClusterView: Sendable, Equatable {
         }
         let snapshot = run.state.snapshot
         for group in run.groups {
-            let running = await run.consumers(group).filter { $0.state == .running }.count
-            let members = await run.log.describeGroup(group.rawValue)?.assignment.count ?? running
+            var members = await run.log.describeGroup(group.rawValue)?.assignment.count
+            if members == nil { members = await run.consumers(group).filter { $0.state == .running }.count }
             let committed = await run.log.committedOffsets(group.rawValue, topic: topic) ?? [:]
             view.groups.append(Group(
-                name: group.rawValue, members: members,
+                name: group.rawValue, members: members ?? 0,
                 committed: committed.keys.sorted().map { Committed(topic: topic, partition: $0.rawValue, offset: committed[$0]!.rawValue) }
             ))
             view.stored[group.rawValue] = Dictionary(uniqueKeysWithValues: (snapshot.stored[group] ?? [:]).map { ($0.key.rawValue, $0.value.rawValue) })

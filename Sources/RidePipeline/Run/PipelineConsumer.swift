@@ -288,8 +288,10 @@ actor PipelineConsumer {
         let count = await consumer.rebalances()
         guard count != seenRebalances else { return }
         seenRebalances = count
+        let led = await consumer.takeLedGenerations()
+        guard !led.isEmpty else { return }
         let context = rebalanceContext()
-        for led in await consumer.takeLedGenerations() {
+        for led in led {
             try await writer.recordRebalance(generation: led.generation, assignment: led.assignment, context: context)
         }
     }

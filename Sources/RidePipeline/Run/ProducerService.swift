@@ -68,6 +68,7 @@ actor ProductionLoop {
         var pendingSteps = production.scenario[...]
         var produced = 0
         let producedCounter = production.metrics.eventsProduced()
+        var counted = 0
         var stoppedEarly = false
         let clock = ContinuousClock()
         let start = clock.now
@@ -108,7 +109,8 @@ actor ProductionLoop {
                 produced += 1
             }
             let done = tick + 1
-            producedCounter.increment(by: produced - state.snapshot.produced)
+            producedCounter.increment(by: produced - counted)
+            counted = produced
             state.update { snapshot in
                 snapshot.ticks = done
                 snapshot.produced = produced
