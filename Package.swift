@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "RidePipeline", "Broker", "Groups", "KafkaWire",
+                "RidePipeline", "Broker", "Groups", "KafkaWire", "RideModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -159,6 +159,7 @@ let package = Package(
             dependencies: [
                 "Dashboard", "RidePipeline", "SQLite", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -26,8 +26,11 @@ struct PipelineOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Partitions of the topic.")
     var partitions: Int?
 
-    @Flag(help: "Pace simulated time to the wall clock (one tick per tick of real time).")
+    @Flag(help: "Pace simulated time to the wall clock (one tick per tick of real time; --speed 1).")
     var realtime = false
+
+    @Option(help: "Simulated seconds per wall second (e.g. 10, 0.5), or max for as fast as it goes (default: max; 10 with --dashboard).")
+    var speed: String?
 
     static func invalid(_ key: String, _ problem: String) -> ConfigError {
         ConfigError(file: "command line", line: nil, key: key, problem: problem)
@@ -67,6 +70,16 @@ struct PipelineOptions: ParsableArguments {
         if let seed { configuration.seed = seed }
         if let partitions { configuration.partitions = try Self.checked(partitions, ConfigLimits.partitions, flag: "--partitions") }
         if realtime { configuration.realtime = true }
+        if let speed {
+            if realtime { throw Self.invalid("--speed", "give either --speed or --realtime (which is --speed 1)") }
+            configuration.realtime = false
+            if speed != "max" {
+                guard let value = Double(speed), value.isFinite, (0.01 ... 1_000_000).contains(value) else {
+                    throw Self.invalid("--speed", "expected simulated seconds per wall second from 0.01 to 1000000, or max, got '\(speed)'")
+                }
+                configuration.speed = value
+            }
+        }
         try ConfigLoader.validate(configuration, file: config)
         return configuration
     }

@@ -1,5 +1,6 @@
 import Dispatch
 import RidePipeline
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,12 +12,15 @@ import Glibc
 /// nothing, so `--resume` continues from where it was.
 enum SecondInterrupt {
     nonisolated(unsafe) private static var source: (any DispatchSourceSignal)?
+    /// Once the run is over (`waitForStop`): what Ctrl-C does instead.
+    private static let afterRun = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// Call once, before the run starts.
     static func install(_ terminal: Terminal, runner: PipelineRunner, resumeHint: String) {
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         var count = 0
         source.setEventHandler {
+            if let stop = afterRun.withLock({ $0 }) { return stop() }
             count += 1
             guard count >= 2 else {
                 terminal.line("stopping: production ends with this tick and every group stores what was produced (Ctrl-C again to stop at once)")
@@ -29,5 +33,16 @@ enum SecondInterrupt {
         }
         source.resume()
         Self.source = source
+    }
+
+    /// After the run (`simulate --dashboard`): returns at the first Ctrl-C or SIGTERM.
+    static func waitForStop() async {
+        let (stops, continuation) = AsyncStream<Void>.makeStream()
+        afterRun.withLock { $0 = { continuation.yield() } }
+        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        terminate.setEventHandler { continuation.yield() }
+        terminate.resume()
+        for await _ in stops { break }
+        terminate.cancel()
     }
 }

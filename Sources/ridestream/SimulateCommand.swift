@@ -34,6 +34,8 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Prometheus metrics") var metrics: MetricsOptions
 
+    @OptionGroup(title: "Dashboard") var dashboard: DashboardOptions
+
     func run() async throws {
         let terminal = CommandLineTerminal.shared
         do {
@@ -55,19 +57,30 @@ struct SimulateCommand: AsyncParsableCommand {
         let listener: KafkaListener? = serve ? try await KafkaPort.bind(server.configuration, logger: logger) : nil
         let live = Mutex<LiveRun?>(nil)
         let exporter = PrometheusExporter()
+        let board = Dashboard()
+        let view: @Sendable () async -> ClusterView? = {
+            guard let run = live.withLock({ $0 }) else { return nil }
+            return await ClusterView.read(run)
+        }
         let metricsEndpoint: HTTPEndpoint?
-        do {
-            metricsEndpoint = try await metrics.start(exporter, view: {
-                guard let run = live.withLock({ $0 }) else { return nil }
-                return await ClusterView.read(run)
-            }, logger: logger)
+        let dashboardEndpoint: HTTPEndpoint?
+        do throws(CommandFailure) {
+            metricsEndpoint = try await metrics.start(exporter, view: view, logger: logger)
+            do throws(CommandFailure) {
+                dashboardEndpoint = try await dashboard.start(board, exporter: exporter, view: view, logger: logger)
+            } catch {
+                await metricsEndpoint?.stop()
+                throw error
+            }
         } catch {
             await listener?.close()
             throw error
         }
-        if let metricsEndpoint {
-            options.metrics = exporter.runMetrics
-            terminal.line("Prometheus metrics on \(metricsEndpoint.url)/metrics for the length of the run")
+        if metricsEndpoint != nil || dashboardEndpoint != nil { options.metrics = exporter.runMetrics }
+        if let metricsEndpoint { terminal.line("Prometheus metrics on \(metricsEndpoint.url)/metrics for the length of the run") }
+        if let dashboardEndpoint {
+            let pace = configuration.pace.map { "\($0.formatted()) simulated seconds per second (--speed)" } ?? "unpaced (--speed max)"
+            terminal.line("Dashboard on \(dashboardEndpoint.url)/ (the run is \(pace); Prometheus metrics at /metrics)")
         }
         let runner = PipelineRunner(
             configuration: configuration, options: options, terminal: terminal, logger: logger,
@@ -80,17 +93,20 @@ struct SimulateCommand: AsyncParsableCommand {
             },
             observers: { run in
                 live.withLock { $0 = run }
+                board.watch(run)
                 return []
             }
         )
         SecondInterrupt.install(terminal, runner: runner, resumeHint: "`ridestream simulate --resume` (with the same options) finishes the run")
         let summary: RunSummary
-        defer { live.withLock { $0 = nil } }
         do {
             summary = try await runner.run()
             await metricsEndpoint?.stop()
         } catch {
+            live.withLock { $0 = nil }
             await metricsEndpoint?.stop()
+            await board.close()
+            await dashboardEndpoint?.stop()
             await listener?.close()
             var failure = CommandFailure(error)
             if error.isStorageFailure {
@@ -99,15 +115,32 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             throw failure
         }
+        let finished = live.withLock { run in
+            defer { run = nil }
+            return run
+        }
         terminal.line(summary.text(topic: configuration.topic))
         if let jsonSummary {
             do {
                 try summary.json().write(to: URL(fileURLWithPath: jsonSummary))
             } catch {
+                await board.close()
+                await dashboardEndpoint?.stop()
                 throw CommandFailure("--json-summary \(jsonSummary): cannot write it: \(error.localizedDescription)", exitCode: 1)
             }
             terminal.line("\nJSON summary written to \(jsonSummary)")
         }
+        guard let dashboardEndpoint else { return }
+        if let finished {
+            // The tail reads the finished log read-only; this process still holds the directory.
+            var reader: BuiltInEventLog?
+            if configuration.brokerMode == .embedded { reader = try? BuiltInEventLog.readOnly(brokerDirectory: configuration.dataDirectory + "/broker") }
+            board.finish(Dashboard.Finished(summary: summary, state: finished.state, log: reader))
+        }
+        terminal.line("\nThe run has finished; the dashboard stays up on \(dashboardEndpoint.url)/ with its results until Ctrl-C.")
+        await SecondInterrupt.waitForStop()
+        await board.close()
+        await dashboardEndpoint.stop()
     }
 
     /// The configuration file with the command-line overrides applied and checked again, and
@@ -127,6 +160,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 configuration.consumers[group] = count
                 overridden.insert(group)
             }
+            if dashboard.enabled, pipeline.speed == nil, !configuration.realtime { configuration.speed = DashboardOptions.defaultSpeed }
             try ConfigLoader.validate(configuration, file: pipeline.config)
             let plan = try ScenarioPlan.make(configuration, file: pipeline.config) { group in
                 overridden.contains(group) ? "--consumers \(group.rawValue)=\(configuration.consumers[group] ?? 1)" : "groups.\(group.rawValue).consumers"

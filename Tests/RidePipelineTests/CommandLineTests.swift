@@ -53,7 +53,7 @@ import Testing
 
     /// A metrics port that is taken stops `simulate` and `broker serve` before either touches
     /// its data directory, naming the port and the flag.
-    @Test func aMetricsPortInUseIsRefusedBeforeAnythingIsCreated() async throws {
+    @Test func aMetricsOrDashboardPortInUseOrABadSpeedIsRefusedBeforeAnythingIsCreated() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary))
         let dir = TemporaryDirectory("cli-metrics")
         defer { dir.remove() }
@@ -68,11 +68,20 @@ import Testing
         }
         try #require(bound)
         let port = Int(UInt16(bigEndian: address.sin_port))
-        for command in [["simulate", "--config", Self.shippedConfig], ["broker", "serve", "--port", "0"]] {
-            let exit = try await Self.run(command + ["--metrics-port", String(port), "--data-dir", dir.file("data")])
+        for (command, flag) in [
+            (["simulate", "--config", Self.shippedConfig], "--metrics-port"), (["broker", "serve", "--port", "0"], "--metrics-port"),
+            (["simulate", "--config", Self.shippedConfig, "--dashboard"], "--dashboard-port"),
+        ] {
+            let exit = try await Self.run(command + [flag, String(port), "--data-dir", dir.file("data")])
             #expect(exit.status == 1, "\(exit.output)")
-            #expect(exit.output.contains("port \(port) on 127.0.0.1 is in use; choose another with --metrics-port"), "\(exit.output)")
+            #expect(exit.output.contains("port \(port) on 127.0.0.1 is in use; choose another with \(flag)"), "\(exit.output)")
             #expect(!FileManager.default.fileExists(atPath: dir.file("data")), "\(command)")
+        }
+        for (speed, problem) in [("0", "expected simulated seconds per wall second from 0.01 to 1000000, or max, got '0'"), ("fast", "got 'fast'")] {
+            let exit = try await Self.run(["simulate", "--config", Self.shippedConfig, "--speed", speed, "--data-dir", dir.file("data")])
+            #expect(exit.status == 2, "\(exit.output)")
+            #expect(exit.output.contains("--speed") && exit.output.contains(problem), "\(exit.output)")
+            #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
         }
         let range = try await Self.run(["broker", "serve", "--metrics-port", "70000", "--data-dir", dir.file("data")])
         #expect(range.status != 0)

@@ -11,7 +11,9 @@ import RideModel
 ///   without a broker would;
 /// - pipeline: the whole run — simulator, broker, three consumer groups;
 /// - ceiling: the same rows batch-inserted straight into the three databases, no broker;
-/// - kafka mode, when a cluster is given: the whole run again through librdkafka.
+/// - kafka mode, when a cluster is given: the whole run again through librdkafka;
+/// - watched, when a watcher is given: the whole run again with it observing (the dashboard),
+///   before or after the plain pipeline by turns, so its cost is a ratio of neighbours.
 ///
 /// Each of `runs` rounds measures all of them in turn, so drift on a shared machine touches
 /// every figure alike; figures are medians, ratios the median of each round's ratio.
@@ -21,6 +23,7 @@ public struct PipelineBenchmark {
         public var pipeline: Double
         public var ceiling: Double
         public var kafkaMode: Double?
+        public var watched: Double?
     }
 
     public struct Result: Sendable {
@@ -36,6 +39,10 @@ public struct PipelineBenchmark {
 
         public var pipelineOverNaive: Double { median(rounds.map { $0.pipeline / $0.naive }) }
         public var pipelineOverCeiling: Double { median(rounds.map { $0.pipeline / $0.ceiling }) }
+        public var watchedEventsPerSecond: Double? { rounds.first?.watched == nil ? nil : median(rounds.compactMap(\.watched)) }
+        public var watchedOverPipeline: Double? {
+            rounds.first?.watched == nil ? nil : median(rounds.compactMap { round in round.watched.map { $0 / round.pipeline } })
+        }
         public var kafkaModeOverPipeline: Double? {
             rounds.first?.kafkaMode == nil ? nil : median(rounds.compactMap { round in round.kafkaMode.map { $0 / round.pipeline } })
         }
@@ -47,6 +54,8 @@ public struct PipelineBenchmark {
     public var runs: Int
     /// A cluster to run the pipeline on a second time (cluster mode), or nil.
     public var cluster: KafkaSettings?
+    /// Observers to run the pipeline with a second time (the dashboard), or nil.
+    public var watcher: PipelineRunner.Observers?
 
     public init(configuration: PipelineConfiguration, naiveEvents: Int, directory: String, runs: Int = 3) {
         self.configuration = configuration
@@ -79,7 +88,18 @@ public struct PipelineBenchmark {
         pipelineConfiguration.scenario = []
         var options = RunOptions()
         options.showProgress = false
+        var watched: Double?
+        func measureWatched() async throws {
+            guard let watcher else { return }
+            progress("watched: \(events) events through the broker, observed")
+            var watchedConfiguration = pipelineConfiguration
+            watchedConfiguration.dataDirectory = directory + "/watched"
+            let run = try await PipelineRunner(configuration: watchedConfiguration, options: options, observers: watcher).run()
+            watched = Double(run.eventsProduced) / run.wallSeconds
+        }
+        if round % 2 == 0 { try await measureWatched() }
         let summary = try await PipelineRunner(configuration: pipelineConfiguration, options: options).run()
+        if round % 2 == 1 { try await measureWatched() }
         progress("ceiling: \(events) events batch-inserted straight into the databases")
         let ceiling = try await writeDirectly(limit: events, batch: configuration.batchSize, tuned: true, into: directory + "/ceiling")
         var kafkaMode: Double?
@@ -96,7 +116,7 @@ public struct PipelineBenchmark {
         }
         return Round(
             naive: Double(naiveEvents) / naive, pipeline: Double(summary.eventsProduced) / summary.wallSeconds,
-            ceiling: Double(events) / ceiling, kafkaMode: kafkaMode
+            ceiling: Double(events) / ceiling, kafkaMode: kafkaMode, watched: watched
         )
     }
 

@@ -65,7 +65,10 @@ public struct PipelineConfiguration: Hashable, Sendable {
     public var tickMs: Int64 = 1000
     public var seed: UInt64 = 42
     public var startTime: Int64 = 1_767_600_000_000
+    /// `simulation.realtime`: pace the run to the wall clock (a speed of 1).
     public var realtime = false
+    /// Simulated seconds per wall second (`--speed`); nil: `realtime`'s pace, or unpaced.
+    public var speed: Double?
     public var regions = Region.bengaluru
     public var topic = "driver-locations"
     public var partitions = 6
@@ -131,4 +134,9 @@ public enum BrokerMode: Hashable, Sendable {
     /// A Kafka-protocol cluster (Apache Kafka, Redpanda, `ridestream broker serve`) through
     /// librdkafka; needs the KafkaCluster build trait.
     case kafka(KafkaSettings)
+}
+
+extension PipelineConfiguration {
+    /// Simulated seconds per wall second the producer keeps to; nil: as fast as it goes.
+    public var pace: Double? { speed ?? (realtime ? 1 : nil) }
 }

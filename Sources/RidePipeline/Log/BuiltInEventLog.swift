@@ -1,6 +1,7 @@
 import Broker
 import Groups
 import KafkaWire
+import Logging
 import LogStore
 
 /// The pipeline's log on the built-in broker, in this process.
@@ -8,6 +9,16 @@ public final class BuiltInEventLog: EventLog {
     public let broker: Broker
 
     public init(broker: Broker) { self.broker = broker }
+
+    /// A data directory's broker opened read-only, to read what a finished run stored (its
+    /// caller holds the directory): nothing in it is written, not even a torn tail repaired.
+    public static func readOnly(brokerDirectory: String) throws(PipelineError) -> BuiltInEventLog {
+        var configuration = BrokerConfiguration(dataDirectory: brokerDirectory)
+        configuration.readOnly = true
+        var logger = Logger(label: "ridestream.read")
+        logger.logLevel = .warning
+        do { return BuiltInEventLog(broker: try Broker(configuration: configuration, logger: logger)) } catch { throw .broker(error) }
+    }
 
     public var name: String { "the built-in broker in \(broker.configuration.dataDirectory)" }
 
@@ -118,6 +129,19 @@ public final class BuiltInEventLog: EventLog {
                 next = records.nextOffset
                 await Task.yield()
             }
+        } catch {
+            throw PipelineError(error)
+        }
+    }
+
+    public func latestRecords(_ topic: String, partition: PartitionID, limit: Int) async throws(PipelineError) -> [StoredRecord]? {
+        do {
+            let id = TopicPartition(topic, partition)
+            let bounds = try broker.readableBounds(id)
+            let from = Offset(max(bounds.start.rawValue, bounds.highWatermark.rawValue - Int64(max(0, limit))))
+            guard from < bounds.highWatermark else { return [] }
+            let records = try RecordSet.decode(try broker.read(id, from: from, maxBytes: 1 << 20).bytes, from: from)
+            return records.filter { $0.offset < bounds.highWatermark }.suffix(limit).map { StoredRecord(offset: $0.offset.rawValue, key: $0.key, value: $0.value) }
         } catch {
             throw PipelineError(error)
         }

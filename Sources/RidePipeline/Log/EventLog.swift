@@ -36,8 +36,29 @@ public protocol EventLog: Sendable {
         _ topic: String, partition: PartitionID, _ body: (Offset, ArraySlice<UInt8>?, ArraySlice<UInt8>?) -> Void
     ) async throws(PipelineError)
 
+    /// The last `limit` readable records of a partition, oldest first; nil when the log
+    /// cannot read them without a consumer of its own (a Kafka cluster).
+    func latestRecords(_ topic: String, partition: PartitionID, limit: Int) async throws(PipelineError) -> [StoredRecord]?
+
     /// Flushes and releases the log's resources.
     func close() async throws(PipelineError)
+}
+
+extension EventLog {
+    public func latestRecords(_ topic: String, partition: PartitionID, limit: Int) async throws(PipelineError) -> [StoredRecord]? { nil }
+}
+
+/// One record as a reader shows it: key and value as text (lossy where not UTF-8).
+public struct StoredRecord: Sendable, Hashable, Codable {
+    public var offset: Int64
+    public var key: String?
+    public var value: String?
+
+    public init(offset: Int64, key: ArraySlice<UInt8>?, value: ArraySlice<UInt8>?) {
+        self.offset = offset
+        self.key = key.map { String(decoding: $0, as: UTF8.self) }
+        self.value = value.map { String(decoding: $0, as: UTF8.self) }
+    }
 }
 
 /// The first and next offsets of a partition: `start ..< end` is what the log holds.

@@ -63,19 +63,58 @@ actor GroupFleet {
             guard let index = members.lastIndex(where: { $0.state == .running }) else {
                 return "no running \(group.rawValue) consumer to \(action == .crashConsumer ? "crash" : "remove")"
             }
-            let member = members[index].consumer
-            if action == .crashConsumer {
-                state.noteConsumerEvent(group, consumer: member.name, kind: .crashed)
-                await member.crash()
-                members[index].state = .crashed
-                return "crashed \(member.name) (no leave: the group waits for its session to time out)"
-            }
-            state.noteConsumerEvent(group, consumer: member.name, kind: .removed)
-            await member.stop()
-            members[index].state = .stopped
-            return "removed \(member.name) (left the group cleanly)"
+            return await stop(at: index, crash: action == .crashConsumer)
         }
     }
+
+    /// A control action while the run goes on (the dashboard's buttons): a scenario step on
+    /// the named consumer (nil: the last running one). Refused, with the reason, for a
+    /// consumer the group does not have or that no longer runs, for the group's last running
+    /// consumer (nobody would store the rest) and past the configuration's consumer limit.
+    func control(_ action: ScenarioStep.Action, consumer name: String?) async throws(ControlError) -> String {
+        switch action {
+        case .addConsumer:
+            guard members.count < ConfigLimits.consumers.upperBound else {
+                throw .tooManyConsumers(group: group.rawValue, limit: ConfigLimits.consumers.upperBound)
+            }
+            do { return "added \(try await add())" } catch { throw .failed(error.description) }
+        case .removeConsumer, .crashConsumer:
+            let index: Int
+            if let name {
+                guard let found = members.firstIndex(where: { $0.consumer.name == name }) else {
+                    throw .unknownConsumer(group: group.rawValue, consumer: name, known: members.map(\.consumer.name))
+                }
+                guard members[found].state == .running else { throw .notRunning(consumer: name, state: members[found].state) }
+                index = found
+            } else {
+                guard let last = members.lastIndex(where: { $0.state == .running }) else { throw .lastRunningConsumer(group: group.rawValue) }
+                index = last
+            }
+            guard running > 1 else { throw .lastRunningConsumer(group: group.rawValue) }
+            return await stop(at: index, crash: action == .crashConsumer)
+        }
+    }
+
+    /// Stops a running member: a crash leaves the group waiting for its session to expire.
+    private func stop(at index: Int, crash: Bool) async -> String {
+        let member = members[index].consumer
+        if crash {
+            state.noteConsumerEvent(group, consumer: member.name, kind: .crashed)
+            await member.crash()
+            members[index].state = .crashed
+            return "crashed \(member.name) (no leave: the group waits for its session to time out)"
+        }
+        state.noteConsumerEvent(group, consumer: member.name, kind: .removed)
+        await member.stop()
+        members[index].state = .stopped
+        return "removed \(member.name) (left the group cleanly)"
+    }
+
+    /// The group's recorded rebalances (its database's history), oldest first.
+    func timeline() async -> [RecordedRebalance] { (try? await writer.rebalances()) ?? [] }
+
+    /// Transactions and events the group's writer stored in this run.
+    func stored() async -> (transactions: Int, events: Int) { (await writer.transactions, await writer.events) }
 
     var running: Int { members.filter { $0.state == .running }.count }
 

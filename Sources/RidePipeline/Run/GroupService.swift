@@ -155,7 +155,7 @@ final class GroupService: Service, Sendable {
         for await event in events {
             switch event {
             case let .committed(commit):
-                state.noteStored(group, partition: commit.partition, next: commit.nextOffset, events: commit.events)
+                state.noteStored(group, partition: commit.partition, next: commit.nextOffset, events: commit.events, lastEventMs: commit.lastEventMs)
             case let .failed(consumer, error):
                 throw PipelineError.consumer(group: group, consumer: consumer, error)
             case .shutdownRequested:

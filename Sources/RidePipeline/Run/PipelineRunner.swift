@@ -180,15 +180,17 @@ public final class PipelineRunner: Sendable {
                 services.append(.init(service: group, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "group \(group.group.rawValue)"))
             }
             let playsScenario = resumePoint.map { $0.produced == 0 } ?? true
+            let drivers = DriverPositions(regions: configuration.regions.map(\.name))
             let producer = ProducerService(ProductionLoop.Production(
                 configuration: configuration, log: log, partitionCount: partitionCount, state: state,
                 fleets: Dictionary(uniqueKeysWithValues: groups.map { ($0.group, $0.fleet) }),
-                scenario: playsScenario ? plan.steps : [], resumePoint: resumePoint, terminal: terminal, metrics: options.metrics
+                scenario: playsScenario ? plan.steps : [], resumePoint: resumePoint, terminal: terminal, metrics: options.metrics,
+                drivers: drivers
             ))
             services.append(.init(service: producer, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "producer"))
             let live = LiveRun(
-                state: state, log: log, configuration: configuration, partitionCount: partitionCount,
-                fleets: Dictionary(uniqueKeysWithValues: groups.map { ($0.group, $0.fleet) })
+                state: state, log: log, configuration: configuration, partitionCount: partitionCount, drivers: drivers,
+                fleets: Dictionary(uniqueKeysWithValues: groups.map { ($0.group, $0.fleet) }), terminal: terminal
             )
             // An observer that stops by itself does not end the run; one that fails does.
             services += observers(live).map { .init(service: $0, successTerminationBehavior: .ignore, serviceName: "\(type(of: $0))") }

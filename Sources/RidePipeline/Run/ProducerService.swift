@@ -47,6 +47,8 @@ actor ProductionLoop {
         var resumePoint: ResumePoint?
         var terminal: Terminal
         var metrics = RunMetrics.none
+        /// Where the live map reads the drivers' positions, if anyone watches.
+        var drivers: DriverPositions?
     }
 
     private let executor = ThreadExecutor(name: "ridestream-simulator")
@@ -72,6 +74,7 @@ actor ProductionLoop {
         var stoppedEarly = false
         let clock = ContinuousClock()
         let start = clock.now
+        var published = start - .seconds(3600)
         state.update { snapshot in
             snapshot.phase = .producing
             snapshot.productionStarted = start
@@ -88,18 +91,23 @@ actor ProductionLoop {
                 pendingSteps.removeFirst()
                 guard let fleet = fleets[step.group] else { continue }
                 let done = try await fleet.apply(step.action)
-                state.update { $0.scenario.append(done) }
+                state.update { $0.scenario.append("at \(step.atSeconds) s: \(done)") }
                 terminal.line("scenario at \(step.atSeconds) s: \(done)")
             }
-            if configuration.realtime {
-                let due = start + .milliseconds(Int64(tick) * configuration.tickMs)
+            if let pace = configuration.pace {
+                let due = start + .milliseconds(Int64((Double(Int64(tick) * configuration.tickMs) / pace).rounded()))
                 _ = await cancelWhenGracefulShutdown { try? await Task.sleep(until: due, clock: clock) }
                 if Task.isShuttingDownGracefully {
                     stoppedEarly = true
                     break
                 }
             }
-            for event in simulator.step() {
+            let events = simulator.step()
+            if let drivers = production.drivers, drivers.wanted, tick + 1 == ticks || clock.now - published >= drivers.interval {
+                drivers.publish(events, simulatedMs: configuration.startTime + Int64(tick + 1) * configuration.tickMs)
+                published = clock.now
+            }
+            for event in events {
                 let (key, partition) = partitioner.route(event)
                 if stored?.isStored(partition: partition) == true { continue }
                 try await producer.send(

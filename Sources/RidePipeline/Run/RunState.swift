@@ -30,6 +30,8 @@ public final class RunState: Sendable {
         public var stored: [GroupName: [PartitionID: Offset]] = [:]
         /// Per group: events stored by this run.
         public var storedEvents: [GroupName: Int] = [:]
+        /// Per group: each partition's simulated time of the last event stored by this run.
+        public var storedThroughMs: [GroupName: [PartitionID: Int64]] = [:]
         /// What the scenario did, in order.
         public var scenario: [String] = []
         /// What the run did to its consumers (scenario steps, control actions), oldest first.
@@ -71,10 +73,11 @@ public final class RunState: Sendable {
     func update(_ change: (inout Snapshot) -> Void) { state.withLock { change(&$0) } }
 
     /// A group's stored offset moved (called from its writer's thread).
-    func noteStored(_ group: GroupName, partition: PartitionID, next: Offset, events: Int) {
+    func noteStored(_ group: GroupName, partition: PartitionID, next: Offset, events: Int, lastEventMs: Int64? = nil) {
         state.withLock { snapshot in
             snapshot.stored[group, default: [:]][partition] = next
             snapshot.storedEvents[group, default: 0] += events
+            if let lastEventMs { snapshot.storedThroughMs[group, default: [:]][partition] = lastEventMs }
         }
     }
 

@@ -265,11 +265,28 @@ final class SinkConnection: @unchecked Sendable {
         do {
             let statement = try database.prepare("SELECT generation, run_second, cause, story FROM rebalance_timeline")
             var result: [RecordedRebalance] = []
+            var index: [Int32: Int] = [:]
             while try statement.step() {
+                index[Int32(statement.int(0))] = result.count
                 result.append(RecordedRebalance(
                     generation: Int32(statement.int(0)), runSecond: statement.isNull(1) ? nil : statement.double(1),
                     cause: statement.string(2) ?? "", story: statement.string(3) ?? ""
                 ))
+            }
+            let rows = try database.prepare(
+                #"SELECT generation, consumer, "partition", previous_consumer FROM rebalance_assignments ORDER BY generation, "partition""#
+            )
+            while try rows.step() {
+                guard let at = index[Int32(rows.int(0))] else { continue }
+                let consumer = rows.string(1) ?? ""
+                guard !rows.isNull(2) else {
+                    if result[at].assignment[consumer] == nil { result[at].assignment[consumer] = [] }  // idle
+                    continue
+                }
+                let partition = Int(rows.int(2))
+                result[at].assignment[consumer, default: []].append(partition)
+                let previous = rows.isNull(3) ? nil : rows.string(3)
+                if previous != consumer { result[at].moves.append(.init(partition: partition, from: previous, to: consumer)) }
             }
             return result
         } catch {

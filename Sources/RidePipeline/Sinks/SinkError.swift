@@ -59,6 +59,15 @@ public struct SinkCommit: Hashable, Sendable {
     public var nextOffset: Offset
     /// Events the transaction stored (0 for a recorded gap).
     public var events: Int
+    /// Simulated time of the last event stored (nil for a recorded gap).
+    public var lastEventMs: Int64?
+
+    public init(partition: PartitionID, nextOffset: Offset, events: Int, lastEventMs: Int64? = nil) {
+        self.partition = partition
+        self.nextOffset = nextOffset
+        self.events = events
+        self.lastEventMs = lastEventMs
+    }
 }
 
 /// Events a group can never store: retention deleted them from the log before the group's

@@ -100,7 +100,7 @@ public actor SinkWriter {
             rows += written
             byConsumer[consumer, default: (0, 0)].events += batch.count
             byConsumer[consumer, default: (0, 0)].transactions += 1
-            onCommit(SinkCommit(partition: partition, nextOffset: nextOffset, events: batch.count))
+            onCommit(SinkCommit(partition: partition, nextOffset: nextOffset, events: batch.count, lastEventMs: batch.last?.event.ts))
         }
         return outcome
     }

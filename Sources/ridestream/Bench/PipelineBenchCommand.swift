@@ -32,6 +32,9 @@ struct PipelineBenchCommand: AsyncParsableCommand {
     @Option(help: "Rounds of all the runs; medians are reported.")
     var runs = 3
 
+    @Flag(help: "Also run the pipeline with the live dashboard watching it (a viewer reading every snapshot and the tail each second), by turns with the plain run.")
+    var withDashboard = false
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -52,6 +55,7 @@ struct PipelineBenchCommand: AsyncParsableCommand {
         configuration.drivers = drivers
         configuration.durationSeconds = duration
         var benchmark = PipelineBenchmark(configuration: configuration, naiveEvents: naiveEvents, directory: dir, runs: runs)
+        if withDashboard { benchmark.watcher = { [DashboardViewer(run: $0)] } }
         #if KafkaCluster
         // Cluster mode is measured against a `broker serve` of this process on a free port.
         let clusterDirectory = URL(fileURLWithPath: dir).standardizedFileURL.path + "-cluster"
@@ -94,7 +98,9 @@ struct PipelineBenchCommand: AsyncParsableCommand {
                 "naive_events": result.naiveEvents,
                 "events": result.events,
                 "runs": result.rounds.count,
-            ].merging(result.kafkaModeEventsPerSecond.map {
+            ].merging(result.watchedEventsPerSecond.map {
+                ["dashboard_events_per_s": $0.rounded(), "dashboard_over_pipeline": result.watchedOverPipeline ?? 0]
+            } ?? [:]) { first, _ in first }.merging(result.kafkaModeEventsPerSecond.map {
                 ["kafka_mode_events_per_s": $0.rounded(), "kafka_mode_over_pipeline": result.kafkaModeOverPipeline ?? 0]
             } ?? [:]) { first, _ in first }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
@@ -103,6 +109,9 @@ struct PipelineBenchCommand: AsyncParsableCommand {
             print(String(format: "  naive (one synced transaction per event per database) %10.0f events/s", result.naiveEventsPerSecond))
             print(String(format: "  pipeline (simulator -> broker -> three groups)         %10.0f events/s  %.0fx naive", result.pipelineEventsPerSecond, result.pipelineOverNaive))
             print(String(format: "  ceiling (batch inserts straight into the databases)   %10.0f events/s  pipeline = %.0f%% of it", result.ceilingEventsPerSecond, result.pipelineOverCeiling * 100))
+            if let watched = result.watchedEventsPerSecond {
+                print(String(format: "  pipeline with the dashboard watching                  %10.0f events/s  %.1f%% of the pipeline", watched, (result.watchedOverPipeline ?? 0) * 100))
+            }
             if let kafka = result.kafkaModeEventsPerSecond {
                 print(String(format: "  kafka mode (librdkafka to a broker serve over TCP)   %10.0f events/s  %.0f%% of the embedded pipeline", kafka, (result.kafkaModeOverPipeline ?? 0) * 100))
             } else {

@@ -1,0 +1,125 @@
+"""The live dashboard in a real browser (Debian's chromium, headless, driven by selenium).
+
+Runs `ridestream simulate --dashboard` with more analytics consumers than partitions and the
+default scenario (a fare consumer crashes at 300 s), and checks what a person would see:
+the partitions and the three groups, an idle consumer marked, the lag chart gaining
+points, a session-timeout rebalance with the partitions it moved, a rebalance after pressing
+"add consumer", the live tail, no console errors; then that the page stays up on the
+finished run until Ctrl-C, and the run exits 0. Saves a screenshot.
+
+usage: dashboard_browser.py BINARY DATA_DIR SCREENSHOT.png
+"""
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+
+binary, data_dir, screenshot = sys.argv[1:4]
+output = []
+
+
+def fail(message):
+    print("FAILED: " + message)
+    print("--- run output ---\n" + "".join(output)[-4000:])
+    sys.exit(1)
+
+
+def wait_for(what, condition, timeout=90):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            value = condition()
+            if value:
+                return value
+        except Exception:  # the page re-renders elements as snapshots arrive
+            pass
+        time.sleep(0.2)
+    fail("timed out waiting for " + what)
+
+
+run = subprocess.Popen(
+    [binary, "simulate", "--dashboard", "--dashboard-port", "0", "--speed", "15", "--data-dir", data_dir,
+     "--drivers", "300", "--consumers", "analytics=8"],
+    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+)
+threading.Thread(target=lambda: [output.append(line) for line in run.stdout], daemon=True).start()
+url = wait_for("the dashboard's URL", lambda: next(iter(re.findall(r"Dashboard on (http://127\.0\.0\.1:\d+/)", "".join(output))), None), 60)
+
+options = webdriver.ChromeOptions()
+for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1500,2900"]:
+    options.add_argument(argument)
+options.binary_location = "/usr/bin/chromium"
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+try:
+    browser.get(url)
+    rows = wait_for("6 partitions", lambda: len(browser.find_elements(By.CSS_SELECTOR, "#partitions tbody tr")) == 6)
+    groups = wait_for("three groups", lambda: sorted(e.get_attribute("data-group") for e in browser.find_elements(By.CSS_SELECTOR, "section.group")) == ["analytics", "fare", "support"])
+    wait_for("an idle analytics consumer", lambda: browser.find_elements(By.CSS_SELECTOR, 'section.group[data-group="analytics"] tr.consumer.idle .badge.idle'))
+    wait_for("drivers on the map", lambda: int(browser.find_element(By.ID, "map").get_attribute("data-drivers") or 0) == 300)
+
+    def points():
+        return int(browser.find_element(By.CSS_SELECTOR, 'section.group[data-group="fare"] svg.lag-chart').get_attribute("data-points") or 0)
+
+    first = wait_for("the lag chart's first points", points)
+    wait_for("the lag chart to gain points", lambda: points() > first + 3)
+
+    crash = wait_for(
+        "a session-timeout rebalance of fare",
+        lambda: browser.find_elements(By.CSS_SELECTOR, '#timeline li[data-group="fare"][data-cause*="session timeout"]'), 120,
+    )[0]
+    story, moves = crash.find_element(By.CSS_SELECTOR, ".story").text, crash.find_element(By.CSS_SELECTOR, ".moves").text
+    if "fare-2" not in story or "→ fare-1" not in moves:
+        fail(f"the crash's rebalance does not say what moved: {story!r} / {moves!r}")
+
+    def support_generations():
+        return len(browser.find_elements(By.CSS_SELECTOR, '#timeline li[data-group="support"]'))
+
+    before = support_generations()
+    # The card keeps its button between snapshots; it is rebuilt only when the group's
+    # consumers change, which the scenario may do at this very moment: then find it again.
+    for attempt in range(5):
+        try:
+            browser.find_element(By.CSS_SELECTOR, 'button.add[data-group="support"]').click()
+            break
+        except StaleElementReferenceException:
+            time.sleep(0.2)
+    wait_for("the add button's answer", lambda: "added support-" in browser.find_element(By.ID, "control-message").text)
+    wait_for("a rebalance after pressing add consumer", lambda: support_generations() > before, 60)
+    joined = browser.find_elements(By.CSS_SELECTOR, '#timeline li[data-group="support"]')[0].get_attribute("data-cause")  # newest first
+    if "joined" not in joined:
+        fail("the rebalance after pressing add consumer is not a join: " + joined)
+
+    wait_for("the live tail", lambda: len(browser.find_elements(By.CSS_SELECTOR, "#tail tbody tr td.value")) >= 5)
+    browser.save_screenshot(screenshot)
+
+    wait_for("the end of the run", lambda: browser.find_element(By.ID, "phase").text.lower() == "finished", 180)
+    wait_for("the page to stay up", lambda: "stays up" in "".join(output), 30)
+    time.sleep(1)
+    browser.refresh()
+    wait_for("the finished run after a reload", lambda: browser.find_element(By.ID, "phase").text.lower() == "finished")
+    lag = browser.find_element(By.CSS_SELECTOR, 'section.group[data-group="fare"] .legend .now').text
+    if "now: 0 events" not in lag:
+        fail("the finished run still shows lag: " + lag)
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    if errors:
+        fail("browser console errors: " + repr(errors))
+finally:
+    browser.quit()
+
+run.send_signal(signal.SIGINT)
+try:
+    status = run.wait(30)
+except subprocess.TimeoutExpired:
+    run.kill()
+    fail("the dashboard did not stop on Ctrl-C")
+if status != 0:
+    fail(f"simulate --dashboard exited {status}")
+print(f"dashboard passed: 6 partitions, groups {groups and 'analytics, fare, support'}, crash story {story!r}")
