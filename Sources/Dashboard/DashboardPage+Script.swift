@@ -70,7 +70,7 @@ async function control(group, action, consumer) {
   const query = consumer ? `?consumer=${encodeURIComponent(consumer)}` : "";
   const message = document.getElementById("control-message");
   try {
-    const response = await fetch(`/api/groups/${encodeURIComponent(group)}/${action}${query}`, { method: "POST" });
+    const response = await fetch(`/api/groups/${encodeURIComponent(group)}/${action}${query}`, { method: "POST", headers: { "X-RideStream-Control": "1" } });
     const body = await response.json();
     message.textContent = response.ok ? body.done : body.error;
     message.className = response.ok ? "ok" : "refused";

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KafkaWire
 import NIOCore
@@ -18,8 +19,13 @@ import RidePipeline
 /// | `GET /metrics` | Prometheus' text format (`MetricsRoutes`) |
 ///
 /// Errors are JSON, `{"error": "..."}`: 400 for a request naming a group, consumer, action or
-/// partition the run does not have or an action the run refuses (the run goes on), 404 for
-/// another path, 409 before the run has started.
+/// partition the run does not have or an action the run refuses (the run goes on), 403 for a
+/// control POST without the `X-RideStream-Control: 1` header, 404 for another path, 409 before
+/// the run has started, 500 when a consumer could not start.
+///
+/// The header is what keeps other web pages out: a page of another origin can send a plain
+/// POST to 127.0.0.1 without asking, but not one with a custom header (the browser asks first,
+/// and this server grants no other origin).
 public enum DashboardRoutes {
     public static func add(to router: Router<BasicRequestContext>, dashboard: Dashboard) {
         router.get("/") { _, _ in asset(DashboardPage.html, type: "text/html; charset=utf-8") }
@@ -46,6 +52,9 @@ public enum DashboardRoutes {
             await tail(dashboard, partition: context.parameters.get("partition") ?? "", limit: request.uri.queryParameters["limit"].map(String.init))
         }
         router.post("/api/groups/:group/:action") { request, context -> Response in
+            guard request.headers[controlHeader] == "1" else {
+                return failure(.forbidden, "control requests carry the header X-RideStream-Control: 1 (the dashboard's buttons send it)")
+            }
             guard let run = dashboard.run else {
                 if dashboard.latestJSON == nil { return failure(.conflict, "the run has not started yet") }
                 return failure(.badRequest, ControlError.runOver.description)
@@ -57,10 +66,14 @@ public enum DashboardRoutes {
                 )
                 return json(.ok, ["done": done])
             } catch {
+                if case ControlError.failed = error { return failure(.internalServerError, String(describing: error)) }
                 return failure(.badRequest, String(describing: error))
             }
         }
     }
+
+    /// The header a control POST must carry (see the type's notes).
+    public static let controlHeader = HTTPField.Name("X-RideStream-Control")!
 
     private static func tail(_ dashboard: Dashboard, partition text: String, limit limitText: String?) async -> Response {
         guard let snapshot = dashboard.latest else { return failure(.serviceUnavailable, "no snapshot yet: the run is starting") }

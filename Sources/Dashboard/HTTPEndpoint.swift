@@ -63,10 +63,17 @@ public final class HTTPEndpoint: Sendable {
         throw HTTPEndpointError(host: host, port: port, flag: flag, cause: CancellationError())
     }
 
-    /// Stops serving (graceful: requests under way are answered) and waits for the end.
-    public func stop() async {
+    /// Stops serving, gracefully for at most `grace` (requests under way are answered), then
+    /// at once: a client that stopped reading a stream cannot hold the process.
+    public func stop(grace: Duration = .seconds(2)) async {
         await group.triggerGracefulShutdown()
+        let task = task
+        let deadline = Task {
+            try await Task.sleep(for: grace)
+            task.cancel()
+        }
         _ = try? await task.value  // its failure, if any, was reported when it started
+        deadline.cancel()
     }
 }
 

@@ -28,9 +28,16 @@ public struct RunWatcher: Sendable {
         var partitions: [DashboardSnapshot.Partition] = []
         let regionsOf = Self.regionsByPartition(configuration, count: run.partitionCount)
         let interval = previousWall.map { wallSeconds - $0 } ?? 0
+        var allBounds: [LogBounds?] = []
+        for partition in 0 ..< run.partitionCount {
+            allBounds.append(try? await run.log.bounds(configuration.topic, partition: PartitionID(Int32(partition))))
+        }
+        // A log that no longer answers has closed at the end of the run: keep the last view
+        // until `finish` gives the final one (a Kafka cluster's hiccup skips a sample too).
+        if let latest, allBounds.contains(where: { $0 == nil }) { return latest }
         for partition in 0 ..< run.partitionCount {
             let id = PartitionID(Int32(partition))
-            let bounds = try? await run.log.bounds(configuration.topic, partition: id)
+            let bounds = allBounds[partition]
             let end = bounds?.end.rawValue ?? state.logEnds?[id]?.rawValue ?? previousEnds[partition] ?? 0
             let rate = interval > 0 ? Double(end - (previousEnds[partition] ?? end)) / interval : 0
             partitions.append(.init(
@@ -46,7 +53,9 @@ public struct RunWatcher: Sendable {
             let consumers = await run.consumers(group)
             let stored = await run.stored(group)
             let generation = description?.generation ?? 0
-            if timelines[group.rawValue]?.generation != generation || description?.stable == false {
+            // Re-read when the generation moved or is moving; a log that cannot describe its
+            // groups (a Kafka cluster) gets it re-read every time.
+            if timelines[group.rawValue]?.generation != generation || description?.stable != true {
                 timelines[group.rawValue] = (generation, await run.timeline(group))
             }
             groups.append(makeGroup(

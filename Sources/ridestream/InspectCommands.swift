@@ -1,4 +1,6 @@
 import ArgumentParser
+import Dashboard
+import Foundation
 import RidePipeline
 
 /// The data directory option shared by the inspection commands.
@@ -69,11 +71,44 @@ struct GroupsCommand: ParsableCommand {
     }
 }
 
-/// `ridestream report`.
+/// `ridestream report`: the databases' summary as text, as JSON (`--json`), or as one
+/// self-contained HTML file with its charts (`--html FILE`).
 struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Summarise the databases of a data directory.")
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Summarise the databases of a data directory (as text, JSON or an HTML page with charts)."
+    )
     @OptionGroup var options: DataDirectoryOptions
-    func run() throws { try options.show { try $0.report() } }
+    @Option(help: "Write the report as one self-contained HTML file with its charts (opens offline in any browser).")
+    var html: String?
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func run() throws {
+        let terminal = CommandLineTerminal.shared
+        guard html != nil || json else { return try options.show { try $0.report() } }
+        if let html {
+            do { try SimulateCommand.checkWritable(html, flag: "--html") } catch { throw error.exit(terminal) }
+        }
+        try options.show { inspector in
+            let report = try inspector.runReport()
+            var lines: [String] = []
+            if let html {
+                do {
+                    try Data(ReportPage.html(report).utf8).write(to: URL(fileURLWithPath: html))
+                } catch {
+                    throw CommandFailure("--html \(html): cannot write it: \(error.localizedDescription)", exitCode: 1)
+                }
+                if !json { lines.append("HTML report written to \(html)") }
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                lines.append(String(decoding: try encoder.encode(report), as: UTF8.self))
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
 }
 
 /// `ridestream verify`: checks a whole data directory, read-only.

@@ -12,6 +12,8 @@ import Glibc
 /// nothing, so `--resume` continues from where it was.
 enum SecondInterrupt {
     nonisolated(unsafe) private static var source: (any DispatchSourceSignal)?
+    /// SIGTERM once the run is over (set and cancelled on the command's one task).
+    nonisolated(unsafe) private static var terminate: (any DispatchSourceSignal)?
     /// Once the run is over (`waitForStop`): what Ctrl-C does instead.
     private static let afterRun = Mutex<(@Sendable () -> Void)?>(nil)
 
@@ -35,14 +37,23 @@ enum SecondInterrupt {
         Self.source = source
     }
 
-    /// After the run (`simulate --dashboard`): returns at the first Ctrl-C or SIGTERM.
-    static func waitForStop() async {
+    /// The run is over (`simulate --dashboard`): from now on Ctrl-C and SIGTERM end what
+    /// follows, whose end `waitForStop` waits for; once it has, a further Ctrl-C ends the
+    /// process at once, as during a graceful stop.
+    static func runEnded() -> AsyncStream<Void> {
         let (stops, continuation) = AsyncStream<Void>.makeStream()
         afterRun.withLock { $0 = { continuation.yield() } }
         let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         terminate.setEventHandler { continuation.yield() }
         terminate.resume()
+        Self.terminate = terminate
+        return stops
+    }
+
+    /// Returns at the first Ctrl-C or SIGTERM after `runEnded`.
+    static func waitForStop(_ stops: AsyncStream<Void>) async {
         for await _ in stops { break }
-        terminate.cancel()
+        afterRun.withLock { $0 = nil }
+        terminate?.cancel()
     }
 }

@@ -47,7 +47,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     private func simulate(_ terminal: Terminal) async throws(CommandFailure) {
         let (configuration, _) = try loadConfiguration()
-        if let jsonSummary { try Self.checkWritable(jsonSummary) }
+        if let jsonSummary { try Self.checkWritable(jsonSummary, flag: "--json-summary") }
         var options = RunOptions()
         options.fresh = fresh && !resume
         options.resume = resume
@@ -93,7 +93,7 @@ struct SimulateCommand: AsyncParsableCommand {
             },
             observers: { run in
                 live.withLock { $0 = run }
-                board.watch(run)
+                if dashboard.enabled { board.watch(run) }
                 return []
             }
         )
@@ -119,6 +119,20 @@ struct SimulateCommand: AsyncParsableCommand {
             defer { run = nil }
             return run
         }
+        let stops = dashboardEndpoint != nil ? SecondInterrupt.runEnded() : nil
+        if dashboardEndpoint != nil, let finished {
+            // The page's last snapshot comes from the summary (the log is closed); the tail
+            // reads the log read-only (this process still holds the directory).
+            var reader: BuiltInEventLog?
+            if configuration.brokerMode == .embedded {
+                do {
+                    reader = try BuiltInEventLog.readOnly(brokerDirectory: configuration.dataDirectory + "/broker")
+                } catch {
+                    terminal.line("the dashboard cannot show the finished run's records: \(error)", to: .standardError)
+                }
+            }
+            board.finish(Dashboard.Finished(summary: summary, state: finished.state, log: reader))
+        }
         terminal.line(summary.text(topic: configuration.topic))
         if let jsonSummary {
             do {
@@ -130,15 +144,9 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             terminal.line("\nJSON summary written to \(jsonSummary)")
         }
-        guard let dashboardEndpoint else { return }
-        if let finished {
-            // The tail reads the finished log read-only; this process still holds the directory.
-            var reader: BuiltInEventLog?
-            if configuration.brokerMode == .embedded { reader = try? BuiltInEventLog.readOnly(brokerDirectory: configuration.dataDirectory + "/broker") }
-            board.finish(Dashboard.Finished(summary: summary, state: finished.state, log: reader))
-        }
+        guard let dashboardEndpoint, let stops else { return }
         terminal.line("\nThe run has finished; the dashboard stays up on \(dashboardEndpoint.url)/ with its results until Ctrl-C.")
-        await SecondInterrupt.waitForStop()
+        await SecondInterrupt.waitForStop(stops)
         await board.close()
         await dashboardEndpoint.stop()
     }
@@ -171,13 +179,14 @@ struct SimulateCommand: AsyncParsableCommand {
         }
     }
 
-    /// Refuses, before the run, a JSON summary path whose directory does not exist.
-    static func checkWritable(_ path: String) throws(CommandFailure) {
+    /// Refuses, before anything is done, an output file whose directory does not exist or is
+    /// not writable, naming the flag.
+    static func checkWritable(_ path: String, flag: String) throws(CommandFailure) {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
               FileManager.default.isWritableFile(atPath: directory) else {
-            throw CommandFailure("--json-summary \(path): the directory \(directory) does not exist or is not writable", exitCode: 2)
+            throw CommandFailure("\(flag) \(path): the directory \(directory) does not exist or is not writable", exitCode: 2)
         }
     }
 }

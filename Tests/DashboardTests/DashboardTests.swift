@@ -1,5 +1,6 @@
 @testable import Dashboard
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import RidePipeline
@@ -34,6 +35,8 @@ import Testing
         }
     }
 
+    static let control: HTTPFields = [DashboardRoutes.controlHeader: "1"]
+
     static func data(_ body: ByteBuffer) -> Data { Data(body.readableBytesView) }
 
     static func json(_ body: ByteBuffer) throws -> [String: Any] {
@@ -45,7 +48,7 @@ import Testing
         defer { dir.remove() }
         var configuration = PrometheusExporterTests.smallRun(dir, consumers: [.fare: 2, .analytics: 4, .support: 1])
         configuration.durationSeconds = 3_600
-        configuration.speed = 120  // 30 s of wall time at most: the test stops it sooner
+        configuration.speed = 20  // three minutes of wall time at most: the test stops it when done
         let (drivers, regions) = (configuration.drivers, configuration.regions.count)
         let dashboard = Dashboard(interval: .milliseconds(50))
         let runner = PipelineRunner(configuration: configuration, options: PrometheusExporterTests.quiet, observers: { [Hook(live: $0, dashboard: dashboard)] })
@@ -71,13 +74,16 @@ import Testing
                 ("/api/groups/fare/crash?consumer=fare-9", "group fare has no consumer 'fare-9'; its consumers are fare-1, fare-2"),
                 ("/api/groups/support/remove", "support has one running consumer left; without it nobody would store the group's events"),
             ] {
-                try await client.execute(uri: uri, method: .post) { response in
+                try await client.execute(uri: uri, method: .post, headers: Self.control) { response in
                     #expect(response.status == .badRequest, "\(uri)")
                     let body = try Self.json(response.body)
                     #expect(body["error"] as? String == problem, "\(uri)")
                 }
             }
             try await client.execute(uri: "/api/groups/fare/add", method: .post) { response in
+                #expect(response.status == .forbidden, "a control POST without the header (another site's page) is refused")
+            }
+            try await client.execute(uri: "/api/groups/fare/add", method: .post, headers: Self.control) { response in
                 #expect(response.status == .ok)
                 let body = try Self.json(response.body)
                 #expect(body["done"] as? String == "added fare-3")
@@ -85,6 +91,15 @@ import Testing
             #expect(await eventually(timeoutMs: 60_000) {
                 dashboard.latest?.groups.first { $0.name == "fare" }?.timeline.contains { $0.cause.contains("joined") && $0.assignment["fare-3"] != nil } == true
             }, "the timeline shows fare-3 joining")
+            // Three removals at once: the group keeps one consumer, whatever the interleaving.
+            let live = try #require(dashboard.run)
+            let removed = await withTaskGroup(of: Bool.self) { tasks in
+                for name in ["fare-1", "fare-2", "fare-3"] {
+                    tasks.addTask { (try? await live.control(group: "fare", action: "remove", consumer: name)) != nil }
+                }
+                return await tasks.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(removed == 2, "two of three concurrent removals; the last running consumer stays")
             try await client.execute(uri: "/api/partitions/7/tail", method: .get) { response in
                 #expect(response.status == .badRequest)
                 let body = try Self.json(response.body)
@@ -107,9 +122,38 @@ import Testing
         #expect(summary.scenario.contains { $0.hasSuffix("(dashboard): added fare-3") }, "\(summary.scenario)")
         let fare = try #require(summary.groups["fare"])
         #expect(fare.consumers.map(\.id) == ["fare-1", "fare-2", "fare-3"])
+        #expect(fare.consumers.filter { $0.state == .running }.count == 1)
+        #expect(fare.events == summary.eventsProduced, "the one left stored every event")
         let joined = try #require(fare.timeline.last { $0.cause.contains("joined") })
         #expect(joined.story.contains("fare-3"), "\(joined.story)")
         #expect(joined.moves.contains { $0.to == "fare-3" }, "\(joined.moves)")
         await dashboard.close()
+    }
+}
+
+/// The report's inline SVG charts: what they draw, and that no text escapes into markup.
+@Suite struct SVGChartTests {
+    @Test func linesCountTheirPointsAndSkipMissingValues() {
+        let svg = SVGChart.lines("lag", x: [0, 1, 2, 3], lines: [.init(name: "fare", values: [1, nil, 3, 4]), .init(name: "a<b", values: [0, 0, 0, 0])])
+        #expect(svg.hasPrefix(#"<svg class="chart" data-marks="7""#))
+        #expect(svg.components(separatedBy: "<polyline").count == 3)
+        #expect(svg.contains("a&lt;b") && !svg.contains("a<b"))
+    }
+
+    @Test func barsDrawOneRectanglePerLabelAndEscapeLabels() {
+        let svg = SVGChart.bars("trips", labels: ["koramangala", "\"quoted\" & <tagged>"], values: [10, 25])
+        #expect(svg.contains(#"data-marks="2""#))
+        #expect(svg.components(separatedBy: "<rect x=").count - 1 == 2)
+        #expect(svg.contains("&quot;quoted&quot; &amp; &lt;tagged&gt;"))
+        #expect(!svg.contains("<tagged>"))
+        // A quote with a combining accent is one Character but still a quote for HTML.
+        #expect(SVGChart.escape("x\u{22}\u{301} onmouseover=alert(1)") == "x&quot;\u{301} onmouseover=alert(1)")
+    }
+
+    @Test func axesRoundUpToAStep() {
+        #expect(SVGChart.scale(0) == (1, 1))
+        #expect(SVGChart.scale(930) == (1000, 500))
+        #expect(SVGChart.scale(12_345) == (15_000, 5000))
+        #expect(SVGChart.number(1_234_567) == "1.2M" && SVGChart.number(12_345) == "12k" && SVGChart.number(12.34) == "12.3")
     }
 }

@@ -4,7 +4,8 @@ import Testing
 
 extension Interop {
     /// `simulate --dashboard` in Debian's headless chromium (`python/dashboard_browser.py`):
-    /// what the page shows while the run goes on and after it has finished.
+    /// what the page shows while the run goes on and after it has finished; then the run's
+    /// `report --html` in the same browser (`python/report_browser.py`).
     @Suite struct DashboardBrowserTests {
         /// Where the test leaves its screenshot of the page (the README shows one like it).
         static let screenshot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -21,6 +22,15 @@ extension Interop {
             #expect(exit.status == 0 && !exit.signalled, "\(exit.output.suffix(5000))\(exit.errors.suffix(3000))")
             #expect(exit.output.contains("dashboard passed"), "\(exit.output.suffix(3000))")
             #expect(FileManager.default.fileExists(atPath: Self.screenshot))
+
+            // The finished run's HTML report in the same browser: every chart drawn.
+            let report = dir.path + "/report.html"
+            let written = try ChildProcess(InteropServer.binary, ["report", "--data-dir", dir.path + "/data", "--html", report], errors: .merged)
+            let wrote = await written.exit()
+            #expect(wrote.status == 0 && wrote.output.contains("HTML report written to \(report)"), "\(wrote.output)")
+            let opened = try Interop.PythonClientTests.start("report_browser.py", arguments: [report, "8"])
+            let checked = await opened.exit()
+            #expect(checked.status == 0 && checked.output.contains("report passed: 8 charts drawn"), "\(checked.output)\(checked.errors.suffix(3000))")
         }
     }
 }

@@ -149,7 +149,7 @@ import Testing
         #expect(record?.causes == [.formed])
         #expect(try await writer.recordRebalance(generation: 2, assignment: [:], context: .unknown) == nil)
         try await writer.close()
-        #expect(try await sqlite3(path, "PRAGMA user_version") == ["3"])
+        #expect(try await sqlite3(path, "PRAGMA user_version") == [String(SinkSchema.version)])
         #expect(try await sqlite3(path, "SELECT generation, ifnull(run_second, '-'), cause FROM rebalance_timeline") == ["1|-|", "2|20.0|formed"])
         #expect(try await sqlite3(path, "SELECT count(*), count(last_event_ms) FROM batches") == ["1|0"])
         #expect(try await sqlite3(path, #"SELECT count(*) FROM rebalance_assignments WHERE generation = 2"#) == ["3"])

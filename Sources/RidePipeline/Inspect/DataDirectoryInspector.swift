@@ -211,7 +211,7 @@ public struct DataDirectoryInspector {
                 lines.append("  \(label): \(values.joined(separator: ", "))")
             }
             // Files written before the rebalance history (schema version 2) have no timeline.
-            if try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'rebalance_timeline'") == 1 {
+            if try Self.has(database, table: "rebalance_timeline") {
                 let timeline = try database.prepare("SELECT story FROM rebalance_timeline WHERE story != ''")
                 while try timeline.step() { lines.append("  rebalance: \(timeline.string(0) ?? "")") }
             }

@@ -16,6 +16,8 @@ actor GroupFleet {
     private let logger: Logger
     private let onFailure: @Sendable (String, PipelineError) -> Void
     private var members: [Member] = []
+    /// Set by `stopAll`: no consumer may be added or changed from then on.
+    private var closing = false
     /// What consumer names start with: the group's name, or more where several processes
     /// run consumers of one group (`ridestream consume`), so that names stay unique.
     private let namePrefix: String
@@ -41,6 +43,9 @@ actor GroupFleet {
 
     /// Starts one more consumer, named `<prefix>-<n>`.
     @discardableResult
+    ///
+    /// The member is taken into the fleet before it starts (an actor's state may change at
+    /// each await): a concurrent add gets the next name, and the limit counts it.
     func add() async throws(PipelineError) -> String {
         let name = "\(namePrefix)-\(members.count + 1)"
         let (state, group, sessionTimeoutMs) = (state, group, configuration.sessionTimeoutMs)
@@ -48,9 +53,14 @@ actor GroupFleet {
             name: name, group: group, log: log, writer: writer, configuration: configuration, aheadOfLog: aheadOfLog, logger: logger,
             onFailure: onFailure, rebalanceContext: { state.rebalanceContext(group, sessionTimeoutMs: sessionTimeoutMs) }
         )
-        state.noteConsumerEvent(group, consumer: name, kind: .added)
-        try await consumer.start()
         members.append(Member(consumer: consumer, state: .running))
+        state.noteConsumerEvent(group, consumer: name, kind: .added)
+        do {
+            try await consumer.start()
+        } catch {
+            if let index = members.firstIndex(where: { $0.consumer.name == name }) { members[index].state = .stopped }
+            throw error
+        }
         return name
     }
 
@@ -60,8 +70,14 @@ actor GroupFleet {
         case .addConsumer:
             return "added \(try await add())"
         case .removeConsumer, .crashConsumer:
+            let verb = action == .crashConsumer ? "crash" : "remove"
             guard let index = members.lastIndex(where: { $0.state == .running }) else {
-                return "no running \(group.rawValue) consumer to \(action == .crashConsumer ? "crash" : "remove")"
+                return "no running \(group.rawValue) consumer to \(verb)"
+            }
+            // The plan was checked against the configured counts; the dashboard's buttons may
+            // have removed consumers since. The group must keep one to store the rest.
+            guard running > 1 else {
+                return "skipped: no \(verb) of \(members[index].consumer.name), the last running \(group.rawValue) consumer (the dashboard removed the others)"
             }
             return await stop(at: index, crash: action == .crashConsumer)
         }
@@ -72,12 +88,13 @@ actor GroupFleet {
     /// consumer the group does not have or that no longer runs, for the group's last running
     /// consumer (nobody would store the rest) and past the configuration's consumer limit.
     func control(_ action: ScenarioStep.Action, consumer name: String?) async throws(ControlError) -> String {
+        guard !closing else { throw .runOver }
         switch action {
         case .addConsumer:
             guard members.count < ConfigLimits.consumers.upperBound else {
                 throw .tooManyConsumers(group: group.rawValue, limit: ConfigLimits.consumers.upperBound)
             }
-            do { return "added \(try await add())" } catch { throw .failed(error.description) }
+            do { return "added \(try await add())" } catch { throw .failed(error.description) }  // counted before it starts
         case .removeConsumer, .crashConsumer:
             let index: Int
             if let name {
@@ -96,17 +113,17 @@ actor GroupFleet {
     }
 
     /// Stops a running member: a crash leaves the group waiting for its session to expire.
+    /// Its state changes before the await, so a concurrent action sees it gone.
     private func stop(at index: Int, crash: Bool) async -> String {
         let member = members[index].consumer
+        members[index].state = crash ? .crashed : .stopped
         if crash {
             state.noteConsumerEvent(group, consumer: member.name, kind: .crashed)
             await member.crash()
-            members[index].state = .crashed
             return "crashed \(member.name) (no leave: the group waits for its session to time out)"
         }
         state.noteConsumerEvent(group, consumer: member.name, kind: .removed)
         await member.stop()
-        members[index].state = .stopped
         return "removed \(member.name) (left the group cleanly)"
     }
 
@@ -164,9 +181,10 @@ actor GroupFleet {
 
     /// Stops every running consumer cleanly (buffered writes finished, group left).
     func stopAll() async {
+        closing = true
         for index in members.indices where members[index].state == .running {
-            await members[index].consumer.stop()
             members[index].state = .stopped
+            await members[index].consumer.stop()
         }
     }
 }

@@ -42,7 +42,7 @@ actor PipelineConsumer {
     private let onFailure: @Sendable (String, PipelineError) -> Void
     private let aheadOfLog: AheadOfLog
     /// What the run knows around a rebalance this consumer records (simulated time, what
-    /// was done to the group's consumers).
+    /// was done to the group's consumers); its simulated time also goes with each batch.
     private let rebalanceContext: @Sendable () -> RebalanceContext
     /// Per partition, the stored offset the database holds beyond the log end while the log
     /// is written again up to it (`.skipUntilReproduced`).
@@ -224,7 +224,8 @@ actor PipelineConsumer {
         if crashed { buffers.dropAll() }
         guard let chunk = buffers.chunk(partition) else { return }
         let outcome = try await writer.write(
-            consumer: name, partition: partition, firstOffset: chunk.firstOffset, nextOffset: chunk.nextOffset, events: chunk.events
+            consumer: name, partition: partition, firstOffset: chunk.firstOffset, nextOffset: chunk.nextOffset, events: chunk.events,
+            producedMs: rebalanceContext().simulatedMs
         )
         switch outcome {
         case let .stale(storedOffset):

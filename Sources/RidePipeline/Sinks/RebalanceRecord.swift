@@ -180,30 +180,3 @@ public struct RebalanceRecord: Sendable, Equatable {
         context.events.last { $0.consumer == consumer }
     }
 }
-
-/// A rebalance as its group's database holds it (`rebalance_timeline`), for summaries and
-/// reports.
-public struct RecordedRebalance: Codable, Sendable, Hashable {
-    /// A partition whose owner changed with this generation (`from` nil: nobody had it, or
-    /// this is the first generation recorded).
-    public struct Move: Codable, Sendable, Hashable {
-        public var partition: Int
-        public var from: String?
-        public var to: String
-    }
-
-    public var generation: Int32
-    /// Seconds of simulated time from the run's first tick (nil for rows of older files).
-    public var runSecond: Double?
-    public var cause: String
-    public var story: String
-    /// Each member and its partitions (an idle member has none); empty for rows of files
-    /// older than the assignment table.
-    public var assignment: [String: [Int]] = [:]
-    public var moves: [Move] = []
-
-    enum CodingKeys: String, CodingKey {
-        case generation, cause, story, assignment, moves
-        case runSecond = "run_second"
-    }
-}

@@ -44,7 +44,7 @@ final class SinkConnection: @unchecked Sendable {
                 #"INSERT INTO consumer_offsets (topic, "partition", next_offset) VALUES (?1, ?2, ?3) ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset"#
             )
             logBatch = try database.prepare(
-                #"INSERT INTO batches (consumer, "partition", first_offset, last_offset, events, rows, committed_at, last_event_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"#
+                #"INSERT INTO batches (consumer, "partition", first_offset, last_offset, events, rows, committed_at, last_event_ms, produced_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#
             )
             logRebalance = try database.prepare(
                 "INSERT OR IGNORE INTO rebalances (generation, members, assignment, recorded_at, simulated_ms, run_second, cause, story) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
@@ -154,7 +154,9 @@ final class SinkConnection: @unchecked Sendable {
     /// holds against consumers of the group in other processes too). A partition never stored
     /// counts as stored up to 0: a first batch that starts later skipped events (they are
     /// recorded as a gap instead, `recordGap`).
-    func write(consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events: [PositionedEvent]) throws(SinkError) -> SinkWriteOutcome {
+    func write(
+        consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events: [PositionedEvent], producedMs: Int64? = nil
+    ) throws(SinkError) -> SinkWriteOutcome {
         do {
             return try database.transaction { () throws -> SinkWriteOutcome in
                 let stored = try storedOffset(partition) ?? .zero
@@ -169,6 +171,7 @@ final class SinkConnection: @unchecked Sendable {
                 logBatch.bind(6, rows)
                 logBatch.bind(7, Self.now())
                 logBatch.bind(8, events.last?.event.ts)
+                logBatch.bind(9, producedMs)
                 try logBatch.run()
                 return .stored(rows: rows)
             }
@@ -262,36 +265,7 @@ final class SinkConnection: @unchecked Sendable {
 
     /// Every recorded rebalance, by generation.
     func rebalances() throws(SinkError) -> [RecordedRebalance] {
-        do {
-            let statement = try database.prepare("SELECT generation, run_second, cause, story FROM rebalance_timeline")
-            var result: [RecordedRebalance] = []
-            var index: [Int32: Int] = [:]
-            while try statement.step() {
-                index[Int32(statement.int(0))] = result.count
-                result.append(RecordedRebalance(
-                    generation: Int32(statement.int(0)), runSecond: statement.isNull(1) ? nil : statement.double(1),
-                    cause: statement.string(2) ?? "", story: statement.string(3) ?? ""
-                ))
-            }
-            let rows = try database.prepare(
-                #"SELECT generation, consumer, "partition", previous_consumer FROM rebalance_assignments ORDER BY generation, "partition""#
-            )
-            while try rows.step() {
-                guard let at = index[Int32(rows.int(0))] else { continue }
-                let consumer = rows.string(1) ?? ""
-                guard !rows.isNull(2) else {
-                    if result[at].assignment[consumer] == nil { result[at].assignment[consumer] = [] }  // idle
-                    continue
-                }
-                let partition = Int(rows.int(2))
-                result[at].assignment[consumer, default: []].append(partition)
-                let previous = rows.isNull(3) ? nil : rows.string(3)
-                if previous != consumer { result[at].moves.append(.init(partition: partition, from: previous, to: consumer)) }
-            }
-            return result
-        } catch {
-            throw .sqlite(group: group, error)
-        }
+        do { return try RecordedRebalance.all(in: database) } catch { throw .sqlite(group: group, error) }
     }
 
     /// Every recorded gap, oldest first.

@@ -2,8 +2,9 @@
 ///
 /// - `consumer_offsets`: the next offset to read per topic partition, written in the same
 ///   transaction as the rows it covers (the exactly-once record);
-/// - `batches`: one row per transaction: which consumer wrote which partition's offsets, and
-///   `last_event_ms`, the simulated time of its last event (lag over time, after the run);
+/// - `batches`: one row per transaction: which consumer wrote which partition's offsets,
+///   `last_event_ms`, the simulated time of its last event, and `produced_ms`, the simulated
+///   time production had reached when it was committed (lag over time, after the run);
 /// - `rebalances`: the group's generations as the leader saw them: `simulated_ms` and
 ///   `run_second` (simulated time, seconds from the run's first tick), `cause` (formed,
 ///   joined, left, session timeout, rejoined; several joined by ", "), `story` (what happened
@@ -17,14 +18,17 @@
 ///
 /// `PRAGMA user_version` holds `SinkSchema.version`; `PRAGMA application_id` marks the file as
 /// RideStream's. Version 1 lacked `log_gaps`, version 2 the rebalance history and
-/// `last_event_ms`; opening one adds them (`migrations`; rows written before have NULL there).
+/// `last_event_ms`, version 3 `produced_ms`; opening one adds them (`migrations`; rows written
+/// before have NULL there).
 /// A new file is made the same way: version 1's tables, then every migration.
 enum SinkSchema {
-    static let version: Int64 = 3
+    static let version: Int64 = 4
     static let applicationID: Int64 = 0x5249_4445  // "RIDE"
 
     /// DDL that brings a file of version N to N + 1, keyed by N.
-    static let migrations: [Int64: String] = [1: logGaps, 2: rebalanceHistory]
+    static let migrations: [Int64: String] = [1: logGaps, 2: rebalanceHistory, 3: productionTime]
+
+    static let productionTime = "ALTER TABLE batches ADD COLUMN produced_ms INTEGER;"
 
     static let rebalanceHistory = """
         ALTER TABLE batches ADD COLUMN last_event_ms INTEGER;
@@ -79,5 +83,5 @@ enum SinkSchema {
             assignment TEXT NOT NULL,
             recorded_at TEXT NOT NULL
         );
-        """ + logGaps + rebalanceHistory
+        """ + logGaps + rebalanceHistory + productionTime
 }

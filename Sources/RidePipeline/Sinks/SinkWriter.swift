@@ -84,11 +84,15 @@ public actor SinkWriter {
     ///     another consumer has written the partition meanwhile and the batch is refused
     ///     (`.stale`) without writing anything.
     ///   - nextOffset: the offset after the batch (what is stored).
+    ///   - producedMs: the simulated time production has reached, when known.
     public func write(
-        consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events batch: [PositionedEvent]
+        consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events batch: [PositionedEvent],
+        producedMs: Int64? = nil
     ) throws(SinkError) -> SinkWriteOutcome {
         let started = ContinuousClock.now
-        let outcome = try open().write(consumer: consumer, partition: partition, firstOffset: firstOffset, nextOffset: nextOffset, events: batch)
+        let outcome = try open().write(
+            consumer: consumer, partition: partition, firstOffset: firstOffset, nextOffset: nextOffset, events: batch, producedMs: producedMs
+        )
         if case let .stored(written) = outcome {
             let took = (ContinuousClock.now - started).components
             metrics.commit.recordNanoseconds(took.seconds * 1_000_000_000 + took.attoseconds / 1_000_000_000)

@@ -1,7 +1,8 @@
 """The live dashboard in a real browser (Debian's chromium, headless, driven by selenium).
 
-Runs `ridestream simulate --dashboard` with more analytics consumers than partitions and the
-default scenario (a fare consumer crashes at 300 s), and checks what a person would see:
+Runs `ridestream simulate --dashboard` (15 simulated minutes at 10x speed) with more analytics
+consumers than partitions and the default scenario (a fare consumer crashes at 300 s), and
+checks what a person would see:
 the partitions and the three groups, an idle consumer marked, the lag chart gaining
 points, a session-timeout rebalance with the partitions it moved, a rebalance after pressing
 "add consumer", the live tail, no console errors; then that the page stays up on the
@@ -16,10 +17,10 @@ import sys
 import threading
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+
+import headless
 
 binary, data_dir, screenshot = sys.argv[1:4]
 output = []
@@ -28,6 +29,7 @@ output = []
 def fail(message):
     print("FAILED: " + message)
     print("--- run output ---\n" + "".join(output)[-4000:])
+    run.kill()  # it would hold the data directory
     sys.exit(1)
 
 
@@ -45,19 +47,14 @@ def wait_for(what, condition, timeout=90):
 
 
 run = subprocess.Popen(
-    [binary, "simulate", "--dashboard", "--dashboard-port", "0", "--speed", "15", "--data-dir", data_dir,
-     "--drivers", "300", "--consumers", "analytics=8"],
+    [binary, "simulate", "--dashboard", "--dashboard-port", "0", "--speed", "10", "--data-dir", data_dir,
+     "--drivers", "300", "--duration", "900", "--consumers", "analytics=8"],
     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
 )
 threading.Thread(target=lambda: [output.append(line) for line in run.stdout], daemon=True).start()
 url = wait_for("the dashboard's URL", lambda: next(iter(re.findall(r"Dashboard on (http://127\.0\.0\.1:\d+/)", "".join(output))), None), 60)
 
-options = webdriver.ChromeOptions()
-for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1500,2900"]:
-    options.add_argument(argument)
-options.binary_location = "/usr/bin/chromium"
-options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+browser = headless.chromium(1500, 2900)
 try:
     browser.get(url)
     rows = wait_for("6 partitions", lambda: len(browser.find_elements(By.CSS_SELECTOR, "#partitions tbody tr")) == 6)
@@ -108,7 +105,7 @@ try:
     lag = browser.find_element(By.CSS_SELECTOR, 'section.group[data-group="fare"] .legend .now').text
     if "now: 0 events" not in lag:
         fail("the finished run still shows lag: " + lag)
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    errors = headless.console_errors(browser)
     if errors:
         fail("browser console errors: " + repr(errors))
 finally:
