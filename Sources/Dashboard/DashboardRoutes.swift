@@ -88,7 +88,13 @@ public enum DashboardRoutes {
         let records: [StoredRecord]?
         do {
             if let run = dashboard.run {
-                records = try await run.latestRecords(partition: partition, limit: limit)
+                do {
+                    records = try await run.latestRecords(partition: partition, limit: limit)
+                } catch where ![.starting, .producing].contains(run.state.snapshot.phase) {
+                    // The run's log closes as the run ends; the finished run's reader takes
+                    // over in a moment. Until then there is nothing to show, not a failure.
+                    records = []
+                }
             } else if let log = dashboard.finishedLog {
                 records = try await log.latestRecords(snapshot.run.topic, partition: PartitionID(Int32(partition)), limit: limit)
             } else {

@@ -53,10 +53,12 @@ public struct RunWatcher: Sendable {
             let consumers = await run.consumers(group)
             let stored = await run.stored(group)
             let generation = description?.generation ?? 0
-            // Re-read when the generation moved or is moving; a log that cannot describe its
-            // groups (a Kafka cluster) gets it re-read every time.
-            if timelines[group.rawValue]?.generation != generation || description?.stable != true {
-                timelines[group.rawValue] = (generation, await run.timeline(group))
+            // Re-read when the generation moved or is moving, or the leader has not recorded
+            // it yet (its row follows the sync); a log that cannot describe its groups (a
+            // Kafka cluster) gets it re-read every time. The query reads a few rows.
+            let cached = timelines[group.rawValue]
+            if cached?.generation != generation || description?.stable != true || (cached?.timeline.last?.generation ?? 0) < generation {
+                timelines[group.rawValue] = (generation, Self.slim(await run.timeline(group)))
             }
             groups.append(makeGroup(
                 group.rawValue, consumers: consumers, stored: stored, generation: generation, stable: description?.stable ?? true,
@@ -101,7 +103,7 @@ public struct RunWatcher: Sendable {
             return makeGroup(
                 group.name, consumers: done.consumers, stored: (done.transactions, done.events), generation: done.generation, stable: true,
                 offsets: final.stored[name] ?? [:], throughMs: final.storedThroughMs[name] ?? [:], partitions: snapshot.partitions,
-                producedMs: final.simulatedMs, second: snapshot.run.simulatedSecond, timeline: done.timeline, database: done.database,
+                producedMs: final.simulatedMs, second: snapshot.run.simulatedSecond, timeline: Self.slim(done.timeline), database: done.database,
                 keep: true
             )
         }
@@ -140,6 +142,16 @@ public struct RunWatcher: Sendable {
             partitions: lags, lag: total, secondsBehind: behind, events: stored.events, transactions: stored.transactions,
             history: histories[name]!.series, timeline: timeline
         )
+    }
+
+    /// A timeline as the page shows it: the moves, not every generation's whole assignment
+    /// (which a group of many partitions would send twice a second for nothing).
+    static func slim(_ timeline: [RecordedRebalance]) -> [RecordedRebalance] {
+        timeline.map { rebalance in
+            var slim = rebalance
+            slim.assignment = [:]
+            return slim
+        }
     }
 
     static func regionsByPartition(_ configuration: PipelineConfiguration, count: Int) -> [[String]] {

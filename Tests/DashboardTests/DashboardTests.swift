@@ -89,7 +89,7 @@ import Testing
                 #expect(body["done"] as? String == "added fare-3")
             }
             #expect(await eventually(timeoutMs: 60_000) {
-                dashboard.latest?.groups.first { $0.name == "fare" }?.timeline.contains { $0.cause.contains("joined") && $0.assignment["fare-3"] != nil } == true
+                dashboard.latest?.groups.first { $0.name == "fare" }?.timeline.contains { $0.cause.contains("joined") && $0.moves.contains { $0.to == "fare-3" } } == true
             }, "the timeline shows fare-3 joining")
             // Three removals at once: the group keeps one consumer, whatever the interleaving.
             let live = try #require(dashboard.run)

@@ -10,11 +10,11 @@ extension DataDirectoryInspector {
         var report = RunReport(
             dataDirectory: dataDirectory, startMs: nil, eventsPerPartition: [], regionMinutes: [], tripsByRegion: [], groups: [], incidents: []
         )
-        var ends: [Int: [(ts: String, end: Int64)]] = [:]
+        var ends = LogEnds()
         if let analytics {
             report.startMs = try analytics.scalar("SELECT CAST(round((julianday(min(ts)) - 2440587.5) * 86400000) AS INTEGER) FROM location_events")
             ends = try Self.logEndsOverTime(analytics)
-            report.eventsPerPartition = (0 ..< (ends.keys.max().map { $0 + 1 } ?? 0)).map { ends[$0]?.last?.end ?? 0 }
+            report.eventsPerPartition = (0 ..< (ends.series.keys.max().map { $0 + 1 } ?? 0)).map { ends.series[$0]?.last?.end ?? 0 }
             let minutes = try analytics.prepare("SELECT region, minute, events FROM region_minute_stats ORDER BY minute, region")
             while try minutes.step() {
                 report.regionMinutes.append(.init(region: minutes.string(0) ?? "", minute: minutes.string(1) ?? "", events: Int(minutes.int(2))))
@@ -40,8 +40,6 @@ extension DataDirectoryInspector {
         return report
     }
 
-    /// Per partition, the log end after each simulated tick: the offset after the newest event
-    /// with that timestamp (cumulative, so a later tick never ends lower).
     static func has(_ database: Database, table: String) throws -> Bool {
         try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = '\(table)'") == 1
     }
@@ -50,30 +48,49 @@ extension DataDirectoryInspector {
         try database.scalar("SELECT count(*) FROM pragma_table_info('\(table)') WHERE name = '\(column)'") == 1
     }
 
-    private static func logEndsOverTime(_ analytics: Database) throws -> [Int: [(ts: String, end: Int64)]] {
-        let statement = try analytics.prepare(#"SELECT "partition", ts, max("offset") + 1 FROM location_events GROUP BY 1, 2 ORDER BY 1, 2"#)
-        var ends: [Int: [(ts: String, end: Int64)]] = [:]
+    /// Each partition's log end over simulated time, bounded: per time bucket (`bucketMs`
+    /// wide, at most `maxBuckets` over the run), the offset after its newest event, never
+    /// lower than the bucket before. Exact while a bucket is no wider than a tick (any run
+    /// under about 5 hours at 1 s ticks); within a bucket for longer ones.
+    struct LogEnds {
+        static let maxBuckets: Int64 = 20_000
+        var bucketMs: Int64 = 1
+        var series: [Int: [(bucket: Int64, end: Int64)]] = [:]
+
+        var isEmpty: Bool { series.isEmpty }
+
+        /// The log end of `partition` once production had reached `producedMs`: its events before then.
+        func end(_ partition: Int, before producedMs: Int64) -> Int64 {
+            guard let entries = series[partition] else { return 0 }
+            let limit = producedMs / bucketMs
+            var (low, high) = (0, entries.count)
+            while low < high {
+                let middle = (low + high) / 2
+                if entries[middle].bucket < limit { low = middle + 1 } else { high = middle }
+            }
+            return low == 0 ? 0 : entries[low - 1].end
+        }
+    }
+
+    private static func logEndsOverTime(_ analytics: Database) throws -> LogEnds {
+        let milliseconds = "CAST(round((julianday(ts) - 2440587.5) * 86400000) AS INTEGER)"
+        let first = try analytics.scalar("SELECT min(\(milliseconds)) FROM location_events") ?? 0
+        let last = try analytics.scalar("SELECT max(\(milliseconds)) FROM location_events") ?? 0
+        var ends = LogEnds(bucketMs: max(1, (last - first) / LogEnds.maxBuckets))
+        let statement = try analytics.prepare(
+            #"SELECT "partition", \#(milliseconds) / ?1, max("offset") + 1 FROM location_events GROUP BY 1, 2 ORDER BY 1, 2"#
+        )
+        statement.bind(1, ends.bucketMs)
         while try statement.step() {
             let partition = Int(statement.int(0))
-            let end = max(statement.int(2), ends[partition]?.last?.end ?? 0)
-            ends[partition, default: []].append((statement.string(1) ?? "", end))
+            let end = max(statement.int(2), ends.series[partition]?.last?.end ?? 0)
+            ends.series[partition, default: []].append((statement.int(1), end))
         }
         return ends
     }
 
-    /// The log end of a partition once production had reached `producedMs`: its events before then.
-    private static func end(_ series: [(ts: String, end: Int64)], before producedMs: Int64) -> Int64 {
-        let limit = Timestamp.iso(producedMs)
-        var (low, high) = (0, series.count)
-        while low < high {
-            let middle = (low + high) / 2
-            if series[middle].ts < limit { low = middle + 1 } else { high = middle }
-        }
-        return low == 0 ? 0 : series[low - 1].end
-    }
-
     private static func group(
-        _ group: GroupName, database: Database, path: String, ends: [Int: [(ts: String, end: Int64)]], startMs: Int64
+        _ group: GroupName, database: Database, path: String, ends: LogEnds, startMs: Int64
     ) throws -> RunReport.Group {
         // Files of older versions (read as they are: inspection never migrates) lack the
         // gaps (1), the rebalance history and last_event_ms (2), produced_ms (3).
@@ -113,8 +130,8 @@ extension DataDirectoryInspector {
                 behind = newest[partition].map { Double(produced - $0) / 1000 } ?? 0
             } else {
                 lag = 0
-                for (partition, series) in ends {
-                    let end = Self.end(series, before: produced)
+                for partition in ends.series.keys {
+                    let end = ends.end(partition, before: produced)
                     let storedOffset = stored[partition] ?? 0
                     lag! += max(0, end - storedOffset)
                     if end > storedOffset, let time = newest[partition] { behind = max(behind, Double(produced - time) / 1000) }

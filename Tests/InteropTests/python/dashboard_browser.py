@@ -102,6 +102,7 @@ try:
     time.sleep(1)
     browser.refresh()
     wait_for("the finished run after a reload", lambda: browser.find_element(By.ID, "phase").text.lower() == "finished")
+    wait_for("the finished run's tail (its log read-only)", lambda: len(browser.find_elements(By.CSS_SELECTOR, "#tail tbody tr td.value")) >= 5)
     lag = browser.find_element(By.CSS_SELECTOR, 'section.group[data-group="fare"] .legend .now').text
     if "now: 0 events" not in lag:
         fail("the finished run still shows lag: " + lag)
