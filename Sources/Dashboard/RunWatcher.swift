@@ -26,7 +26,7 @@ public struct RunWatcher: Sendable {
         let second = Double(simulatedMs - configuration.startTime) / 1000
 
         var partitions: [DashboardSnapshot.Partition] = []
-        let regionsOf = Self.regionsByPartition(configuration, count: run.partitionCount)
+        let regionsOf = configuration.regionsByPartition(count: run.partitionCount)
         let interval = previousWall.map { wallSeconds - $0 } ?? 0
         var allBounds: [LogBounds?] = []
         for partition in 0 ..< run.partitionCount {
@@ -152,11 +152,6 @@ public struct RunWatcher: Sendable {
             slim.assignment = [:]
             return slim
         }
-    }
-
-    static func regionsByPartition(_ configuration: PipelineConfiguration, count: Int) -> [[String]] {
-        let table = configuration.partitionTable
-        return (0 ..< count).map { partition in table.filter { $0.value.contains(partition) }.keys.sorted() }
     }
 
     static func regions(_ configuration: PipelineConfiguration) -> [DashboardSnapshot.Region] {

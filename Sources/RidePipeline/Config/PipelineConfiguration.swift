@@ -137,6 +137,12 @@ public enum BrokerMode: Hashable, Sendable {
 }
 
 extension PipelineConfiguration {
+    /// For each of `count` partitions, the regions whose events it carries, by name.
+    public func regionsByPartition(count: Int) -> [[String]] {
+        let table = partitionTable
+        return (0 ..< count).map { partition in table.filter { $0.value.contains(partition) }.keys.sorted() }
+    }
+
     /// Simulated seconds per wall second the producer keeps to; nil: as fast as it goes.
     public var pace: Double? { speed ?? (realtime ? 1 : nil) }
 }

@@ -51,7 +51,8 @@ actor GroupFleet {
         let (state, group, sessionTimeoutMs) = (state, group, configuration.sessionTimeoutMs)
         let consumer = PipelineConsumer(
             name: name, group: group, log: log, writer: writer, configuration: configuration, aheadOfLog: aheadOfLog, logger: logger,
-            onFailure: onFailure, rebalanceContext: { state.rebalanceContext(group, sessionTimeoutMs: sessionTimeoutMs) }
+            onFailure: onFailure, rebalanceContext: { state.rebalanceContext(group, sessionTimeoutMs: sessionTimeoutMs) },
+            producedMs: { state.simulatedMs }
         )
         members.append(Member(consumer: consumer, state: .running))
         state.noteConsumerEvent(group, consumer: name, kind: .added)

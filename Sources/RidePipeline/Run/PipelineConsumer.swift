@@ -42,8 +42,10 @@ actor PipelineConsumer {
     private let onFailure: @Sendable (String, PipelineError) -> Void
     private let aheadOfLog: AheadOfLog
     /// What the run knows around a rebalance this consumer records (simulated time, what
-    /// was done to the group's consumers); its simulated time also goes with each batch.
+    /// was done to the group's consumers).
     private let rebalanceContext: @Sendable () -> RebalanceContext
+    /// The simulated time production has reached, recorded with each batch.
+    private let producedMs: @Sendable () -> Int64?
     /// Per partition, the stored offset the database holds beyond the log end while the log
     /// is written again up to it (`.skipUntilReproduced`).
     private var storedAhead: [PartitionID: Offset] = [:]
@@ -62,10 +64,12 @@ actor PipelineConsumer {
         name: String, group: GroupName, log: any EventLog, writer: SinkWriter, configuration: PipelineConfiguration,
         aheadOfLog: AheadOfLog = .refuse, logger: Logger = Logger(label: "ridestream.consumer"),
         onFailure: @escaping @Sendable (String, PipelineError) -> Void = { _, _ in },
-        rebalanceContext: @escaping @Sendable () -> RebalanceContext = { .unknown }
+        rebalanceContext: @escaping @Sendable () -> RebalanceContext = { .unknown },
+        producedMs: @escaping @Sendable () -> Int64? = { nil }
     ) {
         self.aheadOfLog = aheadOfLog
         self.rebalanceContext = rebalanceContext
+        self.producedMs = producedMs
         self.name = name
         self.group = group
         self.log = log
@@ -225,7 +229,7 @@ actor PipelineConsumer {
         guard let chunk = buffers.chunk(partition) else { return }
         let outcome = try await writer.write(
             consumer: name, partition: partition, firstOffset: chunk.firstOffset, nextOffset: chunk.nextOffset, events: chunk.events,
-            producedMs: rebalanceContext().simulatedMs
+            producedMs: producedMs()
         )
         switch outcome {
         case let .stale(storedOffset):

@@ -233,11 +233,8 @@ public final class PipelineRunner: Sendable {
         for group in prepared.groups {
             if let summary = group.summary { groups[group.group.rawValue] = summary }
         }
-        let table = configuration.partitionTable
         let ends = (0 ..< prepared.partitionCount).map { Int(snapshot.logEnds?[PartitionID($0)]?.rawValue ?? 0) }
-        let regionsOfPartition = (0 ..< prepared.partitionCount).map { partition in
-            table.filter { $0.value.contains(partition) }.keys.sorted().joined(separator: "+")
-        }
+        let regionsOfPartition = configuration.regionsByPartition(count: prepared.partitionCount).map { $0.joined(separator: "+") }
         return RunSummary(
             eventsProduced: snapshot.eventsInLog, resumedFrom: snapshot.resumedFrom, eventsPerPartition: ends,
             partitionRegions: regionsOfPartition, simulatedSeconds: configuration.second(ofTick: snapshot.ticks),

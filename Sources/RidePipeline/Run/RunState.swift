@@ -70,6 +70,9 @@ public final class RunState: Sendable {
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
+    /// Simulated time production has reached (nil before the first tick).
+    var simulatedMs: Int64? { state.withLock { $0.simulatedMs } }
+
     func update(_ change: (inout Snapshot) -> Void) { state.withLock { change(&$0) } }
 
     /// A group's stored offset moved (called from its writer's thread).
