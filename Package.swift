@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "RidePipeline", "Broker", "Groups", "KafkaWire", "RideModel",
+                "RidePipeline", "Broker", "Groups", "KafkaWire", "LogStore", "RideModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "RidePipeline", "SQLite", "TestSupport",
+                "Dashboard", "RidePipeline", "SQLite", "TestSupport", "Broker", "Groups", "KafkaWire", "LogStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -14,6 +14,11 @@ public actor GroupCoordinator {
     private let clock: any WallClock
     private let offsets: OffsetStore
     private var groups: [String: ConsumerGroup] = [:]
+    /// Each group's completed generations, the newest `generationsKept`, once asked to
+    /// (`recordGenerations`: a dashboard watches).
+    private var generations: [String: [GroupGeneration]] = [:]
+    private var recordsGenerations = false
+    public static let generationsKept = 100
     private var joinWaiters: [RequestID: CheckedContinuation<JoinResponse, Never>] = [:]
     private var syncWaiters: [RequestID: CheckedContinuation<SyncResponse, Never>] = [:]
     private var nextRequest: UInt64 = 0
@@ -45,7 +50,9 @@ public actor GroupCoordinator {
     /// Saves a group's new state, logging what a user watching the broker wants to know:
     /// members that joined or were removed, and each new generation with its members.
     private func store(_ state: ConsumerGroup, as id: String) {
+        var state = state
         let before = groups[id]
+        recordGeneration(&state, as: id)
         groups[id] = state
         let old = Set(before?.memberIDs ?? [])
         let new = Set(state.memberIDs)
@@ -58,6 +65,19 @@ public actor GroupCoordinator {
                 "members": "\(new.sorted().map(\.rawValue).joined(separator: ","))",
             ])
         }
+    }
+
+    /// Records the generation `state` has just completed (stable, or empty after its last
+    /// member went), with the departures since the one before. Called on every change of a
+    /// group, heartbeats included: one comparison when nothing completed.
+    private func recordGeneration(_ state: inout ConsumerGroup, as id: String) {
+        guard recordsGenerations, state.state == .stable || state.state == .empty, state.generation.rawValue > 0,
+              generations[id]?.last?.generation != state.generation
+        else { return }
+        var history = generations[id] ?? []
+        if history.count == Self.generationsKept { history.removeFirst() }
+        history.append(GroupGeneration(completed: state, departures: state.takeDepartures(), atMs: clock.milliseconds(), isFirst: generations[id] == nil))
+        generations[id] = history
     }
 
     private func newRequestID() -> RequestID {
@@ -243,6 +263,12 @@ public actor GroupCoordinator {
         guard offsets.groups().contains(groupID) else { return nil }
         return group(groupID).describe()
     }
+
+    /// From now on, keeps each group's completed generations (`generations(groupID:)`).
+    public func recordGenerations() { recordsGenerations = true }
+
+    /// The group's completed generations since recording began, oldest first.
+    public func generations(groupID: String) -> [GroupGeneration] { generations[groupID] ?? [] }
 
     /// Every group known to the coordinator or with committed offsets, with its state.
     public func listGroups() -> [(groupID: String, protocolType: String, state: GroupState)] {

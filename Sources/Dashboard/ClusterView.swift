@@ -24,6 +24,9 @@ public struct ClusterView: Sendable, Equatable {
         public var members: Int
         /// Committed offset by topic and partition.
         public var committed: [Committed]
+        /// The coordinator's description: state, generation, members and their assignments
+        /// (a broker's groups; nil for a run's).
+        public var description: GroupDescription? = nil
     }
 
     public struct Committed: Sendable, Equatable {
@@ -62,7 +65,8 @@ public struct ClusterView: Sendable, Equatable {
                 name: listed.groupID, members: description?.members.count ?? 0,
                 committed: committed.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map {
                     Committed(topic: $0.key.topic, partition: $0.key.partition.rawValue, offset: $0.value.offset.rawValue)
-                }
+                },
+                description: description
             ))
         }
         return view

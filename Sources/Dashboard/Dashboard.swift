@@ -1,16 +1,21 @@
+import Broker
 import Foundation
+import KafkaWire
+import LogStore
 import NIOCore
 import RidePipeline
 import Synchronization
 
-/// The live dashboard's state, shared by its HTTP routes: the run it watches, the latest
-/// snapshot (encoded once, whoever reads it), and the clients of the live stream.
+/// The live dashboard's state, shared by its HTTP routes: what it shows (a live run, a
+/// finished one, a broker), the latest snapshot (encoded once, whoever reads it), and the
+/// clients of the live stream.
 ///
-/// A sampler task builds a snapshot every `interval` (`RunWatcher`) while a run is watched,
-/// and once more when it has finished; each is sent to every stream client, at most one
-/// pending per client (a slow client skips snapshots instead of piling them up). With no new
-/// snapshot, clients get a keep-alive comment every `keepAlive`, which also finds the
-/// clients that went away. At most `maxStreams` streams are open at once.
+/// A sampler task builds a snapshot every `interval` (`RunWatcher` for a run, `BrokerWatcher`
+/// for a broker) while something live is watched, and once more when a run has finished; a
+/// stored run's snapshot (`show`) is published once. Each is sent to every stream client, at
+/// most one pending per client (a slow client skips snapshots instead of piling them up).
+/// With no new snapshot, clients get a keep-alive comment every `keepAlive`, which also finds
+/// the clients that went away. At most `maxStreams` streams are open at once.
 public final class Dashboard: Sendable {
     public static let maxStreams = 32
 
@@ -28,17 +33,31 @@ public final class Dashboard: Sendable {
         }
     }
 
+    /// A broker to watch, and the address its Kafka port listens on.
+    struct WatchedBroker: Sendable {
+        var broker: Broker
+        var address: String
+        var startMs: Int64
+    }
+
     private struct Shared {
         var run: LiveRun?
         var finished: Finished?
+        var broker: WatchedBroker?
+        /// A stored run's log, for the tail (`show`).
+        var storedLog: (any EventLog)?
         var latest: DashboardSnapshot?
         var latestJSON: ByteBuffer?
         var streams: [UInt64: AsyncStream<ByteBuffer>.Continuation] = [:]
         var nextStream: UInt64 = 0
+        var lastAsked: ContinuousClock.Instant?
         var closed = false
     }
 
     private let shared = Mutex(Shared())
+    /// The tails read lately, by topic and partition (see `tail`).
+    private let tails = Mutex<[TopicPartition: (at: ContinuousClock.Instant, records: [StoredRecord]?)]>([:])
+    static let tailRecords = 100
     private let sampler = Mutex<Task<Void, Never>?>(nil)
     let interval: Duration
     let keepAlive: Duration
@@ -51,6 +70,25 @@ public final class Dashboard: Sendable {
     /// Starts watching `run` (the sampler starts with the first run).
     public func watch(_ run: LiveRun) {
         shared.withLock { $0.run = run }
+        startSampler()
+    }
+
+    /// Starts watching a broker serving Kafka clients on `address`; its coordinator starts
+    /// keeping each group's generations for the timeline.
+    public func watch(_ broker: Broker, address: String) async {
+        await broker.coordinator.recordGenerations()
+        shared.withLock { $0.broker = WatchedBroker(broker: broker, address: address, startMs: broker.clock.milliseconds()) }
+        startSampler()
+    }
+
+    /// Shows a stored run, read only: its snapshot, and `log` for the tail (closed by `close`).
+    public func show(_ snapshot: DashboardSnapshot, log: (any EventLog)?) {
+        shared.withLock { $0.storedLog = log }
+        publish(snapshot)
+        startSampler()
+    }
+
+    private func startSampler() {
         sampler.withLock { task in
             guard task == nil else { return }
             task = Task { [self] in await sample() }
@@ -72,13 +110,21 @@ public final class Dashboard: Sendable {
         for stream in streams.values { stream.finish() }
         task?.cancel()
         await task?.value
-        if let log = shared.withLock({ $0.finished?.log }) { try? await log.close() }
+        let logs = shared.withLock { [$0.finished?.log, $0.storedLog] }
+        for case let log? in logs { try? await log.close() }
     }
 
     public var latest: DashboardSnapshot? { shared.withLock { $0.latest } }
     var latestJSON: ByteBuffer? { shared.withLock { $0.latestJSON } }
     var run: LiveRun? { shared.withLock { $0.finished == nil ? $0.run : nil } }
-    var finishedLog: (any EventLog)? { shared.withLock { $0.finished?.log } }
+    /// Where the tail of a finished or stored run, or of a broker's topics, is read (a live
+    /// run's comes from `run`).
+    var tailLog: (any EventLog)? {
+        shared.withLock { shared in
+            if let log = shared.finished?.log ?? shared.storedLog { return log }
+            return shared.broker.map { BuiltInEventLog(broker: $0.broker) }
+        }
+    }
 
     /// A new stream client: the latest snapshot at once, then each new one; nil when
     /// `maxStreams` are open or the dashboard is closed.
@@ -96,14 +142,42 @@ public final class Dashboard: Sendable {
         return stream
     }
 
+    /// The last `limit` (at most `tailRecords`) records of a partition. A read is reused for
+    /// `interval`, whoever asks: every open page polls its tail each second, and the reads (a
+    /// few small preads) must not multiply with the clients.
+    func tail(_ topic: String, partition: Int, limit: Int) async throws -> [StoredRecord]? {
+        let key = TopicPartition(topic, PartitionID(Int32(partition)))
+        let now = ContinuousClock.now
+        if let cached = tails.withLock({ $0[key] }), now - cached.at < interval { return cached.records.map { Array($0.suffix(limit)) } }
+        let records = try await read(topic, partition: key.partition)
+        tails.withLock { cache in
+            cache = cache.filter { now - $0.value.at < interval }  // only fresh reads are kept
+            cache[key] = (now, records)
+        }
+        return records.map { Array($0.suffix(limit)) }
+    }
+
+    private func read(_ topic: String, partition: PartitionID) async throws(PipelineError) -> [StoredRecord]? {
+        guard let run else { return try await tailLog?.latestRecords(topic, partition: partition, limit: Self.tailRecords) }
+        do {
+            return try await run.log.latestRecords(topic, partition: partition, limit: Self.tailRecords)
+        } catch {
+            // The run's log closes as the run ends; the finished run's reader takes over in a
+            // moment. Until then there is nothing to show, not a failure.
+            if [.starting, .producing].contains(run.state.snapshot.phase) { throw error }
+            return []
+        }
+    }
+
     private func sample() async {
         var watcher = RunWatcher()
+        var brokerWatcher: BrokerWatcher?
         let clock = ContinuousClock()
         let start = clock.now
         var lastSent = start
         var finishedSent = false
         while !Task.isCancelled {
-            let (run, finished) = shared.withLock { ($0.run, $0.finished) }
+            let (run, finished, broker) = shared.withLock { ($0.run, $0.finished, $0.broker) }
             let wall = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
             var snapshot: DashboardSnapshot?
             if let finished {
@@ -113,6 +187,9 @@ public final class Dashboard: Sendable {
                 }
             } else if let run {
                 snapshot = await watcher.sample(run, wallSeconds: wall)
+            } else if let broker, isWatched(clock.now) {
+                if brokerWatcher == nil { brokerWatcher = BrokerWatcher(address: broker.address, startMs: broker.startMs) }
+                snapshot = await brokerWatcher?.sample(broker.broker, wallSeconds: wall)
             }
             if let snapshot {
                 publish(snapshot)
@@ -124,6 +201,18 @@ public final class Dashboard: Sendable {
             try? await Task.sleep(for: interval)
         }
     }
+
+    /// Whether anyone looks: a stream is open or a snapshot or tail was asked for lately. A
+    /// broker nobody watches is not read twice a second for nothing (a run is sampled
+    /// throughout, so that its lag over time has no holes).
+    private func isWatched(_ now: ContinuousClock.Instant) -> Bool {
+        shared.withLock { shared in
+            !shared.streams.isEmpty || shared.latest == nil || shared.lastAsked.map { now - $0 < .seconds(10) } ?? false
+        }
+    }
+
+    /// A snapshot or tail was asked for (see `isWatched`).
+    func asked() { shared.withLock { $0.lastAsked = .now } }
 
     private func publish(_ snapshot: DashboardSnapshot) {
         let json = ByteBuffer(bytes: (try? Self.encoder().encode(snapshot)) ?? Data("{}".utf8))

@@ -8,7 +8,7 @@ extension DashboardPage {
 // and renders each snapshot. Every value from the run is set as text, never as markup.
 "use strict";
 
-const state = { snapshot: null, tailPartition: 0, tailTimer: null, map: null };
+const state = { snapshot: null, tail: null, tailTimer: null, map: null, topics: 1 };
 
 function el(tag, attributes, children) {
   const element = document.createElement(tag);
@@ -42,7 +42,7 @@ function renderRun(run) {
   document.getElementById("progress").style.width = percent.toFixed(1) + "%";
   document.getElementById("produced").textContent = `${grouped(run.events_in_log)} events in ${run.topic}`;
   document.getElementById("speed").textContent = run.speed ? `${run.speed}× speed` : "unpaced";
-  document.getElementById("seed").textContent = `${grouped(run.drivers)} drivers, seed ${run.seed}`;
+  document.getElementById("seed").textContent = `${grouped(run.drivers)} drivers` + (run.seed == null ? "" : `, seed ${run.seed}`);
   const done = run.happened;
   replace(document.getElementById("scenario"), run.scenario.map((step) => {
     const past = step.at_seconds <= run.simulated_second;
@@ -51,8 +51,26 @@ function renderRun(run) {
   document.body.classList.toggle("finished", run.phase === "finished");
 }
 
+// A broker shows every topic; a run its one topic. Partitions are named "p3", or "topic p3"
+// where more than one topic is shown.
+function partitionLabel(p) { return state.topics > 1 ? `${p.topic} p${p.partition}` : `p${p.partition}`; }
+
+function renderBroker(broker, partitions) {
+  document.getElementById("phase").textContent = "broker";
+  document.getElementById("phase").className = "phase broker";
+  document.getElementById("clock").textContent = `watching for ${seconds(broker.wall_seconds)}`;
+  document.getElementById("progress").style.width = "0%";
+  const events = partitions.reduce((sum, p) => sum + p.log_end - p.log_start, 0);
+  document.getElementById("produced").textContent = `${grouped(events)} records in ${broker.topics} topic${broker.topics === 1 ? "" : "s"}`
+    + (broker.partitions_not_shown > 0 ? ` (${grouped(broker.partitions_not_shown)} partitions not shown)` : "");
+  document.getElementById("speed").textContent = `${broker.groups} group${broker.groups === 1 ? "" : "s"}`
+    + (broker.groups_not_shown > 0 ? ` (${grouped(broker.groups_not_shown)} not shown)` : "");
+  document.getElementById("seed").textContent = `Kafka port ${broker.address}`;
+}
+
 function renderPartitions(partitions) {
-  replace(document.querySelector("#partitions tbody"), partitions.map((p) => el("tr", { "data-partition": p.partition }, [
+  replace(document.querySelector("#partitions tbody"), partitions.map((p) => el("tr", { "data-partition": p.partition, "data-topic": p.topic }, [
+    el("td", { text: p.topic }),
     el("td", { text: String(p.partition) }),
     el("td", { text: p.regions.join(", ") || "—" }),
     el("td", { class: "number", text: grouped(p.log_start) }),
@@ -60,9 +78,15 @@ function renderPartitions(partitions) {
     el("td", { class: "number", text: grouped(p.events_per_second) }),
   ])));
   const select = document.getElementById("tail-partition");
-  if (select.options.length !== partitions.length) {
-    replace(select, partitions.map((p) => el("option", { value: p.partition, text: `partition ${p.partition} (${p.regions.join(", ") || "no region"})` })));
-    select.value = String(state.tailPartition);
+  const options = JSON.stringify(partitions.map((p) => [p.topic, p.partition]));
+  if (select.dataset.options !== options) {
+    select.dataset.options = options;
+    replace(select, partitions.map((p) => el("option", {
+      value: JSON.stringify([p.topic, p.partition]),
+      text: p.regions.length ? `partition ${p.partition} (${p.regions.join(", ")})` : `${p.topic} partition ${p.partition}`,
+    })));
+    if (!state.tail && partitions.length) state.tail = [partitions[0].topic, partitions[0].partition];
+    if (state.tail) select.value = JSON.stringify(state.tail);
   }
 }
 
@@ -83,7 +107,7 @@ async function control(group, action, consumer) {
 // Group cards stay in the page from one snapshot to the next, so a button is never replaced
 // under the pointer: a card's rows are rebuilt only when its consumers, their states or
 // partitions change; counts, lag and the chart are updated in place.
-const cards = {};
+const cards = new Map();  // by group name (a Map: a group may be named "constructor")
 
 function createCard(name) {
   const view = { signature: "" };
@@ -99,7 +123,7 @@ function createCard(name) {
   view.card.appendChild(el("div", { class: "chart" }, [
     el("div", { class: "legend" }, [
       el("span", { class: "key events", text: "lag, events (left)" }),
-      el("span", { class: "key seconds", text: "seconds behind (right)" }),
+      view.seconds = el("span", { class: "key seconds", text: "seconds behind (right)" }),
       view.now,
     ]),
     view.chart,
@@ -109,15 +133,19 @@ function createCard(name) {
   return view;
 }
 
-function rebuildRows(view, group, partitionCount, controllable) {
+// The grid's columns are the group's partitions (a run's: every partition of its topic; a
+// broker group's: those it committed or has assigned); a consumer owns the partitions whose
+// owner it is.
+function rebuildRows(view, group, controllable) {
+  const sink = group.events != null;
   replace(view.head, [el("tr", {}, [el("th", { text: "consumer" })]
-    .concat(Array.from({ length: partitionCount }, (_, p) => el("th", { class: "partition", text: `p${p}` })))
-    .concat([el("th", { text: "stored" }), el("th", { text: "" })]))]);
+    .concat(group.partitions.map((p) => el("th", { class: "partition", text: partitionLabel(p) })))
+    .concat([el("th", { text: sink ? "stored" : "" }), el("th", { text: "" })]))]);
   const rows = group.consumers.map((c) => {
     const kind = c.state !== "running" ? c.state : c.idle ? "idle" : "active";
-    const cells = [el("td", { class: "name" }, [el("span", { text: c.id }), el("span", { class: "badge " + kind, text: kind })])];
-    for (let p = 0; p < partitionCount; p++) {
-      const owns = c.state === "running" && c.partitions.includes(p);
+    const cells = [el("td", { class: "name", title: c.client || "" }, [el("span", { text: c.id }), el("span", { class: "badge " + kind, text: kind })])];
+    for (const p of group.partitions) {
+      const owns = c.state === "running" && p.owner === c.id;
       cells.push(el("td", { class: "cell" + (owns ? " owned" : ""), text: owns ? "●" : "" }));
     }
     cells.push(el("td", { class: "number stored" }));
@@ -127,34 +155,42 @@ function rebuildRows(view, group, partitionCount, controllable) {
     ] : []));
     return el("tr", { class: "consumer " + kind, "data-consumer": c.id }, cells);
   });
-  view.lag = el("tr", { class: "lag" }, [el("td", { text: "lag (events / s behind)" })]
-    .concat(Array.from({ length: partitionCount }, () => el("td", { class: "cell" })))
+  view.lag = el("tr", { class: "lag" }, [el("td", { text: sink ? "lag (events / s behind)" : "lag (records past the committed offset)" })]
+    .concat(group.partitions.map(() => el("td", { class: "cell" })))
     .concat([el("td", {}), el("td", {})]));
   replace(view.body, rows.concat([view.lag]));
 }
 
-function updateCard(view, group, partitionCount, controllable) {
-  view.generation.textContent = group.stable ? `generation ${group.generation}` : `generation ${group.generation}, rebalancing`;
+function updateCard(view, group, controllable) {
+  const phase = group.state && group.state !== "Stable" ? group.state : group.stable ? "" : "rebalancing";
+  view.generation.textContent = `generation ${group.generation}` + (phase ? `, ${phase}` : "");
   view.generation.className = "generation" + (group.stable ? "" : " rebalancing");
   view.add.disabled = !controllable;
-  const signature = JSON.stringify([partitionCount, controllable, group.consumers.map((c) => [c.id, c.state, c.idle, c.partitions])]);
+  view.add.hidden = !state.snapshot.run;
+  const signature = JSON.stringify([controllable, state.topics, group.partitions.map((p) => [p.topic, p.partition, p.owner]),
+    group.consumers.map((c) => [c.id, c.state, c.idle, c.partitions])]);
   if (signature !== view.signature) {
-    rebuildRows(view, group, partitionCount, controllable);
+    rebuildRows(view, group, controllable);
     view.signature = signature;
   }
   const rows = view.body.querySelectorAll("tr.consumer");
-  group.consumers.forEach((c, i) => { if (rows[i]) rows[i].querySelector(".stored").textContent = grouped(c.events); });
+  if (group.events != null) group.consumers.forEach((c, i) => { if (rows[i]) rows[i].querySelector(".stored").textContent = grouped(c.events); });
   const cells = view.lag.querySelectorAll("td.cell");
   group.partitions.forEach((p, i) => {
     if (!cells[i]) return;
     cells[i].className = "cell" + (p.lag > 0 ? " behind" : "");
-    cells[i].textContent = p.lag > 0 ? `${formatNumber(p.lag)} / ${p.seconds_behind == null ? "?" : Math.round(p.seconds_behind)}s` : "0";
+    if (p.lag == null) cells[i].textContent = "—";
+    else if (group.events == null) cells[i].textContent = formatNumber(p.lag);
+    else cells[i].textContent = p.lag > 0 ? `${formatNumber(p.lag)} / ${p.seconds_behind == null ? "?" : Math.round(p.seconds_behind)}s` : "0";
   });
-  lineChart(view.chart, group.history.second, [
-    { values: group.history.lag, className: "events", axis: "left" },
-    { values: group.history.seconds_behind, className: "seconds", axis: "right" },
-  ], { xUnit: "s", xMax: state.snapshot.run.duration_seconds });
-  view.now.textContent = `now: ${grouped(group.lag)} events` + (group.seconds_behind == null ? "" : `, ${Math.round(group.seconds_behind)} s behind`);
+  const series = [{ values: group.history.lag, className: "events", axis: "left" }];
+  if (group.events != null) series.push({ values: group.history.seconds_behind, className: "seconds", axis: "right" });
+  view.seconds.hidden = group.events == null;
+  lineChart(view.chart, group.history.second, series, { xUnit: "s", xMax: state.snapshot.run ? state.snapshot.run.duration_seconds : undefined });
+  view.now.textContent = `now: ${grouped(group.lag)} ${group.events == null ? "records" : "events"}`
+    + (group.seconds_behind == null ? "" : `, ${Math.round(group.seconds_behind)} s behind`);
+  view.writes.hidden = group.events == null;
+  if (group.events == null) return;
   const saved = group.transactions > 0 ? group.events / group.transactions : 0;
   replace(view.writes, [
     el("strong", { text: `${grouped(group.events)} events in ${grouped(group.transactions)} transactions` }),
@@ -164,15 +200,15 @@ function updateCard(view, group, partitionCount, controllable) {
   ]);
 }
 
-function renderGroups(groups, partitionCount, controllable) {
+function renderGroups(groups, controllable) {
   const container = document.getElementById("groups");
   const names = groups.map((g) => g.name);
-  for (const name of Object.keys(cards)) {
-    if (!names.includes(name)) { container.removeChild(cards[name].card); delete cards[name]; }
+  for (const [name, view] of cards) {
+    if (!names.includes(name)) { container.removeChild(view.card); cards.delete(name); }
   }
   for (const group of groups) {
-    if (!cards[group.name]) { cards[group.name] = createCard(group.name); container.appendChild(cards[group.name].card); }
-    updateCard(cards[group.name], group, partitionCount, controllable);
+    if (!cards.has(group.name)) { cards.set(group.name, createCard(group.name)); container.appendChild(cards.get(group.name).card); }
+    updateCard(cards.get(group.name), group, controllable);
   }
 }
 
@@ -186,25 +222,37 @@ function renderTimeline(groups) {
     el("span", { class: "who", text: `${r.group} · generation ${r.generation}` }),
     el("span", { class: "cause", text: r.cause }),
     el("p", { class: "story", text: r.story }),
-    r.moves.length ? el("p", { class: "moves", text: r.moves.map((m) => `p${m.partition}: ${m.from || "nobody"} → ${m.to}`).join(", ") }) : null,
+    r.moves.length ? el("p", { class: "moves", text: r.moves.map((m) => `${m.topic && state.topics > 1 ? m.topic + " " : ""}p${m.partition}: ${m.from || "nobody"} → ${m.to}`).join(", ") }) : null,
   ])));
 }
 
 function render(snapshot) {
   state.snapshot = snapshot;
-  renderRun(snapshot.run);
-  state.map.draw(snapshot.regions, snapshot.map);
-  const sampled = snapshot.map && snapshot.map.sampled > 1 ? ` (1 in ${snapshot.map.sampled} drivers shown)` : "";
-  document.getElementById("map-note").textContent = snapshot.map ? `at ${seconds(snapshot.map.simulated_second)}${sampled}` : "waiting for the first tick";
+  state.topics = new Set(snapshot.partitions.map((p) => p.topic)).size;
+  const run = snapshot.run;
+  document.body.classList.toggle("broker", !run);
+  document.getElementById("city").hidden = !run;
+  document.getElementById("scenario-panel").hidden = !run;
+  document.getElementById("topic-title").textContent = run ? "The topic" : "Topics";
+  document.getElementById("timeline-clock").textContent = run ? "in simulated time" : "in seconds since the dashboard started; from the coordinator";
+  if (run) {
+    renderRun(run);
+    state.map.draw(snapshot.regions, snapshot.map);
+    const sampled = snapshot.map && snapshot.map.sampled > 1 ? ` (1 in ${snapshot.map.sampled} drivers shown)` : "";
+    document.getElementById("map-note").textContent = snapshot.map ? `at ${seconds(snapshot.map.simulated_second)}${sampled}` : "waiting for the first tick";
+  } else {
+    renderBroker(snapshot.broker, snapshot.partitions);
+  }
   renderPartitions(snapshot.partitions);
-  renderGroups(snapshot.groups, snapshot.partitions.length, snapshot.run.controllable);
+  renderGroups(snapshot.groups, run ? run.controllable : false);
   renderTimeline(snapshot.groups);
 }
 
 async function refreshTail() {
-  const partition = state.tailPartition;
+  if (!state.tail) return;
+  const [topic, partition] = state.tail;
   try {
-    const response = await fetch(`/api/partitions/${partition}/tail?limit=15`);
+    const response = await fetch(`/api/topics/${encodeURIComponent(topic)}/partitions/${partition}/tail?limit=15`);
     const body = await response.json();
     const tbody = document.querySelector("#tail tbody");
     if (!response.ok) { replace(tbody, [el("tr", {}, [el("td", { colspan: 3, text: body.error })])]); return; }
@@ -227,7 +275,7 @@ function connect() {
 
 function start() {
   state.map = new CityMap(document.getElementById("map"));
-  document.getElementById("tail-partition").addEventListener("change", (event) => { state.tailPartition = Number(event.target.value); refreshTail(); });
+  document.getElementById("tail-partition").addEventListener("change", (event) => { state.tail = JSON.parse(event.target.value); refreshTail(); });
   fetch("/api/snapshot").then((r) => (r.ok ? r.json() : null)).then((s) => { if (s) render(s); }).catch(() => {});
   connect();
   refreshTail();

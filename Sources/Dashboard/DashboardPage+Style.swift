@@ -4,6 +4,8 @@ extension DashboardPage {
 :root { --ink: #1d2430; --muted: #6b7585; --line: #d9dee6; --paper: #f6f7f9; --card: #fff;
   --available: #2f9e44; --en_route: #f08c00; --on_trip: #1971c2; --offline: #adb5bd; --bad: #c92a2a; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
+body.broker .progress { display: none; }
 body { margin: 0; font: 14px/1.4 system-ui, sans-serif; color: var(--ink); background: var(--paper); }
 header { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; padding: 10px 18px; background: var(--ink); color: #fff; }
 header h1 { font-size: 18px; margin: 0 8px 0 0; }

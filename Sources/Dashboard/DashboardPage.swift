@@ -39,21 +39,23 @@ public enum DashboardPage {
     </p>
   </section>
   <section class="panel" id="topic">
-    <h2>The topic <small>partitions, their offsets and append rate</small></h2>
+    <h2><span id="topic-title">The topic</span> <small>partitions, their offsets and append rate</small></h2>
     <table id="partitions">
-      <thead><tr><th>partition</th><th>regions</th><th>log start</th><th>log end</th><th>events/s</th></tr></thead>
+      <thead><tr><th>topic</th><th>partition</th><th>regions</th><th>log start</th><th>log end</th><th>events/s</th></tr></thead>
       <tbody></tbody>
     </table>
-    <h2>Scenario <small>steps of the configuration, then what happened</small></h2>
-    <ul id="scenario"></ul>
-    <p id="control-message" aria-live="polite"></p>
+    <div id="scenario-panel">
+      <h2>Scenario <small>steps of the configuration, then what happened</small></h2>
+      <ul id="scenario"></ul>
+      <p id="control-message" aria-live="polite"></p>
+    </div>
   </section>
   <section class="panel wide">
     <h2>Consumer groups <small>one partition → one consumer per group; extras idle; every group gets every event</small></h2>
     <div id="groups"></div>
   </section>
   <section class="panel">
-    <h2>Rebalance timeline <small>in simulated time</small></h2>
+    <h2>Rebalance timeline <small id="timeline-clock">in simulated time</small></h2>
     <ol id="timeline"></ol>
   </section>
   <section class="panel">

@@ -13,7 +13,8 @@ import RidePipeline
 /// | `GET /dashboard.css`, `/dashboard.js`, `/charts.js` | its style and scripts |
 /// | `GET /api/snapshot` | the latest `DashboardSnapshot` as JSON (503 before the first) |
 /// | `GET /api/stream` | Server-Sent Events: a `snapshot` event per sample (503 past `Dashboard.maxStreams`) |
-/// | `GET /api/partitions/P/tail?limit=N` | the last N (1–100, default 20) records of partition P |
+/// | `GET /api/topics/T/partitions/P/tail?limit=N` | the last N (1–100, default 20) records of partition P of topic T |
+/// | `GET /api/partitions/P/tail?limit=N` | the same, of the one topic shown (a run's) |
 /// | `POST /api/groups/G/add` | starts one more consumer in group G |
 /// | `POST /api/groups/G/remove?consumer=C`, `/crash?consumer=C` | stops C (default: the last running one), cleanly or not |
 /// | `GET /metrics` | Prometheus' text format (`MetricsRoutes`) |
@@ -33,10 +34,12 @@ public enum DashboardRoutes {
         router.get("/dashboard.js") { _, _ in asset(DashboardPage.script, type: "text/javascript; charset=utf-8") }
         router.get("/charts.js") { _, _ in asset(DashboardCharts.script, type: "text/javascript; charset=utf-8") }
         router.get("/api/snapshot") { _, _ -> Response in
-            guard let json = dashboard.latestJSON else { return failure(.serviceUnavailable, "no snapshot yet: the run is starting") }
+            dashboard.asked()
+            guard let json = dashboard.latestJSON else { return failure(.serviceUnavailable, "no snapshot yet: the dashboard is starting") }
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: ResponseBody(byteBuffer: json))
         }
         router.get("/api/stream") { _, _ -> Response in
+            dashboard.asked()
             guard let stream = dashboard.stream() else {
                 return failure(.serviceUnavailable, "\(Dashboard.maxStreams) live streams are open already; close a dashboard tab")
             }
@@ -49,14 +52,25 @@ public enum DashboardRoutes {
             )
         }
         router.get("/api/partitions/:partition/tail") { request, context -> Response in
-            await tail(dashboard, partition: context.parameters.get("partition") ?? "", limit: request.uri.queryParameters["limit"].map(String.init))
+            await tail(
+                dashboard, topic: nil, partition: context.parameters.get("partition") ?? "", limit: request.uri.queryParameters["limit"].map(String.init)
+            )
+        }
+        router.get("/api/topics/:topic/partitions/:partition/tail") { request, context -> Response in
+            await tail(
+                dashboard, topic: context.parameters.get("topic") ?? "", partition: context.parameters.get("partition") ?? "",
+                limit: request.uri.queryParameters["limit"].map(String.init)
+            )
         }
         router.post("/api/groups/:group/:action") { request, context -> Response in
             guard request.headers[controlHeader] == "1" else {
                 return failure(.forbidden, "control requests carry the header X-RideStream-Control: 1 (the dashboard's buttons send it)")
             }
             guard let run = dashboard.run else {
-                if dashboard.latestJSON == nil { return failure(.conflict, "the run has not started yet") }
+                guard let snapshot = dashboard.latest else { return failure(.conflict, "the run has not started yet") }
+                if snapshot.broker != nil {
+                    return failure(.badRequest, "this dashboard shows a broker: its groups belong to the Kafka clients in them, not to the dashboard")
+                }
                 return failure(.badRequest, ControlError.runOver.description)
             }
             do {
@@ -75,11 +89,21 @@ public enum DashboardRoutes {
     /// The header a control POST must carry (see the type's notes).
     public static let controlHeader = HTTPField.Name("X-RideStream-Control")!
 
-    private static func tail(_ dashboard: Dashboard, partition text: String, limit limitText: String?) async -> Response {
-        guard let snapshot = dashboard.latest else { return failure(.serviceUnavailable, "no snapshot yet: the run is starting") }
-        let count = snapshot.partitions.count
-        guard let partition = Int(text), (0 ..< count).contains(partition) else {
-            return failure(.badRequest, "no partition '\(text)': the topic \(snapshot.run.topic) has partitions 0 to \(count - 1)")
+    private static func tail(_ dashboard: Dashboard, topic named: String?, partition text: String, limit limitText: String?) async -> Response {
+        dashboard.asked()
+        guard let snapshot = dashboard.latest else { return failure(.serviceUnavailable, "no snapshot yet: the dashboard is starting") }
+        let topics = Array(Set(snapshot.partitions.map(\.topic))).sorted()
+        guard let topic = (named?.removingPercentEncoding ?? named) ?? (topics.count == 1 ? topics[0] : nil) else {
+            return failure(.badRequest, "\(topics.count) topics are shown: name one, as /api/topics/TOPIC/partitions/\(text)/tail")
+        }
+        let partitions = snapshot.partitions.filter { $0.topic == topic }.map(\.partition)
+        guard !partitions.isEmpty else {
+            let some = topics.prefix(20).joined(separator: ", ") + (topics.count > 20 ? " and \(topics.count - 20) more" : "")
+            return failure(.badRequest, "no topic '\(topic)' is shown: the topics are \(some)")
+        }
+        guard let partition = Int(text), partitions.contains(partition) else {
+            let some = partitions.prefix(20).map(String.init).joined(separator: ", ") + (partitions.count > 20 ? " and \(partitions.count - 20) more" : "")
+            return failure(.badRequest, "no partition '\(text)' of \(topic) is shown: its partitions are \(some)")
         }
         let parsed: Int? = limitText.map { Int($0) } ?? 20
         guard let limit = parsed, (1 ... 100).contains(limit) else {
@@ -87,21 +111,9 @@ public enum DashboardRoutes {
         }
         let records: [StoredRecord]?
         do {
-            if let run = dashboard.run {
-                do {
-                    records = try await run.latestRecords(partition: partition, limit: limit)
-                } catch where ![.starting, .producing].contains(run.state.snapshot.phase) {
-                    // The run's log closes as the run ends; the finished run's reader takes
-                    // over in a moment. Until then there is nothing to show, not a failure.
-                    records = []
-                }
-            } else if let log = dashboard.finishedLog {
-                records = try await log.latestRecords(snapshot.run.topic, partition: PartitionID(Int32(partition)), limit: limit)
-            } else {
-                records = nil
-            }
+            records = try await dashboard.tail(topic, partition: partition, limit: limit)
         } catch {
-            return failure(.internalServerError, "cannot read partition \(partition): \(error)")
+            return failure(.internalServerError, "cannot read partition \(partition) of \(topic): \(error)")
         }
         guard let records else { return failure(.notFound, "this log cannot show a partition's records (a Kafka cluster: use kcat)") }
         let body = (try? Dashboard.encoder().encode(records)) ?? Data("[]".utf8)

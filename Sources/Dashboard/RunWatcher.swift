@@ -41,7 +41,7 @@ public struct RunWatcher: Sendable {
             let end = bounds?.end.rawValue ?? state.logEnds?[id]?.rawValue ?? previousEnds[partition] ?? 0
             let rate = interval > 0 ? Double(end - (previousEnds[partition] ?? end)) / interval : 0
             partitions.append(.init(
-                partition: partition, regions: regionsOf[partition], logStart: bounds?.start.rawValue ?? 0, logEnd: end, eventsPerSecond: rate.rounded()
+                topic: configuration.topic, partition: partition, regions: regionsOf[partition], logStart: bounds?.start.rawValue ?? 0, logEnd: end, eventsPerSecond: rate.rounded()
             ))
             previousEnds[partition] = end
         }
@@ -75,7 +75,7 @@ public struct RunWatcher: Sendable {
                 scenario: configuration.scenario.map { .init(atSeconds: $0.atSeconds, action: $0.action.rawValue, group: $0.group.rawValue) },
                 happened: state.scenario, controllable: state.phase == .starting || state.phase == .producing
             ),
-            regions: Self.regions(configuration), map: Self.map(run.drivers.frame, startMs: configuration.startTime),
+            broker: nil, regions: Self.regions(configuration), map: Self.map(run.drivers.frame, startMs: configuration.startTime),
             partitions: partitions, groups: groups
         )
         latest = snapshot
@@ -87,12 +87,12 @@ public struct RunWatcher: Sendable {
     public mutating func finish(_ summary: RunSummary, state: RunState, wallSeconds: Double) -> DashboardSnapshot? {
         guard var snapshot = latest else { return nil }
         let final = state.snapshot
-        snapshot.run.phase = RunState.Phase.finished.rawValue
-        snapshot.run.controllable = false
-        snapshot.run.wallSeconds = wallSeconds
-        snapshot.run.eventsProduced = final.produced
-        snapshot.run.eventsInLog = final.eventsInLog
-        snapshot.run.happened = final.scenario
+        snapshot.run?.phase = RunState.Phase.finished.rawValue
+        snapshot.run?.controllable = false
+        snapshot.run?.wallSeconds = wallSeconds
+        snapshot.run?.eventsProduced = final.produced
+        snapshot.run?.eventsInLog = final.eventsInLog
+        snapshot.run?.happened = final.scenario
         for index in snapshot.partitions.indices {
             let partition = snapshot.partitions[index].partition
             if summary.eventsPerPartition.indices.contains(partition) { snapshot.partitions[index].logEnd = Int64(summary.eventsPerPartition[partition]) }
@@ -103,7 +103,7 @@ public struct RunWatcher: Sendable {
             return makeGroup(
                 group.name, consumers: done.consumers, stored: (done.transactions, done.events), generation: done.generation, stable: true,
                 offsets: final.stored[name] ?? [:], throughMs: final.storedThroughMs[name] ?? [:], partitions: snapshot.partitions,
-                producedMs: final.simulatedMs, second: snapshot.run.simulatedSecond, timeline: Self.slim(done.timeline), database: done.database,
+                producedMs: final.simulatedMs, second: snapshot.run?.simulatedSecond ?? 0, timeline: Self.slim(done.timeline), database: done.database,
                 keep: true
             )
         }
@@ -129,13 +129,16 @@ public struct RunWatcher: Sendable {
             } else if let producedMs, let through = throughMs[id] {
                 behind = max(0, Double(producedMs - through) / 1000)
             }
-            lags.append(.init(partition: partition.partition, owner: owners[partition.partition], stored: storedOffset, lag: lag, secondsBehind: behind))
+            lags.append(.init(
+                topic: partition.topic, partition: partition.partition, owner: owners[partition.partition], stored: storedOffset, lag: lag,
+                secondsBehind: behind
+            ))
         }
-        let total = lags.reduce(Int64(0)) { $0 + $1.lag }
+        let total = lags.reduce(Int64(0)) { $0 + ($1.lag ?? 0) }
         let behind: Double? = lags.contains { $0.secondsBehind == nil } ? nil : lags.map { $0.secondsBehind ?? 0 }.max() ?? 0
         histories[name, default: LagHistory()].append(second: second, lag: total, secondsBehind: behind, keep: keep)
         return DashboardSnapshot.Group(
-            name: name, database: database, generation: generation, stable: stable,
+            name: name, database: database, generation: generation, stable: stable, state: nil,
             consumers: consumers.map {
                 .init(id: $0.id, state: $0.state.rawValue, partitions: $0.partitions, idle: $0.idle, events: $0.records, transactions: $0.transactions)
             },

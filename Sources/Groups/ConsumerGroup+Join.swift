@@ -99,7 +99,7 @@ extension ConsumerGroup {
         let allJoined = members.values.allSatisfy { $0.pendingJoin != nil }
         let waitingForInitialDelay = generation == GenerationID(0) && now < joinDeadline && configuration.initialRebalanceDelayMs > 0
         guard deadlinePassed || (allJoined && !waitingForInitialDelay) else { return [] }
-        for (id, member) in members where member.pendingJoin == nil { removeMember(id) }
+        for (id, member) in members where member.pendingJoin == nil { removeMember(id, .notRejoined, now: now) }
 
         generation = generation.next
         rebalanceCount += 1
@@ -149,7 +149,14 @@ extension ConsumerGroup {
         return votes.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? candidates.sorted().first ?? ""
     }
 
-    mutating func removeMember(_ id: MemberID) {
+    mutating func removeMember(_ id: MemberID, _ reason: GroupDeparture.Reason, now: Int64) {
+        if let member = members[id] {
+            if departures.count == Self.maxDepartures { departures.removeFirst() }
+            departures.append(GroupDeparture(
+                memberID: id, clientID: member.clientID, clientHost: member.clientHost, reason: reason,
+                sessionTimeoutMs: member.sessionTimeoutMs, atMs: now
+            ))
+        }
         members[id] = nil
         joinOrder.removeAll { $0 == id }
         if leader == id { leader = .none }

@@ -61,7 +61,7 @@ extension ConsumerGroup {
             }
             if let parked = member.pendingJoin { actions.append(.answerJoin(parked, .failure(.unknownMemberId, memberID: id))) }
             if let parked = member.pendingSync { actions.append(.answerSync(parked, .failure(.unknownMemberId))) }
-            removeMember(id)
+            removeMember(id, .left, now: now)
             removed = true
             results.append(.noError)
         }
@@ -87,7 +87,7 @@ extension ConsumerGroup {
         if !expired.isEmpty {
             for id in expired {
                 if let parked = members[id]?.pendingSync { actions.append(.answerSync(parked, .failure(.unknownMemberId))) }
-                removeMember(id)
+                removeMember(id, .sessionExpired, now: now)
             }
             actions += rebalanceAfterDeparture(now: now)
         }
@@ -97,7 +97,7 @@ extension ConsumerGroup {
         if state == .completingRebalance && now >= syncDeadline {
             let laggards = members.values.filter { $0.pendingSync == nil }.map(\.id)
             if !laggards.isEmpty {
-                for id in laggards { removeMember(id) }
+                for id in laggards { removeMember(id, .notSynced, now: now) }
                 actions += rebalanceAfterDeparture(now: now)
             }
         }

@@ -31,6 +31,10 @@ public struct ConsumerGroup: Sendable {
     var syncDeadline: Int64 = 0
     /// Rebalances completed, for reports.
     public internal(set) var rebalanceCount = 0
+    /// Members removed since the owner last took them (`takeDepartures`), the newest
+    /// `maxDepartures` at most.
+    public internal(set) var departures: [GroupDeparture] = []
+    public static let maxDepartures = 256
     var memberIDGenerator: @Sendable (String) -> MemberID
 
     /// - Parameter memberIDGenerator: makes a new member id from a client id; the default
@@ -50,6 +54,12 @@ public struct ConsumerGroup: Sendable {
     }
 
     public var memberIDs: [MemberID] { members.keys.sorted() }
+
+    /// The members removed since the last call, oldest first.
+    public mutating func takeDepartures() -> [GroupDeparture] {
+        defer { departures = [] }
+        return departures
+    }
     public var isEmpty: Bool { members.isEmpty }
 
     public func isMember(_ id: MemberID) -> Bool { members[id] != nil }

@@ -23,6 +23,7 @@ struct BrokerCommand: AsyncParsableCommand {
 
         @OptionGroup var server: ServerOptions
         @OptionGroup(title: "Prometheus metrics") var metrics: MetricsOptions
+        @OptionGroup(title: "Dashboard") var dashboard: DashboardOptions
         @Option(help: "The data directory; the broker lives in <dir>/broker.") var dataDir = "Data"
         @Option(help: "Take the log settings (retention, segments, flush) from this configuration file's broker section.")
         var config: String?
@@ -106,15 +107,23 @@ struct BrokerCommand: AsyncParsableCommand {
             // The ports first, then the directory: a failed start leaves nothing behind.
             let listener = try await KafkaPort.bind(server.configuration, logger: logger)
             let opened = Mutex<Broker?>(nil)
-            let metricsEndpoint: HTTPEndpoint?
+            let board = Dashboard()
+            let view: @Sendable () async -> ClusterView? = {
+                guard let broker = opened.withLock({ $0 }) else { return nil }
+                return await ClusterView.read(broker)
+            }
+            let exporter = PrometheusExporter()
+            var endpoints: [HTTPEndpoint] = []
+            func stopEndpoints() async {
+                await board.close()
+                for endpoint in endpoints { await endpoint.stop() }
+            }
             do {
-                let exporter = PrometheusExporter()
-                metricsEndpoint = try await metrics.start(exporter, view: {
-                    guard let broker = opened.withLock({ $0 }) else { return nil }
-                    return await ClusterView.read(broker)
-                }, logger: logger)
+                if let endpoint = try await metrics.start(exporter, view: view, logger: logger) { endpoints.append(endpoint) }
+                if let endpoint = try await dashboard.start(board, exporter: exporter, view: view, logger: logger) { endpoints.append(endpoint) }
             } catch {
                 await listener.close()
+                await stopEndpoints()
                 throw error
             }
             let directory: DataDirectory
@@ -123,21 +132,25 @@ struct BrokerCommand: AsyncParsableCommand {
                 directory = try DataDirectory.acquire(dataDir, access: .exclusive)
             } catch {
                 await listener.close()
-                await metricsEndpoint?.stop()
+                await stopEndpoints()
                 throw CommandFailure(error.description, exitCode: 1)
             }
             do {
                 broker = try Broker(configuration: configuration, logger: logger)
             } catch {
                 await listener.close()
-                await metricsEndpoint?.stop()
+                await stopEndpoints()
                 directory.discardIfCreated()
                 throw CommandFailure(error.description, exitCode: 1)
             }
             opened.withLock { $0 = broker }
-            directory.announce(kafkaAddress: "\(listener.configuration.effectiveAdvertisedHost):\(listener.port)")
-            let metricsText = metricsEndpoint.map { ", Prometheus metrics on \($0.url)/metrics" } ?? ""
-            terminal.line("ridestream broker: Kafka protocol on \(listener.configuration.displayAddress(port: listener.port))\(metricsText), data in \(dataDir)/broker")
+            let kafkaAddress = "\(listener.configuration.effectiveAdvertisedHost):\(listener.port)"
+            directory.announce(kafkaAddress: kafkaAddress)
+            if dashboard.enabled { await board.watch(broker, address: kafkaAddress) }
+            var ports = ""
+            if metrics.metricsPort != nil, let endpoint = endpoints.first { ports += ", Prometheus metrics on \(endpoint.url)/metrics" }
+            if dashboard.enabled, let endpoint = endpoints.last { ports += ", dashboard on \(endpoint.url)/" }
+            terminal.line("ridestream broker: Kafka protocol on \(listener.configuration.displayAddress(port: listener.port))\(ports), data in \(dataDir)/broker")
             var quiet = logger
             quiet.logLevel = .warning
             let services = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -153,7 +166,7 @@ struct BrokerCommand: AsyncParsableCommand {
             } catch {
                 failure = CommandFailure("the broker stopped: \(error)", exitCode: 1)
             }
-            await metricsEndpoint?.stop()
+            await stopEndpoints()
             opened.withLock { $0 = nil }
             do {
                 try broker.close()

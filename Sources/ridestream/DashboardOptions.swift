@@ -10,7 +10,7 @@ struct DashboardOptions: ParsableArguments {
     /// or `--realtime` says otherwise: the default ten minutes in a minute.
     static let defaultSpeed = 10.0
 
-    @Flag(help: "Serve a live dashboard of the run (map, partitions, groups, lag, rebalances, live tail, control buttons); the run is paced (see --speed).")
+    @Flag(help: "Serve a live dashboard (partitions, groups, lag, rebalances, live tail; a run's map and control buttons, the run paced: see --speed).")
     var dashboard = false
     @Option(help: "The dashboard's HTTP port (implies --dashboard; 0: any free port, printed at start).")
     var dashboardPort: Int?

@@ -12,13 +12,14 @@ import Glibc
 /// nothing, so `--resume` continues from where it was.
 enum SecondInterrupt {
     nonisolated(unsafe) private static var source: (any DispatchSourceSignal)?
-    /// SIGTERM once the run is over (set and cancelled on the command's one task).
+    /// SIGTERM: the run's graceful stop, then what follows it (`runEnded`).
     nonisolated(unsafe) private static var terminate: (any DispatchSourceSignal)?
     /// Once the run is over (`waitForStop`): what Ctrl-C does instead.
     private static let afterRun = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// Call once, before the run starts.
     static func install(_ terminal: Terminal, runner: PipelineRunner, resumeHint: String) {
+        signal(SIGINT, SIG_IGN)  // the source below acts on it; the default would kill at once
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         var count = 0
         source.setEventHandler {
@@ -35,6 +36,17 @@ enum SecondInterrupt {
         }
         source.resume()
         Self.source = source
+        // SIGTERM (a service manager's stop) stops the run gracefully too, from the start: the
+        // run's service group takes it over only once its services run, and before that the
+        // default action would kill the process.
+        signal(SIGTERM, SIG_IGN)
+        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        terminate.setEventHandler {
+            if let stop = afterRun.withLock({ $0 }) { return stop() }
+            Task { await runner.stop() }
+        }
+        terminate.resume()
+        Self.terminate = terminate
     }
 
     /// The run is over (`simulate --dashboard`): from now on Ctrl-C and SIGTERM end what
@@ -43,10 +55,6 @@ enum SecondInterrupt {
     static func runEnded() -> AsyncStream<Void> {
         let (stops, continuation) = AsyncStream<Void>.makeStream()
         afterRun.withLock { $0 = { continuation.yield() } }
-        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        terminate.setEventHandler { continuation.yield() }
-        terminate.resume()
-        Self.terminate = terminate
         return stops
     }
 
@@ -54,6 +62,5 @@ enum SecondInterrupt {
     static func waitForStop(_ stops: AsyncStream<Void>) async {
         for await _ in stops { break }
         afterRun.withLock { $0 = nil }
-        terminate?.cancel()
     }
 }

@@ -62,26 +62,7 @@ struct SimulateCommand: AsyncParsableCommand {
             guard let run = live.withLock({ $0 }) else { return nil }
             return await ClusterView.read(run)
         }
-        let metricsEndpoint: HTTPEndpoint?
-        let dashboardEndpoint: HTTPEndpoint?
-        do throws(CommandFailure) {
-            metricsEndpoint = try await metrics.start(exporter, view: view, logger: logger)
-            do throws(CommandFailure) {
-                dashboardEndpoint = try await dashboard.start(board, exporter: exporter, view: view, logger: logger)
-            } catch {
-                await metricsEndpoint?.stop()
-                throw error
-            }
-        } catch {
-            await listener?.close()
-            throw error
-        }
-        if metricsEndpoint != nil || dashboardEndpoint != nil { options.metrics = exporter.runMetrics }
-        if let metricsEndpoint { terminal.line("Prometheus metrics on \(metricsEndpoint.url)/metrics for the length of the run") }
-        if let dashboardEndpoint {
-            let pace = configuration.pace.map { "\($0.formatted()) simulated seconds per second (--speed)" } ?? "unpaced (--speed max)"
-            terminal.line("Dashboard on \(dashboardEndpoint.url)/ (the run is \(pace); Prometheus metrics at /metrics)")
-        }
+        if metrics.metricsPort != nil || dashboard.enabled { options.metrics = exporter.runMetrics }
         let runner = PipelineRunner(
             configuration: configuration, options: options, terminal: terminal, logger: logger,
             extraServices: { broker in
@@ -97,7 +78,28 @@ struct SimulateCommand: AsyncParsableCommand {
                 return []
             }
         )
+        // Signals are taken over before anything is printed: a SIGTERM as soon as the URL shows
+        // must stop the run, not be lost while the handlers register.
         SecondInterrupt.install(terminal, runner: runner, resumeHint: "`ridestream simulate --resume` (with the same options) finishes the run")
+        let metricsEndpoint: HTTPEndpoint?
+        let dashboardEndpoint: HTTPEndpoint?
+        do throws(CommandFailure) {
+            metricsEndpoint = try await metrics.start(exporter, view: view, logger: logger)
+            do throws(CommandFailure) {
+                dashboardEndpoint = try await dashboard.start(board, exporter: exporter, view: view, logger: logger)
+            } catch {
+                await metricsEndpoint?.stop()
+                throw error
+            }
+        } catch {
+            await listener?.close()
+            throw error
+        }
+        if let metricsEndpoint { terminal.line("Prometheus metrics on \(metricsEndpoint.url)/metrics for the length of the run") }
+        if let dashboardEndpoint {
+            let pace = configuration.pace.map { "\($0.formatted()) simulated seconds per second (--speed)" } ?? "unpaced (--speed max)"
+            terminal.line("Dashboard on \(dashboardEndpoint.url)/ (the run is \(pace); Prometheus metrics at /metrics)")
+        }
         let summary: RunSummary
         do {
             summary = try await runner.run()
@@ -119,8 +121,11 @@ struct SimulateCommand: AsyncParsableCommand {
             defer { run = nil }
             return run
         }
-        let stops = dashboardEndpoint != nil ? SecondInterrupt.runEnded() : nil
-        if dashboardEndpoint != nil, let finished {
+        // A run stopped by Ctrl-C or SIGTERM ends the dashboard with it: whoever stopped it wants
+        // the process gone (a service manager's stop included), not a page to close again.
+        let keepsPage = dashboardEndpoint != nil && !summary.stoppedEarly
+        let stops = keepsPage ? SecondInterrupt.runEnded() : nil
+        if keepsPage, let finished {
             // The page's last snapshot comes from the summary (the log is closed); the tail
             // reads the log read-only (this process still holds the directory).
             var reader: BuiltInEventLog?
@@ -144,7 +149,11 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             terminal.line("\nJSON summary written to \(jsonSummary)")
         }
-        guard let dashboardEndpoint, let stops else { return }
+        guard let dashboardEndpoint, let stops else {
+            await board.close()
+            await dashboardEndpoint?.stop()
+            return
+        }
         terminal.line("\nThe run has finished; the dashboard stays up on \(dashboardEndpoint.url)/ with its results until Ctrl-C.")
         await SecondInterrupt.waitForStop(stops)
         await board.close()

@@ -250,7 +250,11 @@ class Campaign:
             if first[:1] != ["bootstrap"]:
                 self.record("mock-cluster", "WRONG", f"the mock cluster did not start: {open(output).read()[-300:]}")
                 return
-            done = self.simulate(data, 240, "--bootstrap", first[1], partitions=6)
+            try:
+                done = self.simulate(data, 240, "--bootstrap", first[1], partitions=6)
+            except subprocess.TimeoutExpired as error:
+                error.cmd = [f"mock seed {seed}"] + list(error.cmd)
+                raise
         finally:
             mock.stdin.close()
             mock.wait(timeout=60)
@@ -401,7 +405,9 @@ class Campaign:
                 try:
                     getattr(self, kind.replace("-", "_"))(index)
                 except subprocess.TimeoutExpired as error:
-                    self.record(kind, "WRONG", f"hung: {error.cmd[:4]}")
+                    def text(value):
+                        return value.decode(errors="replace") if isinstance(value, bytes) else (value or "")
+                    self.record(kind, "WRONG", f"hung: {error.cmd[:5]}; its output ended:\n{text(error.stdout)[-1500:]}{text(error.stderr)[-2500:]}")
         print()
         outcomes = ["correct", "refused", "undetectable by SQLite", "skipped", "FAILED", "WRONG"]
         print(f"{'kind':12} {'tried':>6} " + " ".join(f"{name:>12}" for name in outcomes))

@@ -103,7 +103,7 @@ import Testing
             try await client.execute(uri: "/api/partitions/7/tail", method: .get) { response in
                 #expect(response.status == .badRequest)
                 let body = try Self.json(response.body)
-                #expect(body["error"] as? String == "no partition '7': the topic driver-locations has partitions 0 to 2")
+                #expect(body["error"] as? String == "no partition '7' of driver-locations is shown: its partitions are 0, 1, 2")
             }
             try await client.execute(uri: "/api/partitions/1/tail?limit=5", method: .get) { response in
                 #expect(response.status == .ok)

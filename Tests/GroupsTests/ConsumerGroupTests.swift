@@ -56,6 +56,7 @@ import Testing
         _ = driver.sync(b, GenerationID(2))
 
         #expect(driver.leave([a]) == [.noError])
+        #expect(driver.group.departures.map(\.reason) == [.left] && driver.group.departures.first?.memberID == a)
         #expect(driver.group.state == .preparingRebalance)
         let rejoin = driver.join(GroupDriver.request(b, client: "b"))
         #expect(driver.joinAnswers[rejoin]?.generation == GenerationID(3))
@@ -88,6 +89,11 @@ import Testing
         }
         driver.advance(1_001)
         #expect(!driver.group.isMember(b))
+        // The reason is kept for the dashboard's timeline, once: taking them empties the list.
+        let departures = driver.group.takeDepartures()
+        #expect(departures.map(\.reason) == [.sessionExpired] && departures.first?.memberID == b)
+        #expect(departures.first?.clientID == "b" && departures.first?.sessionTimeoutMs == 6_000 && departures.first?.atMs == driver.now)
+        #expect(driver.group.departures.isEmpty)
         #expect(driver.group.heartbeat(memberID: a, generation: GenerationID(2), now: driver.now) == .rebalanceInProgress)
         let rejoin = driver.join(GroupDriver.request(a, client: "a"))
         #expect(driver.joinAnswers[rejoin]?.generation == GenerationID(3))
@@ -105,6 +111,7 @@ import Testing
         #expect(driver.joinAnswers[bJoin]?.error == ErrorCode.noError)
         #expect(driver.joinAnswers[bJoin]?.isLeader == true)
         #expect(!driver.group.isMember(a))
+        #expect(driver.group.departures.map(\.reason) == [.notRejoined])
     }
 
     @Test func memberIDRequiredDance() {

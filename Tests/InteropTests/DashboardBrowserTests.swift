@@ -31,6 +31,23 @@ extension Interop {
             let opened = try Interop.PythonClientTests.start("report_browser.py", arguments: [report, "8"])
             let checked = await opened.exit()
             #expect(checked.status == 0 && checked.output.contains("report passed: 8 charts drawn"), "\(checked.output)\(checked.errors.suffix(3000))")
+
+            // The same run, finished, served read only by `ridestream dashboard`.
+            let stored = try Interop.PythonClientTests.start("stored_dashboard_browser.py", arguments: [InteropServer.binary, dir.path + "/data"])
+            let shown = await stored.exit()
+            #expect(shown.status == 0 && shown.output.contains("stored dashboard passed"), "\(shown.output.suffix(3000))\(shown.errors.suffix(3000))")
+        }
+
+        /// `broker serve --dashboard` with confluent-kafka clients (`python/broker_dashboard_browser.py`).
+        @Test func theBrokersPageShowsItsTopicsAndAGroupOfKafkaClientsRebalancing() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "no chromium-driver (apt-get install chromium chromium-driver)")
+            try #require(FileManager.default.isExecutableFile(atPath: InteropServer.binary))
+            let dir = TemporaryDirectory("broker-dashboard-browser")
+            defer { dir.remove() }
+            let script = try Interop.PythonClientTests.start("broker_dashboard_browser.py", arguments: [InteropServer.binary, dir.path + "/data"])
+            let exit = await script.exit()
+            #expect(exit.status == 0 && !exit.signalled, "\(exit.output.suffix(5000))\(exit.errors.suffix(3000))")
+            #expect(exit.output.contains("broker dashboard passed"), "\(exit.output.suffix(3000))")
         }
     }
 }

@@ -83,9 +83,34 @@ import Testing
             #expect(exit.output.contains("--speed") && exit.output.contains(problem), "\(exit.output)")
             #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
         }
+        // `ridestream dashboard`: a directory without a run is named and not created; a port in
+        // use names the port and the flag before the directory is held.
+        let missing = try await Self.run(["dashboard", "--data-dir", dir.file("data"), "--port", "0"])
+        #expect(missing.status == 1 && missing.output.contains("\(dir.file("data")) holds no broker data"), "\(missing.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("data")))
+        try FileManager.default.createDirectory(atPath: dir.file("stored/broker"), withIntermediateDirectories: true)
+        let busy = try await Self.run(["dashboard", "--data-dir", dir.file("stored"), "--port", String(port)])
+        #expect(busy.status == 1 && busy.output.contains("port \(port) on 127.0.0.1 is in use; choose another with --port"), "\(busy.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("stored")) == ["broker"], "nothing written")
         let range = try await Self.run(["broker", "serve", "--metrics-port", "70000", "--data-dir", dir.file("data")])
         #expect(range.status != 0)
         #expect(range.output.contains("--metrics-port must be between 0 and 65535, got 70000"), "\(range.output)")
+    }
+
+    /// A run stopped by SIGTERM (a service manager's stop) ends its dashboard with it: exit 0,
+    /// no page left waiting for another signal.
+    @Test func aDashboardRunStoppedBySigtermExitsWithoutLingering() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary))
+        let dir = TemporaryDirectory("cli")
+        defer { dir.remove() }
+        let run = try ChildProcess(Self.binary, [
+            "simulate", "--config", Self.shippedConfig, "--dashboard", "--dashboard-port", "0", "--speed", "1", "--drivers", "20",
+            "--duration", "3600", "--data-dir", dir.file("data"),
+        ], errors: .merged)
+        #expect(await run.signal(SIGTERM, when: { run.output.contains("Dashboard on http://127.0.0.1:") }, timeoutMs: 60_000))
+        let exit = await run.exit(killingAfterMs: 60_000)
+        #expect(exit.status == 0 && !exit.signalled, "\(exit.output)")
+        #expect(!exit.output.contains("stays up"), "\(exit.output)")
     }
 
     @Test func stepsAfterTheEndAreReportedAtTheStart() async throws {

@@ -93,8 +93,9 @@ import Testing
         var configuration = PipelineRunTests.configuration(dir)
         configuration.durationSeconds = 300
         configuration.consumers = [.fare: 2, .analytics: 4, .support: 1]
-        // Long enough that a loaded machine does not expire a live member's session too.
-        configuration.sessionTimeoutMs = 5000
+        // Long enough that a loaded machine (the whole suite in parallel) does not expire a live
+        // member's session too; the crashed one's expiry is waited for, 15 s.
+        configuration.sessionTimeoutMs = 15_000
         configuration.scenario = [
             ScenarioStep(atSeconds: 100, action: .addConsumer, group: .support, line: 1),
             ScenarioStep(atSeconds: 150, action: .crashConsumer, group: .fare, line: 2),

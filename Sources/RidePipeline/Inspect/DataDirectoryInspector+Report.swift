@@ -5,7 +5,7 @@ extension DataDirectoryInspector {
     /// databases leave their parts empty).
     public func runReport() throws -> RunReport { try holding { _ in try runReportHeld() } }
 
-    private func runReportHeld() throws -> RunReport {
+    func runReportHeld() throws -> RunReport {
         let analytics = try database(.analytics)
         var report = RunReport(
             dataDirectory: dataDirectory, startMs: nil, eventsPerPartition: [], regionMinutes: [], tripsByRegion: [], groups: [], incidents: []

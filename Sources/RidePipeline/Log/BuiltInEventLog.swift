@@ -98,7 +98,7 @@ public final class BuiltInEventLog: EventLog {
     /// A member's label, "client(…id)": its client id and the end of its member id. Without
     /// the client id it is read off the member id, which the coordinator makes as
     /// "<client id>-<16 hex digits>".
-    static func label(_ member: MemberID, clientID: String? = nil) -> String {
+    public static func label(_ member: MemberID, clientID: String? = nil) -> String {
         let id = member.rawValue
         let client = clientID ?? {
             guard let dash = id.lastIndex(of: "-"), id.distance(from: dash, to: id.endIndex) == 17 else { return id }

@@ -149,7 +149,7 @@ public struct RebalanceRecord: Sendable, Equatable {
     private static func seconds(_ milliseconds: Int64) -> String { format(Double(milliseconds) / 1000) + " s" }
 
     /// Whole seconds without decimals, others with one.
-    static func format(_ seconds: Double) -> String {
+    public static func format(_ seconds: Double) -> String {
         let tenths = (seconds * 10).rounded()
         return tenths.truncatingRemainder(dividingBy: 10) == 0 ? String(Int(tenths / 10)) : String(tenths / 10)
     }

@@ -9,6 +9,16 @@ public struct RecordedRebalance: Codable, Sendable, Hashable {
         public var partition: Int
         public var from: String?
         public var to: String
+        /// The partition's topic where a group reads more than one (a broker's groups); nil
+        /// for a run's groups, which read its one topic.
+        public var topic: String?
+
+        public init(partition: Int, from: String?, to: String, topic: String? = nil) {
+            self.partition = partition
+            self.from = from
+            self.to = to
+            self.topic = topic
+        }
     }
 
     public var generation: Int32
@@ -24,6 +34,17 @@ public struct RecordedRebalance: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case generation, cause, story, assignment, moves
         case runSecond = "run_second"
+    }
+
+    public init(
+        generation: Int32, runSecond: Double?, cause: String, story: String, assignment: [String: [Int]] = [:], moves: [Move] = []
+    ) {
+        self.generation = generation
+        self.runSecond = runSecond
+        self.cause = cause
+        self.story = story
+        self.assignment = assignment
+        self.moves = moves
     }
 }
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -33,17 +34,7 @@ def fail(message):
     sys.exit(1)
 
 
-def wait_for(what, condition, timeout=90):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            value = condition()
-            if value:
-                return value
-        except Exception:  # the page re-renders elements as snapshots arrive
-            pass
-        time.sleep(0.2)
-    fail("timed out waiting for " + what)
+wait_for = headless.waiter(fail, 90)
 
 
 run = subprocess.Popen(
@@ -68,11 +59,12 @@ try:
     first = wait_for("the lag chart's first points", points)
     wait_for("the lag chart to gain points", lambda: points() > first + 3)
 
-    crash = wait_for(
-        "a session-timeout rebalance of fare",
-        lambda: browser.find_elements(By.CSS_SELECTOR, '#timeline li[data-group="fare"][data-cause*="session timeout"]'), 120,
-    )[0]
-    story, moves = crash.find_element(By.CSS_SELECTOR, ".story").text, crash.find_element(By.CSS_SELECTOR, ".moves").text
+    # The timeline is rebuilt with every snapshot: read the entry's texts in one go.
+    story, moves = wait_for("a session-timeout rebalance of fare", lambda: browser.execute_script("""
+        const entry = document.querySelector('#timeline li[data-group="fare"][data-cause*="session timeout"]');
+        const moves = entry && entry.querySelector('.moves');
+        return entry ? [entry.querySelector('.story').textContent, moves ? moves.textContent : ''] : null;
+    """), 120)
     if "fare-2" not in story or "→ fare-1" not in moves:
         fail(f"the crash's rebalance does not say what moved: {story!r} / {moves!r}")
 
@@ -106,18 +98,11 @@ try:
     lag = browser.find_element(By.CSS_SELECTOR, 'section.group[data-group="fare"] .legend .now').text
     if "now: 0 events" not in lag:
         fail("the finished run still shows lag: " + lag)
-    errors = headless.console_errors(browser)
-    if errors:
-        fail("browser console errors: " + repr(errors))
+    headless.no_console_errors(browser, fail)
+except Exception:  # a page element replaced under the test, a browser failure: report, never hang
+    fail(traceback.format_exc())
 finally:
     browser.quit()
 
-run.send_signal(signal.SIGINT)
-try:
-    status = run.wait(30)
-except subprocess.TimeoutExpired:
-    run.kill()
-    fail("the dashboard did not stop on Ctrl-C")
-if status != 0:
-    fail(f"simulate --dashboard exited {status}")
+headless.stop(run, signal.SIGINT, "simulate --dashboard", fail)
 print(f"dashboard passed: 6 partitions, groups {groups and 'analytics, fare, support'}, crash story {story!r}")

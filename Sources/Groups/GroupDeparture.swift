@@ -1,0 +1,27 @@
+import KafkaWire
+
+/// A member removed from a group, and why: what a timeline of the group's generations explains
+/// ("its session expired after 10 s without a heartbeat").
+///
+/// The coordinator knows the reason where the protocol removes the member: a LeaveGroup, a
+/// session deadline passed, a join or sync phase ended without it.
+public struct GroupDeparture: Hashable, Sendable {
+    public enum Reason: String, Sendable {
+        /// It sent a LeaveGroup.
+        case left
+        /// No heartbeat, join, sync or commit within its session timeout.
+        case sessionExpired = "session timeout"
+        /// It did not rejoin before the join phase ended.
+        case notRejoined = "did not rejoin"
+        /// It did not sync before the sync phase ended.
+        case notSynced = "did not sync"
+    }
+
+    public var memberID: MemberID
+    public var clientID: String
+    public var clientHost: String
+    public var reason: Reason
+    public var sessionTimeoutMs: Int32
+    /// The coordinator's clock when it removed the member (ms).
+    public var atMs: Int64
+}
