@@ -23,8 +23,10 @@ extension Consumer {
                 protocols: configuration.assignors.map { GroupProtocol(name: $0, metadata: subscription) }
             )
             let joined = await broker.coordinator.join(groupID: configuration.groupID, request)
+            // The id first: a member that joined as its task was cancelled must still be able
+            // to leave (`close`), not linger until its session expires.
+            if joined.error == .memberIdRequired || joined.error == .noError { memberID = joined.memberID }
             try Task.checkCancellation()
-            if joined.error == .memberIdRequired { memberID = joined.memberID }
             guard try proceeds(after: joined.error, step: "joining") else { continue }
             memberID = joined.memberID
             generation = joined.generation
