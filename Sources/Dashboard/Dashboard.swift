@@ -50,7 +50,6 @@ public final class Dashboard: Sendable {
         var latestJSON: ByteBuffer?
         var streams: [UInt64: AsyncStream<ByteBuffer>.Continuation] = [:]
         var nextStream: UInt64 = 0
-        var lastAsked: ContinuousClock.Instant?
         var closed = false
     }
 
@@ -187,7 +186,7 @@ public final class Dashboard: Sendable {
                 }
             } else if let run {
                 snapshot = await watcher.sample(run, wallSeconds: wall)
-            } else if let broker, isWatched(clock.now) {
+            } else if let broker {
                 if brokerWatcher == nil { brokerWatcher = BrokerWatcher(address: broker.address, startMs: broker.startMs) }
                 snapshot = await brokerWatcher?.sample(broker.broker, wallSeconds: wall)
             }
@@ -201,18 +200,6 @@ public final class Dashboard: Sendable {
             try? await Task.sleep(for: interval)
         }
     }
-
-    /// Whether anyone looks: a stream is open or a snapshot or tail was asked for lately. A
-    /// broker nobody watches is not read twice a second for nothing (a run is sampled
-    /// throughout, so that its lag over time has no holes).
-    private func isWatched(_ now: ContinuousClock.Instant) -> Bool {
-        shared.withLock { shared in
-            !shared.streams.isEmpty || shared.latest == nil || shared.lastAsked.map { now - $0 < .seconds(10) } ?? false
-        }
-    }
-
-    /// A snapshot or tail was asked for (see `isWatched`).
-    func asked() { shared.withLock { $0.lastAsked = .now } }
 
     private func publish(_ snapshot: DashboardSnapshot) {
         let json = ByteBuffer(bytes: (try? Self.encoder().encode(snapshot)) ?? Data("{}".utf8))

@@ -34,12 +34,10 @@ public enum DashboardRoutes {
         router.get("/dashboard.js") { _, _ in asset(DashboardPage.script, type: "text/javascript; charset=utf-8") }
         router.get("/charts.js") { _, _ in asset(DashboardCharts.script, type: "text/javascript; charset=utf-8") }
         router.get("/api/snapshot") { _, _ -> Response in
-            dashboard.asked()
             guard let json = dashboard.latestJSON else { return failure(.serviceUnavailable, "no snapshot yet: the dashboard is starting") }
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: ResponseBody(byteBuffer: json))
         }
         router.get("/api/stream") { _, _ -> Response in
-            dashboard.asked()
             guard let stream = dashboard.stream() else {
                 return failure(.serviceUnavailable, "\(Dashboard.maxStreams) live streams are open already; close a dashboard tab")
             }
@@ -90,7 +88,6 @@ public enum DashboardRoutes {
     public static let controlHeader = HTTPField.Name("X-RideStream-Control")!
 
     private static func tail(_ dashboard: Dashboard, topic named: String?, partition text: String, limit limitText: String?) async -> Response {
-        dashboard.asked()
         guard let snapshot = dashboard.latest else { return failure(.serviceUnavailable, "no snapshot yet: the dashboard is starting") }
         let topics = Array(Set(snapshot.partitions.map(\.topic))).sorted()
         guard let topic = (named?.removingPercentEncoding ?? named) ?? (topics.count == 1 ? topics[0] : nil) else {
