@@ -31,7 +31,7 @@ public final class Broker: @unchecked Sendable {
     let lock = Lock()
     /// Serialises topic creation, deletion and growth (administration requests can arrive
     /// concurrently from the network); taken before `lock`, never inside it.
-    private let adminLock = Lock()
+    let adminLock = Lock()
     var topics: [String: Topic] = [:]
     /// Topics that may not be deleted or grown, with why (`protect`).
     private var protectedTopics: [String: String] = [:]
@@ -115,7 +115,7 @@ public final class Broker: @unchecked Sendable {
 
     /// Writes `topic.json` durably, after making the partition directories durable: a topic
     /// whose `topic.json` survives a crash or power loss has all its partitions.
-    private func writeTopicConfiguration(_ topicConfiguration: TopicConfiguration, directory: String) throws(BrokerError) {
+    func writeTopicConfiguration(_ topicConfiguration: TopicConfiguration, directory: String) throws(BrokerError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let bytes: [UInt8]
@@ -145,7 +145,7 @@ public final class Broker: @unchecked Sendable {
         try adminLock.withLock { () throws(BrokerError) in try createTopicLocked(name, configuration: topicConfiguration) }
     }
 
-    private func requireWritable() throws(BrokerError) {
+    func requireWritable() throws(BrokerError) {
         if configuration.readOnly { throw BrokerError(.unknownServerError, "\(configuration.dataDirectory): the broker was opened read-only") }
     }
 
@@ -194,7 +194,7 @@ public final class Broker: @unchecked Sendable {
         lock.withLock { _ = protectedTopics.removeValue(forKey: topic) }
     }
 
-    private func requireUnprotected(_ topic: String, _ change: String) throws(BrokerError) {
+    func requireUnprotected(_ topic: String, _ change: String) throws(BrokerError) {
         guard let reason = lock.withLock({ protectedTopics[topic] }) else { return }
         let error = BrokerError(.policyViolation, "topic '\(topic)' cannot be \(change): \(reason)")
         logger.warning("refused a change to a protected topic", metadata: ["error": "\(error)"])

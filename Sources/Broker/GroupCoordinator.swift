@@ -12,7 +12,7 @@ import Logging
 public actor GroupCoordinator {
     public let configuration: GroupConfiguration
     private let clock: any WallClock
-    private let offsets: OffsetStore
+    let offsets: OffsetStore
     private var groups: [String: ConsumerGroup] = [:]
     /// Each group's completed generations, the newest `generationsKept`, once asked to
     /// (`recordGenerations`: a dashboard watches).
@@ -45,6 +45,16 @@ public actor GroupCoordinator {
             return ConsumerGroup(groupID: id, configuration: configuration, memberIDGenerator: memberIDGenerator)
         }
         return ConsumerGroup(groupID: id, configuration: configuration)
+    }
+
+    /// The group's state machine; nil when none is held (a group known by its offsets alone).
+    func groupState(_ id: String) -> ConsumerGroup? { groups[id] }
+
+    /// Drops a deleted group's state and kept generations.
+    func forget(_ id: String) {
+        groups[id] = nil
+        generations[id] = nil
+        logger.info("deleted group", metadata: ["group": "\(id)"])
     }
 
     /// Saves a group's new state, logging what a user watching the broker wants to know:

@@ -203,12 +203,33 @@ public final class OffsetStore: @unchecked Sendable {
         writer.schedule { () throws(BrokerError) in try self.commit(group: group, offsets: offsets) }
     }
 
+    /// Queues a deletion (`deleteGroup` with no partitions, else `deleteOffsets`) on the
+    /// store's own thread, in the caller's order with the commits (see `scheduleCommit`).
+    func scheduleDeletion(group: String, partitions: [TopicPartition]?) -> ThreadExecutor.Scheduled<Void, BrokerError> {
+        writer.schedule { () throws(BrokerError) in
+            if let partitions { try self.deleteOffsets(group: group, partitions: partitions) } else { try self.deleteGroup(group) }
+        }
+    }
+
     /// Forgets every offset of a group (tombstones).
     public func deleteGroup(_ group: String) throws(BrokerError) {
         try lock.withLock { () throws(BrokerError) in
             guard let partitions = entries[group] else { return }
             try appendLocked(partitions.keys.sorted().map { (Self.key(group, $0), nil) })
             entries[group] = nil
+        }
+    }
+
+    /// Forgets a group's offsets for some partitions (tombstones); returns those it had.
+    @discardableResult
+    public func deleteOffsets(group: String, partitions: [TopicPartition]) throws(BrokerError) -> Set<TopicPartition> {
+        try lock.withLock { () throws(BrokerError) in
+            let held = Set(partitions).filter { entries[group]?[$0] != nil }
+            guard !held.isEmpty else { return [] }
+            try appendLocked(held.sorted().map { (Self.key(group, $0), nil) })
+            for partition in held { entries[group]?[partition] = nil }
+            if entries[group]?.isEmpty == true { entries[group] = nil }
+            return held
         }
     }
 

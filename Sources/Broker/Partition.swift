@@ -167,4 +167,9 @@ final class Topic: @unchecked Sendable {
             _configuration = configuration
         }
     }
+
+    /// Records settings already applied to every partition's log (`Broker.reconfigureTopic`).
+    func setConfiguration(_ configuration: TopicConfiguration) {
+        lock.withLock { _configuration = configuration }
+    }
 }

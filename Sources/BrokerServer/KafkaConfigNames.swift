@@ -4,7 +4,8 @@ import KafkaWire
 import LogStore
 
 /// Topic and broker settings under their Kafka names, for CreateTopics (settings given at
-/// creation) and DescribeConfigs.
+/// creation), AlterConfigs / IncrementalAlterConfigs (settings changed later) and
+/// DescribeConfigs.
 ///
 /// Topic settings that can be set: `retention.ms`, `retention.bytes` (-1: no limit),
 /// `segment.bytes`, `segment.ms`, `max.message.bytes`; `cleanup.policy` is accepted only as
@@ -25,7 +26,8 @@ enum KafkaConfigNames {
         var unlimited: Bool
         var override: @Sendable (TopicConfiguration) -> String?
         var effective: @Sendable (LogConfiguration) -> String
-        var set: @Sendable (inout TopicConfiguration, Int64) -> Void
+        /// Sets the override, or removes it (nil).
+        var set: @Sendable (inout TopicConfiguration, Int64?) -> Void
     }
 
     private static let topicSettings: [TopicSetting] = [
@@ -42,7 +44,7 @@ enum KafkaConfigNames {
         TopicSetting(
             name: "segment.bytes", brokerName: "log.segment.bytes", type: .int, range: 1024 ... Int64(Int32.max), unlimited: false,
             override: { $0.segmentBytes.map(String.init) }, effective: { String($0.segmentBytes) },
-            set: { $0.segmentBytes = Int($1) }
+            set: { $0.segmentBytes = $1.map { Int($0) } }
         ),
         TopicSetting(
             name: "segment.ms", brokerName: "log.roll.ms", type: .long, range: 1 ... Int64.max, unlimited: false,
@@ -53,7 +55,7 @@ enum KafkaConfigNames {
             name: "max.message.bytes", brokerName: "message.max.bytes", type: .int,
             range: Int64(RecordBatchHeader.size) ... Int64(Int32.max), unlimited: false,
             override: { $0.maxMessageBytes.map(String.init) }, effective: { String($0.maxBatchBytes) },
-            set: { $0.maxMessageBytes = Int($1) }
+            set: { $0.maxMessageBytes = $1.map { Int($0) } }
         ),
     ]
 
@@ -61,21 +63,42 @@ enum KafkaConfigNames {
     static func apply(_ configs: [CreateTopics.Config], to configuration: inout TopicConfiguration) throws(Problem) {
         for config in configs {
             guard let value = config.value else { continue }
-            if config.name == "cleanup.policy" {
-                guard value == "delete" else { throw Problem(message: "cleanup.policy '\(value)' is not supported; only 'delete' is") }
-                continue
-            }
-            guard let setting = topicSettings.first(where: { $0.name == config.name }) else {
-                let known = (topicSettings.map(\.name) + ["cleanup.policy"]).joined(separator: ", ")
-                throw Problem(message: "unknown or unsupported topic setting '\(config.name)' (settable: \(known))")
-            }
-            guard let number = Int64(value), setting.range.contains(number) || (setting.unlimited && number == -1) else {
-                let bounds = "\(setting.range.lowerBound) to \(setting.range.upperBound)\(setting.unlimited ? ", or -1 for no limit" : "")"
-                throw Problem(message: "\(config.name) must be an integer from \(bounds), got '\(value)'")
-            }
-            setting.set(&configuration, number)
+            try set(config.name, to: value, in: &configuration)
         }
     }
+
+    /// Sets one topic setting by its Kafka name; the error names the setting and what it takes.
+    static func set(_ name: String, to value: String, in configuration: inout TopicConfiguration) throws(Problem) {
+        if name == "cleanup.policy" {
+            guard value == "delete" else { throw Problem(message: "cleanup.policy '\(value)' is not supported; only 'delete' is") }
+            return
+        }
+        let setting = try self.setting(name)
+        guard let number = Int64(value), setting.range.contains(number) || (setting.unlimited && number == -1) else {
+            let bounds = "\(setting.range.lowerBound) to \(setting.range.upperBound)\(setting.unlimited ? ", or -1 for no limit" : "")"
+            throw Problem(message: "\(name) must be an integer from \(bounds), got '\(value)'")
+        }
+        setting.set(&configuration, number)
+    }
+
+    /// Removes a topic's override of one setting, so the broker's value applies again.
+    static func clear(_ name: String, in configuration: inout TopicConfiguration) throws(Problem) {
+        guard name != "cleanup.policy" else { return }
+        try setting(name).set(&configuration, nil)
+    }
+
+    /// Whether a setting holds a list (the only kind IncrementalAlterConfigs may append to or
+    /// subtract from).
+    static func isList(_ name: String) -> Bool { name == "cleanup.policy" }
+
+    private static func setting(_ name: String) throws(Problem) -> TopicSetting {
+        guard let setting = topicSettings.first(where: { $0.name == name }) else {
+            throw Problem(message: "unknown or unsupported topic setting '\(name)' (settable: \(settableNames))")
+        }
+        return setting
+    }
+
+    static var settableNames: String { (topicSettings.map(\.name) + ["cleanup.policy"]).joined(separator: ", ") }
 
     /// A topic's settings as DescribeConfigs reports them: overrides with source TOPIC_CONFIG,
     /// the rest with the broker's value.

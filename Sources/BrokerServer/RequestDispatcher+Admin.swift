@@ -17,8 +17,9 @@ extension RequestDispatcher {
             let request = try CreatePartitions.Request.decode(raw)
             return CreatePartitions.responseBody(request.topics.map { addPartitions($0, validateOnly: request.validateOnly) })
         case .listGroups:
-            let groups = await broker.coordinator.listGroups()
-            return ListGroups.responseBody(version: version, groups: groups.map { ($0.groupID, $0.protocolType) })
+            let wanted = Set(try ListGroups.decodeStatesFilter(raw, version: version).map { $0.lowercased() })
+            let groups = await broker.coordinator.listGroups().filter { wanted.isEmpty || wanted.contains($0.state.rawValue.lowercased()) }
+            return ListGroups.responseBody(version: version, groups: groups.map { ($0.groupID, $0.protocolType, $0.state.rawValue) })
         case .describeGroups:
             let request = try DescribeGroups.Request.decode(raw, version: version)
             var groups: [DescribeGroups.Group] = []
@@ -29,6 +30,21 @@ extension RequestDispatcher {
             return DescribeConfigs.responseBody(
                 version: version, includeSynonyms: request.includeSynonyms, results: request.resources.map(describeConfigs)
             )
+        case .alterConfigs, .incrementalAlterConfigs:
+            let request = try AlterConfigs.Request.decode(raw, incremental: header.apiKey == .incrementalAlterConfigs)
+            return AlterConfigs.responseBody(alterConfigs(request))
+        case .deleteRecords:
+            return DeleteRecords.responseBody(deleteRecords(try DeleteRecords.Request.decode(raw)))
+        case .deleteGroups:
+            return DeleteGroups.responseBody(await broker.coordinator.deleteGroups(try DeleteGroups.decodeRequest(raw)))
+        case .offsetDelete:
+            let request = try OffsetDelete.Request.decode(raw)
+            let partitions = request.topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.name, PartitionID($0)) } }
+            let deleted = await broker.coordinator.deleteOffsets(groupID: request.groupID, partitions: partitions)
+            let topics = deleted.error != .noError ? [] : request.topics.map { topic in
+                (topic.name, topic.partitions.map { ($0, deleted.partitions[TopicPartition(topic.name, PartitionID($0))] ?? .noError) })
+            }
+            return OffsetDelete.responseBody(error: deleted.error, topics: topics)
         case .initProducerId:
             let request = try InitProducerId.Request.decode(raw)
             guard request.transactionalID == nil else {
@@ -114,6 +130,21 @@ extension RequestDispatcher {
         }
     }
 
+    /// DeleteRecords, per partition: the new log start, or why not.
+    private func deleteRecords(_ request: DeleteRecords.Request) -> [(name: String, partitions: [DeleteRecords.PartitionResult])] {
+        request.topics.map { topic in
+            (topic.name, topic.partitions.map { partition in
+                do throws(BrokerError) {
+                    let start = try broker.deleteRecords(TopicPartition(topic.name, PartitionID(partition.partition)), below: Offset(partition.offset))
+                    return DeleteRecords.PartitionResult(partition: partition.partition, lowWatermark: start.rawValue, error: .noError)
+                } catch {
+                    logger.notice("refused a DeleteRecords", metadata: ["reason": "\(error)"])
+                    return DeleteRecords.PartitionResult(partition: partition.partition, lowWatermark: -1, error: error.code)
+                }
+            })
+        }
+    }
+
     /// A group as DescribeGroups shows it; like Kafka, member metadata and assignments only
     /// once the group is stable, and an unknown group is "Dead".
     private func describeGroup(_ id: String) async -> DescribeGroups.Group {
@@ -130,37 +161,6 @@ extension RequestDispatcher {
                 )
             }
         )
-    }
-
-    private func describeConfigs(_ resource: DescribeConfigs.Resource) -> DescribeConfigs.Result {
-        func result(_ entries: [DescribeConfigs.Entry]) -> DescribeConfigs.Result {
-            let wanted = resource.keys.map(Set.init)
-            return DescribeConfigs.Result(
-                error: .noError, message: nil, type: resource.type, name: resource.name,
-                entries: entries.filter { wanted?.contains($0.name) ?? true }
-            )
-        }
-        func failure(_ code: ErrorCode, _ message: String) -> DescribeConfigs.Result {
-            DescribeConfigs.Result(error: code, message: message, type: resource.type, name: resource.name, entries: [])
-        }
-        switch DescribeConfigs.ResourceType(rawValue: resource.type) {
-        case .topic:
-            do {
-                let topic = try broker.describeTopic(resource.name)
-                return result(KafkaConfigNames.topicEntries(topic.configuration, broker: broker.configuration))
-            } catch {
-                return failure(error.code, error.message)
-            }
-        case .broker:
-            guard resource.name.isEmpty || resource.name == String(configuration.nodeID) else {
-                return failure(.invalidRequest, "there is no broker '\(resource.name)'; this broker's id is \(configuration.nodeID)")
-            }
-            return result(KafkaConfigNames.brokerEntries(
-                broker.configuration, server: configuration, boundPort: boundPort.value > 0 ? boundPort.value : configuration.port, advertised: advertised
-            ))
-        default:
-            return failure(.invalidRequest, "resource type \(resource.type) is not supported (topics: 2, brokers: 4)")
-        }
     }
 }
 

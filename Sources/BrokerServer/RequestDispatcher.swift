@@ -60,7 +60,7 @@ public struct RequestDispatcher: Sendable {
         } catch let error as WireError {
             throw DispatchError.closeConnection("malformed \(header.apiKey) v\(header.apiVersion) request: \(error)")
         }
-        return response.map { ResponseFrame.make(correlationID: header.correlationID, body: $0) }
+        return response.map { ResponseFrame.make(correlationID: header.correlationID, flexible: header.apiKey.isFlexible(header.apiVersion), body: $0) }
     }
 
     /// Kafka's answer to an API or version it does not serve: UNSUPPORTED_VERSION, and the

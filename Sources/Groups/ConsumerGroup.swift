@@ -64,6 +64,21 @@ public struct ConsumerGroup: Sendable {
 
     public func isMember(_ id: MemberID) -> Bool { members[id] != nil }
 
+    /// The topics the members subscribe to, from their consumer-protocol metadata; nil when
+    /// the group's protocol is not Kafka's consumer protocol or a member's metadata cannot be
+    /// read (then nothing can be said about the group's topics). Empty for an empty group.
+    public var subscribedTopics: Set<String>? {
+        guard !members.isEmpty else { return [] }
+        guard protocolType == "consumer" else { return nil }
+        var topics: Set<String> = []
+        for member in members.values {
+            let metadata = member.protocols.first { $0.name == protocolName }?.metadata ?? member.protocols.first?.metadata ?? []
+            guard let subscription = try? ConsumerSubscription.decode(metadata) else { return nil }
+            topics.formUnion(subscription.topics)
+        }
+        return topics
+    }
+
     /// The current assignment bytes of a member.
     public func assignment(of id: MemberID) -> [UInt8]? { members[id]?.assignment }
 

@@ -46,6 +46,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let groupIdNotFound = ErrorCode(rawValue: 69)
     public static let memberIdRequired = ErrorCode(rawValue: 79)
     public static let groupMaxSizeReached = ErrorCode(rawValue: 81)
+    /// OffsetDelete of a topic the group's members still consume: GROUP_SUBSCRIBED_TO_TOPIC.
+    public static let groupSubscribedToTopic = ErrorCode(rawValue: 86)
 
     public var description: String { "Kafka error \(rawValue)" }
 }

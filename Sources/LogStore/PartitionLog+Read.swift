@@ -11,7 +11,7 @@ extension PartitionLog {
     public func read(from offset: Offset, maxBytes: Int) throws(LogError) -> LogReadResult {
         try lock.withLock { () throws(LogError) in
             guard !isClosed else { throw LogError(.closed, "log is closed", path: directory) }
-            let start = segments.first!.baseOffset
+            let start = logStartLocked
             let end = segments.last!.nextOffset
             guard offset >= start, offset <= end else {
                 throw LogError(

@@ -26,7 +26,7 @@ extension PartitionLog {
             try requireWritable()
             let now = clock.milliseconds()
             func expired(_ segment: Segment) -> Bool {
-                guard let retention = configuration.retentionMilliseconds else { return false }
+                guard let retention = settings.retentionMilliseconds else { return false }
                 return segment.maxTimestamp < now - retention && segment.lastWrite < now - retention
             }
             // A roll syncs and so moves the durable end: never on an offline log, whose failed
@@ -39,7 +39,7 @@ extension PartitionLog {
             var deletedBytes = 0
             while segments.count > 1 {
                 let oldest = segments[0]
-                let oversized = configuration.retentionBytes.map { Int64(total - oldest.size) >= $0 } ?? false
+                let oversized = settings.retentionBytes.map { Int64(total - oldest.size) >= $0 } ?? false
                 guard expired(oldest) || oversized else { break }
                 try oldest.deleteFiles()
                 loadedSealed.removeAll { $0 == ObjectIdentifier(oldest) }
@@ -51,10 +51,10 @@ extension PartitionLog {
             if deleted > 0 {
                 logger.info(
                     "retention deleted segments",
-                    metadata: ["log": "\(directory)", "segments": "\(deleted)", "start": "\(segments[0].baseOffset)"]
+                    metadata: ["log": "\(directory)", "segments": "\(deleted)", "start": "\(logStartLocked)"]
                 )
             }
-            return RetentionResult(deletedSegments: deleted, deletedBytes: deletedBytes, logStartOffset: segments[0].baseOffset)
+            return RetentionResult(deletedSegments: deleted, deletedBytes: deletedBytes, logStartOffset: logStartLocked)
         }
     }
 }
@@ -71,7 +71,7 @@ extension PartitionLog {
                 loadedSealed.removeAll { $0 == ObjectIdentifier(segments[0]) }
                 segments.removeFirst()
             }
-            return segments[0].baseOffset
+            return logStartLocked
         }
     }
 }

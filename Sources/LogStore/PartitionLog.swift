@@ -75,7 +75,11 @@ public struct LogReadResult: Sendable {
 /// outside it so that concurrent appenders share fsyncs (group commit).
 public final class PartitionLog: @unchecked Sendable {
     public let directory: String
-    public let configuration: LogConfiguration
+    /// The log's settings now: those a topic may change while the log is open
+    /// (`reconfigure`) as last set, the rest as opened.
+    public var configuration: LogConfiguration { lock.withLock { settings } }
+    /// When appended records are synced; fixed for the log's lifetime.
+    public let flushPolicy: FlushPolicy
     /// What opening the log found and did.
     public let recovery: RecoveryReport
     /// Opened for reading only: nothing in the directory is ever written.
@@ -96,6 +100,11 @@ public final class PartitionLog: @unchecked Sendable {
     var durableOffset: Offset
     /// The first failed write, roll or sync: set once, the log is offline for appends.
     var storageFailure: LogError?
+    /// See `configuration`. Read and written under `lock`.
+    var settings: LogConfiguration
+    /// Where DeleteRecords moved the start inside the first segment (`LogStartCheckpoint`);
+    /// the log starts at the larger of this and the first segment's base. Under `lock`.
+    var deletedBelow: Offset
 
     static let cleanShutdownMarker = ".clean-shutdown"
 
@@ -110,7 +119,8 @@ public final class PartitionLog: @unchecked Sendable {
     ) throws(LogError) {
         try configuration.validate()
         self.directory = directory
-        self.configuration = configuration
+        settings = configuration
+        flushPolicy = configuration.flush
         self.clock = clock
         self.logger = logger
         self.readOnly = readOnly
@@ -119,6 +129,9 @@ public final class PartitionLog: @unchecked Sendable {
         segments = opened.segments
         recovery = opened.report
         durableOffset = segments.last!.nextOffset
+        // A start past the end can only follow a power loss that took back the log's tail
+        // (the checkpoint is synced, the records were not): the log then starts at its end.
+        deletedBelow = min(try LogStartCheckpoint.read(directory: directory) ?? .zero, segments.last!.nextOffset)
         lastFlush = clock.milliseconds()
         // An active segment that already holds data ages (for `segmentMilliseconds`) from its
         // last write before this open, so an idle log still rolls by age after a restart.
@@ -130,7 +143,7 @@ public final class PartitionLog: @unchecked Sendable {
         try FileSystem.syncDirectory(directory)
         // A tail written before a kill but never synced is still in the page cache only: under
         // `everyAppend` it is synced now, so the high watermark's promise holds for it too.
-        if configuration.flush == .everyAppend { try segments.last!.sync() }
+        if flushPolicy == .everyAppend { try segments.last!.sync() }
     }
 
     deinit {
@@ -139,7 +152,8 @@ public final class PartitionLog: @unchecked Sendable {
 
     // MARK: - Bounds
 
-    public var logStartOffset: Offset { lock.withLock { segments.first!.baseOffset } }
+    public var logStartOffset: Offset { lock.withLock { logStartLocked } }
+    var logStartLocked: Offset { max(deletedBelow, segments.first!.baseOffset) }
     public var logEndOffset: Offset { lock.withLock { segments.last!.nextOffset } }
     /// The end readers see, Kafka's high watermark. Under `FlushPolicy.everyAppend` it is the
     /// synced end: a producer's acknowledgement waits for the same fsync, so no consumer reads
@@ -148,7 +162,7 @@ public final class PartitionLog: @unchecked Sendable {
     public var highWatermark: Offset { lock.withLock { highWatermarkLocked } }
     var highWatermarkLocked: Offset {
         let end = segments.last!.nextOffset
-        return configuration.flush == .everyAppend ? min(durableOffset, end) : end
+        return flushPolicy == .everyAppend ? min(durableOffset, end) : end
     }
     public var sizeInBytes: Int { lock.withLock { segments.reduce(0) { $0 + $1.size } } }
     public var segmentBaseOffsets: [Offset] { lock.withLock { segments.map(\.baseOffset) } }
@@ -176,9 +190,10 @@ public final class PartitionLog: @unchecked Sendable {
     ///   sockets are always verified.
     public func append(_ batch: consuming [UInt8], verifyChecksum: Bool = true) throws(LogError) -> AppendResult {
         var bytes = batch
-        guard bytes.count <= configuration.maxBatchBytes else {
+        let maxBatchBytes = lock.withLock { settings.maxBatchBytes }
+        guard bytes.count <= maxBatchBytes else {
             throw LogError(
-                .batchTooLarge, "batch of \(bytes.count) bytes exceeds the maximum of \(configuration.maxBatchBytes)",
+                .batchTooLarge, "batch of \(bytes.count) bytes exceeds the maximum of \(maxBatchBytes)",
                 path: directory
             )
         }
@@ -215,8 +230,8 @@ public final class PartitionLog: @unchecked Sendable {
             return try failingOffline { () throws(LogError) in
                 // Roll when full, old, or when relative offsets would outgrow the 32-bit index.
                 if !active.isEmpty,
-                   active.size + bytes.count > configuration.segmentBytes
-                    || now - (active.rollClockStart ?? now) >= configuration.segmentMilliseconds
+                   active.size + bytes.count > settings.segmentBytes
+                    || now - (active.rollClockStart ?? now) >= settings.segmentMilliseconds
                     || active.nextOffset - active.baseOffset + Int64(header.lastOffsetDelta) >= Int64(UInt32.max) {
                     active = try rollLocked()
                 }
@@ -226,14 +241,14 @@ public final class PartitionLog: @unchecked Sendable {
                 if active.rollClockStart == nil { active.rollClockStart = now }
                 active.lastWrite = now
                 unflushedRecords += Int(header.recordsCount)
-                if case let .interval(records, milliseconds) = configuration.flush,
+                if case let .interval(records, milliseconds) = flushPolicy,
                    unflushedRecords >= (records ?? .max) || now - lastFlush >= (milliseconds ?? .max) {
                     try flushLocked(now: now)
                 }
                 return AppendResult(header)
             }
         }
-        if configuration.flush == .everyAppend { try syncCovering(result.lastOffset + 1) }
+        if flushPolicy == .everyAppend { try syncCovering(result.lastOffset + 1) }
         return result
     }
 
@@ -306,7 +321,7 @@ public final class PartitionLog: @unchecked Sendable {
         if old.nextOffset > durableOffset { durableOffset = old.nextOffset }
         try old.unloadIndexes()
         let segment = try Segment(
-            directory: directory, baseOffset: old.nextOffset, indexIntervalBytes: configuration.indexIntervalBytes, create: true
+            directory: directory, baseOffset: old.nextOffset, indexIntervalBytes: settings.indexIntervalBytes, create: true
         )
         segments.append(segment)
         try FileSystem.syncDirectory(directory)  // the new segment file survives a power loss
@@ -336,7 +351,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Records that `segment` is synced up to `position`, for an `.interval` policy.
     private func noteRecoveryPoint(_ segment: Segment, position: Int) throws(LogError) {
         // Offline, a sync that succeeds may stand over pages an earlier failed one lost.
-        guard case .interval = configuration.flush, storageFailure == nil else { return }
+        guard case .interval = flushPolicy, storageFailure == nil else { return }
         try RecoveryPoint(segmentBase: segment.baseOffset, position: position).write(directory: directory)
     }
 
@@ -356,7 +371,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// The fsync runs outside the log's lock, so readers and appenders do not wait for the disk
     /// (appends made meanwhile stay counted for the next flush).
     public func flushIfDue() throws(LogError) -> Bool {
-        guard case let .interval(_, milliseconds?) = configuration.flush else { return false }
+        guard case let .interval(_, milliseconds?) = flushPolicy else { return false }
         let due: (segment: Segment, end: Offset, size: Int, records: Int, now: Int64)? = lock.withLock {
             let now = clock.milliseconds()
             guard !isClosed, storageFailure == nil, unflushedRecords > 0, now - lastFlush >= milliseconds else { return nil }
@@ -383,7 +398,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// When (clock milliseconds) the `.interval` policy's time runs out for the records not yet
     /// synced; nil when every record is synced or the policy has no time limit.
     public var flushDeadline: Int64? {
-        guard case let .interval(_, milliseconds?) = configuration.flush else { return nil }
+        guard case let .interval(_, milliseconds?) = flushPolicy else { return nil }
         return lock.withLock { !isClosed && unflushedRecords > 0 ? lastFlush + milliseconds : nil }
     }
 
@@ -398,7 +413,7 @@ public final class PartitionLog: @unchecked Sendable {
         try lock.withLock { () throws(LogError) in
             let active = segments.last!
             guard !isClosed, storageFailure == nil, !active.isEmpty, let start = active.rollClockStart,
-                  clock.milliseconds() - start >= configuration.segmentMilliseconds else { return false }
+                  clock.milliseconds() - start >= settings.segmentMilliseconds else { return false }
             try failingOffline { () throws(LogError) in try rollLocked() }
             return true
         }

@@ -66,6 +66,26 @@ extension Interop {
             }
         }
 
+        /// DeleteRecords, AlterConfigs, IncrementalAlterConfigs, ListGroups with states,
+        /// DeleteGroups and OffsetDelete from confluent-kafka's, kafka-python's and aiokafka's
+        /// admin clients (each where it has the call), refusals included; then the broker is
+        /// killed with SIGKILL and the log starts, settings and deletions are still there.
+        @Test func adminOperationsFromThreeClientsSurviveACrash() async throws {
+            let server = try InteropServer()
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let clients = ["confluent", "kafka-python", "aiokafka"]
+            for client in clients {
+                let output = try await Self.run("admin_operations.py", against: server, arguments: [client])
+                #expect(output.contains("\(client): "), "\(output)")
+                print(output, terminator: "")
+            }
+            try server.crashAndRestart()
+            for client in clients {
+                let output = try await Self.run("admin_operations.py", against: server, arguments: [client, "--after-restart"])
+                #expect(output.contains("\(client): 4 checks passed"), "\(output)")
+            }
+        }
+
         /// `/metrics` read with Prometheus' own parser says what confluent-kafka says about
         /// watermarks, committed offsets, lag and members.
         @Test func prometheusMetricsAgreeWithTheClients() async throws {

@@ -1,8 +1,9 @@
 /// A Kafka API: the first field of every request header.
 ///
-/// Versions listed in `supported` are the ones this broker answers (non-flexible versions
-/// only, see KAFKA-PROTOCOL.md); `firstFlexible` is where Kafka switched the API to compact
-/// encodings and request header v2.
+/// Versions listed in `supported` are the ones this broker answers: non-flexible versions
+/// (see KAFKA-PROTOCOL.md), except ListGroups v3–4, the only versions that report group
+/// states; `firstFlexible` is where Kafka switched the API to compact encodings, request
+/// header v2 and response header v1 (OffsetDelete has no flexible version).
 public struct ApiKey: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: Int16
     public init(rawValue: Int16) { self.rawValue = rawValue }
@@ -23,18 +24,25 @@ public struct ApiKey: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let apiVersions = ApiKey(rawValue: 18)
     public static let createTopics = ApiKey(rawValue: 19)
     public static let deleteTopics = ApiKey(rawValue: 20)
+    public static let deleteRecords = ApiKey(rawValue: 21)
     public static let initProducerId = ApiKey(rawValue: 22)
     public static let describeConfigs = ApiKey(rawValue: 32)
+    public static let alterConfigs = ApiKey(rawValue: 33)
     public static let createPartitions = ApiKey(rawValue: 37)
+    public static let deleteGroups = ApiKey(rawValue: 42)
+    public static let incrementalAlterConfigs = ApiKey(rawValue: 44)
+    public static let offsetDelete = ApiKey(rawValue: 47)
 
     /// (first flexible version, lowest and highest version served) per API.
     static let table: [Int16: (name: String, firstFlexible: Int16, min: Int16, max: Int16)] = [
         0: ("Produce", 9, 3, 8), 1: ("Fetch", 12, 4, 11), 2: ("ListOffsets", 6, 1, 5), 3: ("Metadata", 9, 0, 8),
         8: ("OffsetCommit", 8, 2, 7), 9: ("OffsetFetch", 6, 1, 5), 10: ("FindCoordinator", 3, 0, 2),
         11: ("JoinGroup", 6, 0, 5), 12: ("Heartbeat", 4, 0, 3), 13: ("LeaveGroup", 4, 0, 3), 14: ("SyncGroup", 4, 0, 3),
-        15: ("DescribeGroups", 5, 0, 4), 16: ("ListGroups", 3, 0, 2), 18: ("ApiVersions", 3, 0, 2),
-        19: ("CreateTopics", 5, 2, 4), 20: ("DeleteTopics", 4, 0, 3), 22: ("InitProducerId", 2, 0, 1),
-        32: ("DescribeConfigs", 4, 1, 3), 37: ("CreatePartitions", 2, 0, 1),
+        15: ("DescribeGroups", 5, 0, 4), 16: ("ListGroups", 3, 0, 4), 18: ("ApiVersions", 3, 0, 2),
+        19: ("CreateTopics", 5, 2, 4), 20: ("DeleteTopics", 4, 0, 3), 21: ("DeleteRecords", 2, 0, 1),
+        22: ("InitProducerId", 2, 0, 1), 32: ("DescribeConfigs", 4, 1, 3), 33: ("AlterConfigs", 2, 0, 1),
+        37: ("CreatePartitions", 2, 0, 1), 42: ("DeleteGroups", 2, 0, 1), 44: ("IncrementalAlterConfigs", 1, 0, 0),
+        47: ("OffsetDelete", .max, 0, 0),
     ]
 
     public var description: String { Self.table[rawValue]?.name ?? "ApiKey(\(rawValue))" }

@@ -40,12 +40,15 @@ public enum UnsupportedRequest {
     public static let responseBody: [UInt8] = [0, UInt8(ErrorCode.unsupportedVersion.rawValue)]
 }
 
-/// Response framing: size, correlation id (response header v0), then the body.
+/// Response framing.
 public enum ResponseFrame {
-    public static func make(correlationID: Int32, body: [UInt8]) -> [UInt8] {
-        var writer = ByteWriter(capacity: body.count + 8)
-        writer.write(Int32(body.count + 4))
+    /// Size, correlation id, then (response header v1, for flexible versions other than
+    /// ApiVersions') an empty tagged-field section, then the body.
+    public static func make(correlationID: Int32, flexible: Bool = false, body: [UInt8]) -> [UInt8] {
+        var writer = ByteWriter(capacity: body.count + 9)
+        writer.write(Int32(body.count + (flexible ? 5 : 4)))
         writer.write(correlationID)
+        if flexible { writer.writeNoTaggedFields() }
         writer.write(contentsOf: body)
         return writer.take()
     }
