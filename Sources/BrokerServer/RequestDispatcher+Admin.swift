@@ -83,7 +83,7 @@ extension RequestDispatcher {
             }
         }
         do {
-            try KafkaConfigNames.apply(topic.configs, to: &settings)
+            try KafkaTopicSettings.apply(topic.configs, to: &settings)
         } catch {
             return failure(.invalidConfig, "topic '\(topic.name)': \(error.message)")
         }

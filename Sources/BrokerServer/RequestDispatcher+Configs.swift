@@ -2,7 +2,7 @@ import Broker
 import KafkaWire
 
 /// Topic and broker settings through the Kafka port: DescribeConfigs, AlterConfigs and
-/// IncrementalAlterConfigs. Topic settings are the ones `KafkaConfigNames` knows; a change is
+/// IncrementalAlterConfigs. Topic settings are the ones `KafkaTopicSettings` knows; a change is
 /// checked whole per resource, so a refused one changes nothing, and an accepted one is
 /// written to `topic.json` before it is answered (it survives a restart).
 extension RequestDispatcher {
@@ -51,18 +51,18 @@ extension RequestDispatcher {
             guard let operation = AlterConfigs.Operation(rawValue: change.operation) else {
                 throw BrokerError(.invalidRequest, "topic '\(topic)': unknown config operation \(change.operation) for \(change.name)")
             }
-            do throws(KafkaConfigNames.Problem) {
+            do throws(KafkaTopicSettings.Problem) {
                 switch operation {
                 case .set:
-                    guard let value = change.value else { throw KafkaConfigNames.Problem(message: "\(change.name) needs a value") }
-                    try KafkaConfigNames.set(change.name, to: value, in: &updated)
+                    guard let value = change.value else { throw KafkaTopicSettings.Problem(message: "\(change.name) needs a value") }
+                    try KafkaTopicSettings.set(change.name, to: value, in: &updated)
                 case .delete:
-                    try KafkaConfigNames.clear(change.name, in: &updated)
+                    try KafkaTopicSettings.clear(change.name, in: &updated)
                 case .append, .subtract:
-                    guard KafkaConfigNames.isList(change.name) else {
-                        throw KafkaConfigNames.Problem(message: "\(change.name) is not a list: it can be set or deleted, not appended to or subtracted from")
+                    guard KafkaTopicSettings.isList(change.name) else {
+                        throw KafkaTopicSettings.Problem(message: "\(change.name) is not a list: it can be set or deleted, not appended to or subtracted from")
                     }
-                    throw KafkaConfigNames.Problem(message: "\(change.name) can only be 'delete', the one policy this broker has")
+                    throw KafkaTopicSettings.Problem(message: "\(change.name) can only be 'delete', the one policy this broker has")
                 }
             } catch {
                 throw BrokerError(.invalidConfig, "topic '\(topic)': \(error.message)")
@@ -86,7 +86,7 @@ extension RequestDispatcher {
         case .topic:
             do {
                 let topic = try broker.describeTopic(resource.name)
-                return result(KafkaConfigNames.topicEntries(topic.configuration, broker: broker.configuration))
+                return result(KafkaTopicSettings.entries(topic.configuration, broker: broker.configuration))
             } catch {
                 return failure(error.code, error.message)
             }

@@ -39,14 +39,28 @@ struct TopicsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Topics with partition and event counts.")
         @OptionGroup var options: DataDirectoryOptions
-        func run() throws { try options.show { try $0.topicsList() } }
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        func run() throws {
+            try options.show { inspector in
+                let topics = try inspector.topicViews()
+                return try format.render(topics) { DataDirectoryInspector.topicsListText(topics) }
+            }
+        }
     }
 
     struct Describe: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Each partition's offsets, size, segments and oldest segment, and the topic's retention.")
+        static let configuration = CommandConfiguration(
+            abstract: "Each partition's offsets, size, segments and oldest segment, and the topic's settings with their sources."
+        )
         @OptionGroup var options: DataDirectoryOptions
         @Argument(help: "A topic (default: all).") var topic: String?
-        func run() throws { try options.show { try $0.topicDescription(topic) } }
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        func run() throws {
+            try options.show { inspector in
+                let topics = try inspector.topicViews(topic)
+                return try format.render(topics) { DataDirectoryInspector.topicsDescriptionText(topics) }
+            }
+        }
     }
 }
 
@@ -54,20 +68,48 @@ struct TopicsCommand: ParsableCommand {
 struct GroupsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groups", abstract: "Show the consumer groups of a data directory.",
+        discussion: """
+        CURRENT-OFFSET is a group's committed offset, the one Kafka tools show and reset; LAG is \
+        the log end minus it. A RideStream sink (fare, analytics, support) keeps its own offset, \
+        STORED, in its database with its rows, and resumes from that one.
+        """,
         subcommands: [List.self, Describe.self], defaultSubcommand: List.self
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Groups with committed partitions and lag.")
+        static let configuration = CommandConfiguration(abstract: "Groups with their state, members, partitions and lag.")
         @OptionGroup var options: DataDirectoryOptions
-        func run() throws { try options.show { try $0.groupsList() } }
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        func run() throws {
+            try options.show { inspector in
+                let groups = try inspector.groupViews()
+                return try format.render(groups) { GroupView.listText(groups) }
+            }
+        }
     }
 
     struct Describe: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Committed and stored offsets, lag, last assignment, consumers and retention gaps.")
+        static let configuration = CommandConfiguration(
+            abstract: "Each partition's committed offset, log end, lag, owner and stored offset (as kafka-consumer-groups --describe)."
+        )
         @OptionGroup var options: DataDirectoryOptions
         @Argument(help: "A group (default: all).") var group: String?
-        func run() throws { try options.show { try $0.groupDescription(group) } }
+        @Flag(help: "One row per member: its id, host, client id and partitions.") var members = false
+        @Flag(help: "One row per group: assignment strategy, state, generation, members.") var state = false
+        @Option(help: "text or json (the whole description, whichever view).") var format: OutputFormat = .text
+
+        func validate() throws {
+            guard !(members && state) else { throw ValidationError("--members and --state are two views: give one") }
+        }
+
+        func run() throws {
+            try options.show { inspector in
+                let groups = try inspector.groupViews(group)
+                return try format.render(groups) {
+                    members ? GroupView.membersText(groups) : state ? GroupView.stateText(groups) : GroupView.offsetsText(groups)
+                }
+            }
+        }
     }
 }
 
@@ -80,11 +122,13 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var options: DataDirectoryOptions
     @Option(help: "Write the report as one self-contained HTML file with its charts (opens offline in any browser).")
     var html: String?
-    @Flag(help: "Print the report as JSON.")
+    @Flag(help: "Print the report as JSON (the same as --format json).")
     var json = false
+    @Option(help: "text or json.") var format: OutputFormat = .text
 
     func run() throws {
         let terminal = CommandLineTerminal.shared
+        let json = json || format == .json
         guard html != nil || json else { return try options.show { try $0.report() } }
         if let html {
             do { try SimulateCommand.checkWritable(html, flag: "--html") } catch { throw error.exit(terminal) }
@@ -100,12 +144,7 @@ struct ReportCommand: ParsableCommand {
                 }
                 if !json { lines.append("HTML report written to \(html)") }
             }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                lines.append(String(decoding: try encoder.encode(report), as: UTF8.self))
-            }
+            if json { lines.append(try OutputFormat.json(report)) }
             return lines.joined(separator: "\n")
         }
     }

@@ -55,51 +55,44 @@ public struct DataDirectoryInspector {
 
     // MARK: - Topics
 
-    public func topicsList() throws -> String { try withBroker(topicsList) }
+    /// Every topic, or the one named (`BrokerError` unknown topic when it is not there).
+    public func topicViews(_ name: String? = nil) throws -> [TopicView] {
+        try withBroker { broker in
+            try (name.map { [$0] } ?? broker.topicNames()).map { TopicView(try broker.describeTopic($0), broker: broker.configuration) }
+        }
+    }
 
-    private func topicsList(_ broker: Broker) throws -> String {
+    public static func topicsListText(_ topics: [TopicView]) -> String {
         var table = TextTable([.left, .right, .right])
         table.append(["topic", "partitions", "events"])
-        for name in broker.topicNames() {
-            let description = try broker.describeTopic(name)
-            let events = description.partitions.reduce(Int64(0)) { $0 + ($1.logEndOffset - $1.logStartOffset) }
-            table.append([name, "\(description.partitions.count)", "\(events)"])
-        }
+        for topic in topics { table.append([topic.name, "\(topic.partitions.count)", "\(topic.events)"]) }
         return table.lines().joined(separator: "\n")
     }
 
-    public func topicDescription(_ name: String?) throws -> String { try withBroker { try topicDescription(name, $0) } }
-
-    private func topicDescription(_ name: String?, _ broker: Broker) throws -> String {
+    /// Per topic: a line of its retention and segments, its partitions, then its settings.
+    public static func topicsDescriptionText(_ topics: [TopicView]) -> String {
         var lines: [String] = []
-        for topic in name.map({ [$0] }) ?? broker.topicNames() {
-            let description = try broker.describeTopic(topic)
-            let log = description.configuration.logConfiguration(defaults: broker.configuration.log)
-            lines.append("topic \(topic): \(description.partitions.count) partitions, retention "
-                + (log.retentionMilliseconds.map { Self.duration($0) } ?? "forever")
-                + (log.retentionBytes.map { " or \($0 >> 20) MiB per partition" } ?? "")
-                + ", segments of \(log.segmentBytes >> 20) MiB or \(Self.duration(log.segmentMilliseconds))")
+        for topic in topics {
+            let setting = Dictionary(topic.configs.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+            let retention = Int64(setting["retention.ms"] ?? "") ?? -1, bytes = Int64(setting["retention.bytes"] ?? "") ?? -1
+            lines.append("topic \(topic.name): \(topic.partitions.count) partitions, retention "
+                + (retention < 0 ? "forever" : duration(retention)) + (bytes < 0 ? "" : " or \(bytes >> 20) MiB per partition")
+                + ", segments of \((Int64(setting["segment.bytes"] ?? "") ?? 0) >> 20) MiB or \(duration(Int64(setting["segment.ms"] ?? "") ?? 0))")
             var table = TextTable([.right, .right, .right, .right, .right, .left, .left, .left])
             table.append(["partition", "log start", "log end", "bytes", "segments", "oldest segment", "last written", "opened"])
-            for partition in description.partitions {
-                let oldest = partition.oldestSegment
+            for partition in topic.partitions {
                 table.append([
-                    "\(partition.partition.rawValue)", "\(partition.logStartOffset.rawValue)", "\(partition.logEndOffset.rawValue)",
-                    "\(partition.sizeInBytes)", "\(partition.segments)", oldest.fileName, Self.time(oldest.lastWrite),
-                    Self.opened(partition.recovery),
+                    "\(partition.partition)", "\(partition.logStartOffset)", "\(partition.logEndOffset)", "\(partition.bytes)",
+                    "\(partition.segments)", partition.oldestSegment, partition.lastWritten, partition.opened,
                 ])
             }
             lines += table.lines(indent: "  ")
+            var configs = TextTable([.left, .left, .left])
+            configs.append(["config", "value", "source"])
+            for config in topic.configs { configs.append([config.name, config.value ?? "-", config.source]) }
+            lines += configs.lines(indent: "  ")
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// How the log was found: "clean", "not closed cleanly, checked", or a torn tail the next
-    /// run cuts (inspection leaves it).
-    static func opened(_ recovery: RecoveryReport) -> String {
-        if recovery.cleanShutdown { return "clean" }
-        guard recovery.truncatedBytes > 0 else { return "not closed cleanly, checked" }
-        return "torn tail: \(recovery.truncatedRecords) records in \(recovery.truncatedBytes) bytes, cut by the next run"
     }
 
     /// "7 d", "36 h", "90 s", "250 ms".
@@ -108,76 +101,6 @@ public struct DataDirectoryInspector {
         if milliseconds % 3_600_000 == 0 { return "\(milliseconds / 3_600_000) h" }
         if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
         return "\(milliseconds) ms"
-    }
-
-    /// A wall-clock time in UTC, to the second.
-    static func time(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
-
-    // MARK: - Groups
-
-    public func groupsList() throws -> String { try withBroker(groupsList) }
-
-    private func groupsList(_ broker: Broker) throws -> String {
-        var table = TextTable([.left, .right, .right, .left])
-        table.append(["group", "partitions", "total lag", "database"])
-        for group in broker.offsets.groups() {
-            let committed = broker.offsets.committed(group: group)
-            var lag: Int64 = 0
-            for (partition, offset) in committed {
-                if let end = try? broker.bounds(partition).end { lag += max(0, end.rawValue - offset.offset.rawValue) }
-            }
-            let file = GroupName(rawValue: group).map { dataDirectory + "/" + $0.databaseFile } ?? "-"
-            table.append([group, "\(committed.count)", "\(lag)", file])
-        }
-        return table.lines().joined(separator: "\n")
-    }
-
-    public func groupDescription(_ name: String?) throws -> String { try withBroker { try groupDescription(name, $0) } }
-
-    private func groupDescription(_ name: String?, _ broker: Broker) throws -> String {
-        var lines: [String] = []
-        let names = name.map { [$0] } ?? Array(Set(broker.offsets.groups()).union(GroupName.allCases.map(\.rawValue))).sorted()
-        for group in names {
-            lines.append("group \(group)")
-            let committed = broker.offsets.committed(group: group)
-            let groupDatabase = try GroupName(rawValue: group).flatMap { try database($0) }
-            let stored = try groupDatabase.map { try storedOffsets($0) } ?? [:]
-            var table = TextTable([.left, .right, .right, .right, .right, .right])
-            table.append(["topic", "partition", "log end", "committed", "stored", "lag"])
-            for (partition, offset) in committed.sorted(by: { $0.key < $1.key }) {
-                let end = (try? broker.bounds(partition).end.rawValue) ?? -1
-                let inDatabase = stored[Int(partition.partition.rawValue)]
-                let lag = max(0, end - (inDatabase ?? offset.offset.rawValue))
-                table.append([
-                    partition.topic, "\(partition.partition.rawValue)", "\(end)", "\(offset.offset.rawValue)",
-                    inDatabase.map { "\($0)" } ?? "-", "\(lag)",
-                ])
-            }
-            lines += table.lines(indent: "  ")
-            guard let database = groupDatabase else { continue }
-            let rebalance = try database.prepare("SELECT generation, members, assignment FROM rebalances ORDER BY generation DESC LIMIT 1")
-            if try rebalance.step() {
-                lines.append("  last rebalance: generation \(rebalance.int(0)), members \(rebalance.string(1) ?? "")")
-                lines.append("    assignment: \(rebalance.string(2) ?? "")")
-            }
-            let consumers = try database.prepare(
-                #"SELECT consumer, group_concat(DISTINCT "partition"), count(*), sum(events) FROM batches GROUP BY consumer ORDER BY consumer"#
-            )
-            lines.append("  consumers (from the batch log):")
-            while try consumers.step() {
-                lines.append("    \(consumers.string(0) ?? "")  partitions \(consumers.string(1) ?? "-")  \(consumers.int(2)) transactions  \(consumers.int(3)) events")
-            }
-            guard try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'log_gaps'") == 1 else { continue }
-            let gaps = try database.prepare(#"SELECT "partition", from_offset, to_offset FROM log_gaps ORDER BY id"#)
-            while try gaps.step() {
-                let (from, to) = (gaps.int(1), gaps.int(2))
-                lines.append("  GAP: partition \(gaps.int(0)) offsets \(from)..<\(to) (\(to - from) events) were deleted by retention before this group stored them")
-            }
-        }
-        return lines.joined(separator: "\n")
     }
 
     func storedOffsets(_ database: Database) throws -> [Int: Int64] {
