@@ -186,8 +186,10 @@ public final class Broker: @unchecked Sendable {
     /// process depends on its layout (a `simulate` run: its producer and sinks map regions to
     /// partitions, and a topic deleted and auto-created again would lose the run). Refusals
     /// are POLICY_VIOLATION with `reason` in the message.
+    /// Taken under the administration lock, so a change that checked the topic was not
+    /// protected has finished before `protect` returns.
     public func protect(_ topic: String, reason: String) {
-        lock.withLock { protectedTopics[topic] = reason }
+        adminLock.withLock { lock.withLock { protectedTopics[topic] = reason } }
     }
 
     public func unprotect(_ topic: String) {

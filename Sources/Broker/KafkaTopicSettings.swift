@@ -1,3 +1,4 @@
+import Foundation
 import KafkaWire
 import LogStore
 
@@ -68,7 +69,9 @@ public enum KafkaTopicSettings {
     }
 
     /// Sets one topic setting by its Kafka name; the error names the setting and what it takes.
-    public static func set(_ name: String, to value: String, in configuration: inout TopicConfiguration) throws(Problem) {
+    /// Surrounding whitespace is ignored, as Kafka ignores it.
+    public static func set(_ name: String, to given: String, in configuration: inout TopicConfiguration) throws(Problem) {
+        let value = given.trimmingCharacters(in: .whitespaces)
         if name == "cleanup.policy" {
             guard value == "delete" else { throw Problem(message: "cleanup.policy '\(value)' is not supported; only 'delete' is") }
             return

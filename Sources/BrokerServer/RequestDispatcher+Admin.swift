@@ -36,13 +36,22 @@ extension RequestDispatcher {
         case .deleteRecords:
             return DeleteRecords.responseBody(deleteRecords(try DeleteRecords.Request.decode(raw)))
         case .deleteGroups:
-            return DeleteGroups.responseBody(await broker.coordinator.deleteGroups(try DeleteGroups.decodeRequest(raw)))
+            // A name given twice is answered once, as Kafka does.
+            var seen: Set<String> = []
+            let groups = try DeleteGroups.decodeRequest(raw).filter { seen.insert($0).inserted }
+            return DeleteGroups.responseBody(await broker.coordinator.deleteGroups(groups))
         case .offsetDelete:
             let request = try OffsetDelete.Request.decode(raw)
-            let partitions = request.topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.name, PartitionID($0)) } }
+            // Partitions of topics that do not exist are UNKNOWN_TOPIC_OR_PARTITION, as in Kafka.
+            func exists(_ topic: String, _ partition: Int32) -> Bool { ((try? broker.partitionCount(topic)) ?? 0) > Int(partition) && partition >= 0 }
+            let partitions = request.topics.flatMap { topic in
+                topic.partitions.filter { exists(topic.name, $0) }.map { TopicPartition(topic.name, PartitionID($0)) }
+            }
             let deleted = await broker.coordinator.deleteOffsets(groupID: request.groupID, partitions: partitions)
             let topics = deleted.error != .noError ? [] : request.topics.map { topic in
-                (topic.name, topic.partitions.map { ($0, deleted.partitions[TopicPartition(topic.name, PartitionID($0))] ?? .noError) })
+                (topic.name, topic.partitions.map { partition in
+                    (partition, exists(topic.name, partition) ? deleted.partitions[TopicPartition(topic.name, PartitionID(partition))] ?? .noError : .unknownTopicOrPartition)
+                })
             }
             return OffsetDelete.responseBody(error: deleted.error, topics: topics)
         case .initProducerId:

@@ -1,4 +1,5 @@
 import Broker
+import Foundation
 import KafkaWire
 
 /// Topic and broker settings through the Kafka port: DescribeConfigs, AlterConfigs and
@@ -19,9 +20,9 @@ extension RequestDispatcher {
             switch DescribeConfigs.ResourceType(rawValue: resource.type) {
             case .topic:
                 do throws(BrokerError) {
-                    let current = try broker.describeTopic(resource.name).configuration
-                    let updated = try changed(current, by: resource.changes, incremental: request.incremental, topic: resource.name)
-                    try broker.reconfigureTopic(resource.name, to: updated, validateOnly: request.validateOnly)
+                    try broker.reconfigureTopic(resource.name, validateOnly: request.validateOnly) { (current) throws(BrokerError) in
+                        try changed(current, by: resource.changes, incremental: request.incremental, topic: resource.name)
+                    }
                     return result(.noError)
                 } catch {
                     return result(error.code, error.message)
@@ -62,7 +63,10 @@ extension RequestDispatcher {
                     guard KafkaTopicSettings.isList(change.name) else {
                         throw KafkaTopicSettings.Problem(message: "\(change.name) is not a list: it can be set or deleted, not appended to or subtracted from")
                     }
-                    throw KafkaTopicSettings.Problem(message: "\(change.name) can only be 'delete', the one policy this broker has")
+                    // The list is always [delete]: appending delete leaves it so, anything else cannot be.
+                    guard operation == .append, change.value?.trimmingCharacters(in: .whitespaces) == "delete" else {
+                        throw KafkaTopicSettings.Problem(message: "\(change.name) can only be 'delete', the one policy this broker has")
+                    }
                 }
             } catch {
                 throw BrokerError(.invalidConfig, "topic '\(topic)': \(error.message)")

@@ -50,4 +50,22 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let groupSubscribedToTopic = ErrorCode(rawValue: 86)
 
     public var description: String { "Kafka error \(rawValue)" }
+
+    /// Kafka's name for the code (OFFSET_OUT_OF_RANGE, ...), or "error N" for one not listed here.
+    public var name: String { Self.names[rawValue] ?? "error \(rawValue)" }
+
+    private static let names: [Int16: String] = [
+        -1: "UNKNOWN_SERVER_ERROR", 0: "NONE", 1: "OFFSET_OUT_OF_RANGE", 2: "CORRUPT_MESSAGE",
+        3: "UNKNOWN_TOPIC_OR_PARTITION", 4: "INVALID_FETCH_SIZE", 7: "REQUEST_TIMED_OUT", 10: "MESSAGE_TOO_LARGE",
+        12: "OFFSET_METADATA_TOO_LARGE", 15: "COORDINATOR_NOT_AVAILABLE", 16: "NOT_COORDINATOR",
+        17: "INVALID_TOPIC_EXCEPTION", 18: "RECORD_LIST_TOO_LARGE", 21: "INVALID_REQUIRED_ACKS",
+        22: "ILLEGAL_GENERATION", 23: "INCONSISTENT_GROUP_PROTOCOL", 24: "INVALID_GROUP_ID", 25: "UNKNOWN_MEMBER_ID",
+        26: "INVALID_SESSION_TIMEOUT", 27: "REBALANCE_IN_PROGRESS", 28: "INVALID_COMMIT_OFFSET_SIZE",
+        35: "UNSUPPORTED_VERSION", 36: "TOPIC_ALREADY_EXISTS", 37: "INVALID_PARTITIONS",
+        38: "INVALID_REPLICATION_FACTOR", 39: "INVALID_REPLICA_ASSIGNMENT", 40: "INVALID_CONFIG",
+        42: "INVALID_REQUEST", 44: "POLICY_VIOLATION", 45: "OUT_OF_ORDER_SEQUENCE_NUMBER",
+        46: "DUPLICATE_SEQUENCE_NUMBER", 47: "INVALID_PRODUCER_EPOCH", 56: "KAFKA_STORAGE_ERROR",
+        68: "NON_EMPTY_GROUP", 69: "GROUP_ID_NOT_FOUND", 79: "MEMBER_ID_REQUIRED", 81: "GROUP_MAX_SIZE_REACHED",
+        86: "GROUP_SUBSCRIBED_TO_TOPIC",
+    ]
 }

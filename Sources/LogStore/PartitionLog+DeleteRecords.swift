@@ -18,10 +18,21 @@ struct LogStartCheckpoint {
     /// The stored start, or nil when there is none.
     ///
     /// - Throws: `LogError.corruptSegment` naming the file when it is damaged: deleted records
-    ///   must not come back because the note that deleted them was lost.
+    ///   must not come back because the note that deleted them was lost. The message says
+    ///   what removing the file would do.
     static func read(directory: String) throws(LogError) -> Offset? {
         let path = directory + "/" + fileName
-        guard let payload = try ChecksummedFile.read(path, magic: magic) else { return nil }
+        let payload: [UInt8]?
+        do {
+            payload = try ChecksummedFile.read(path, magic: magic)
+        } catch where error.kind == .corruptSegment {
+            throw LogError(
+                .corruptSegment,
+                "\(error.message); it records where DeleteRecords moved this partition's start. Removing it brings back the records below that start that are still on the disk",
+                path: path
+            )
+        }
+        guard let payload else { return nil }
         guard payload.count == 8 else {
             throw LogError(.corruptSegment, "a log start checkpoint holds 8 bytes, this one \(payload.count)", path: path)
         }
@@ -65,6 +76,31 @@ extension PartitionLog {
             }
             logger.info("records deleted", metadata: ["log": "\(directory)", "start": "\(offset)", "segments_removed": "\(removed)"])
             return logStartLocked
+        }
+    }
+
+    /// Finishes what a DeleteRecords interrupted by a crash left, on a writable open: whole
+    /// segments below the start are removed. A start past the log end can only follow a power
+    /// loss that took back the log's unsynced tail after the checkpoint was synced: as Kafka
+    /// does, the log then starts over, empty, at that start, so no offset below it is given
+    /// out again (the records that had those offsets were deleted and acknowledged as such).
+    func settleDeletedRecords() throws(LogError) {
+        if deletedBelow > segments.last!.nextOffset {
+            logger.warning(
+                "the log ends below its start (its tail was lost after records were deleted); it starts over at its start",
+                metadata: ["log": "\(directory)", "end": "\(segments.last!.nextOffset)", "start": "\(deletedBelow)"]
+            )
+            // Old segments first: a crash in between leaves no segment, and the next open
+            // makes an empty one at 0 and comes here again.
+            for segment in segments { try segment.deleteFiles() }
+            try FileSystem.syncDirectory(directory)
+            segments = [try Segment(directory: directory, baseOffset: deletedBelow, indexIntervalBytes: settings.indexIntervalBytes, create: true)]
+            try FileSystem.syncDirectory(directory)
+            return
+        }
+        while segments.count > 1, segments[1].baseOffset <= deletedBelow {
+            try segments[0].deleteFiles()
+            segments.removeFirst()
         }
     }
 

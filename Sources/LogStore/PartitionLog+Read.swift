@@ -51,13 +51,15 @@ extension PartitionLog {
         }
     }
 
-    /// The offset of the first record whose timestamp is at least `timestamp` (milliseconds),
-    /// or nil when every record is older (Kafka answers the log end then).
+    /// The offset of the first record at or past the log start whose timestamp is at least
+    /// `timestamp` (milliseconds), or nil when every such record is older (Kafka answers the
+    /// log end then). Records DeleteRecords removed, below the start, are never found.
     public func offset(atOrAfterTimestamp timestamp: Int64) throws(LogError) -> Offset? {
         try lock.withLock { () throws(LogError) in
-            for segment in segments where segment.maxTimestamp >= timestamp {
+            let start = logStartLocked
+            for segment in segments where segment.maxTimestamp >= timestamp && segment.nextOffset > start {
                 noteUse(segment)
-                if let offset = try segment.firstOffset(atOrAfter: timestamp) { return offset }
+                if let offset = try segment.firstOffset(atOrAfter: timestamp, from: start) { return offset }
             }
             return nil
         }

@@ -128,11 +128,19 @@ public final class PartitionLog: @unchecked Sendable {
         let opened = try Self.openSegments(directory: directory, configuration: configuration, readOnly: readOnly, logger: logger)
         segments = opened.segments
         recovery = opened.report
+        let checkpoint = try LogStartCheckpoint.read(directory: directory) ?? .zero
+        deletedBelow = readOnly ? min(checkpoint, segments.last!.nextOffset) : checkpoint
         durableOffset = segments.last!.nextOffset
-        // A start past the end can only follow a power loss that took back the log's tail
-        // (the checkpoint is synced, the records were not): the log then starts at its end.
-        deletedBelow = min(try LogStartCheckpoint.read(directory: directory) ?? .zero, segments.last!.nextOffset)
         lastFlush = clock.milliseconds()
+        if !readOnly {
+            do throws(LogError) {
+                try settleDeletedRecords()
+            } catch {
+                isClosed = true  // half open: deinit must not close it as if clean
+                throw error
+            }
+            durableOffset = segments.last!.nextOffset
+        }
         // An active segment that already holds data ages (for `segmentMilliseconds`) from its
         // last write before this open, so an idle log still rolls by age after a restart.
         if let active = segments.last, !active.isEmpty { active.rollClockStart = active.lastWrite }

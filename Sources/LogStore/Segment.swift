@@ -331,23 +331,25 @@ final class Segment {
         return bytes
     }
 
-    /// The offset of the first record whose timestamp is at least `timestamp`, or nil when
-    /// every record here is older.
-    func firstOffset(atOrAfter timestamp: Int64) throws(LogError) -> Offset? {
-        guard maxTimestamp >= timestamp else { return nil }
+    /// The offset of the first record at or past `lowest` whose timestamp is at least
+    /// `timestamp`, or nil when every such record here is older.
+    func firstOffset(atOrAfter timestamp: Int64, from lowest: Offset = .zero) throws(LogError) -> Offset? {
+        guard maxTimestamp >= timestamp, nextOffset > lowest else { return nil }
         try ensureIndexesLoaded()
         var position = try indexedPosition(for: timeIndex.floorOffset(before: timestamp))
+        if lowest > baseOffset, let atLowest = try self.position(ofBatchContaining: lowest) { position = max(position, atLowest) }
         while position < size {
             let header = try readHeader(at: position)
-            if header.maxTimestamp >= timestamp {
+            if header.maxTimestamp >= timestamp, header.lastOffset >= lowest {
                 let batch = try file.read(count: header.totalSize, at: position)
-                guard header.compression == 0 else { return header.baseOffset }
+                guard header.compression == 0 else { return max(header.baseOffset, lowest) }
                 do {
                     var found: Offset?
                     try RecordBatch.forEachRecord(in: batch) { record in
-                        if found == nil, record.timestamp >= timestamp { found = record.offset }
+                        if found == nil, record.offset >= lowest, record.timestamp >= timestamp { found = record.offset }
                     }
-                    return found ?? header.baseOffset
+                    guard let found else { position += header.totalSize; continue }
+                    return found
                 } catch {
                     throw LogError(.corruptSegment, "undecodable batch at byte \(position): \(error.message)", path: logPath)
                 }

@@ -165,6 +165,23 @@ import Testing
         #expect(try reopened.describeTopic("rides").configuration == expected, "after a restart")
     }
 
+    /// Two changes of different settings at once: both stay (each is computed from the
+    /// settings the other left, under the broker's administration lock).
+    @Test func concurrentConfigChangesNeverLoseOneAnother() async throws {
+        let set: Int8 = 0
+        for round in 1 ... 40 {
+            async let retention = alter(incremental: true, [(2, "rides", [("retention.ms", set, "\(60_000 + round)")])])
+            async let segments = alter(incremental: true, [(2, "rides", [("segment.bytes", set, "\(1_048_576 + round)")])])
+            let (first, second) = try await (retention, segments)
+            #expect(first.map(\.0) == [0] && second.map(\.0) == [0])
+            let configuration = try broker.describeTopic("rides").configuration
+            #expect(configuration.retentionMilliseconds == Int64(60_000 + round) && configuration.segmentBytes == 1_048_576 + round, "round \(round)")
+        }
+        let kafkaLike = try await alter(incremental: true, [(2, "rides", [("retention.ms", set, " 90000 "), ("cleanup.policy", 2, "delete")])])
+        #expect(kafkaLike.map(\.0) == [0], "whitespace around a value is ignored and APPEND delete to [delete] is no change: \(kafkaLike)")
+        #expect(try broker.describeTopic("rides").configuration.retentionMilliseconds == 90_000)
+    }
+
     // MARK: - DeleteRecords
 
     func deleteRecords(_ partitions: [(topic: String, partition: Int32, offset: Int64)]) async throws -> [(Int32, Int64, Int16)] {
@@ -219,17 +236,39 @@ import Testing
         }
         #expect(await broker.coordinator.fetchOffsets(groupID: "fare").keys.sorted() == [rides0], "p1's offset alone deleted")
         #expect(await broker.coordinator.deleteOffsets(groupID: "nosuch", partitions: [rides0]).error == .groupIdNotFound)
+        let unknown = try await call(.offsetDelete, version: 0) { writer in
+            writer.writeString("fare")
+            writer.write(Int32(2))
+            for (topic, partition) in [("nosuch", Int32(0)), ("rides", Int32(9))] {
+                writer.writeString(topic)
+                writer.write(Int32(1))
+                writer.write(partition)
+            }
+        } read: { (reader: inout ByteReader) throws -> [Int16] in
+            _ = try reader.readInt16()
+            _ = try reader.readInt32()
+            var codes: [Int16] = []
+            for _ in 0 ..< (try reader.readInt32()) {
+                _ = try reader.readString()
+                for _ in 0 ..< (try reader.readInt32()) {
+                    _ = try reader.readInt32()
+                    codes.append(try reader.readInt16())
+                }
+            }
+            return codes
+        }
+        #expect(unknown == [ErrorCode.unknownTopicOrPartition.rawValue, ErrorCode.unknownTopicOrPartition.rawValue])
 
         let codes = try await call(.deleteGroups, version: 1) { writer in
-            writer.write(Int32(3))
-            for group in ["fare", "nosuch", ""] { writer.writeString(group) }
+            writer.write(Int32(4))
+            for group in ["fare", "nosuch", "", "fare"] { writer.writeString(group) }
         } read: { reader in
             #expect(try reader.readInt32() == 0)
             var codes: [String: Int16] = [:]
             for _ in 0 ..< (try reader.readInt32()) { codes[try reader.readString()] = try reader.readInt16() }
             return codes
         }
-        #expect(codes == ["fare": 0, "nosuch": ErrorCode.groupIdNotFound.rawValue, "": ErrorCode.invalidGroupId.rawValue])
+        #expect(codes == ["fare": 0, "nosuch": ErrorCode.groupIdNotFound.rawValue, "": ErrorCode.invalidGroupId.rawValue], "fare twice: answered once")
         #expect(await broker.coordinator.listGroups().isEmpty)
         try broker.close()
         let reopened = try Self.openBroker(dir)

@@ -105,4 +105,69 @@ import Testing
         #expect(throws: LogError.self) { try log.reconfigure(changed) }
         #expect(log.configuration.segmentBytes == 1 << 20, "a refused change changes nothing")
     }
+
+    /// A power loss took back the unsynced tail after the checkpoint was synced: the log ends
+    /// below its start. It starts over, empty, at the start, so an offset below it is never
+    /// handed out again (before, the next appends got offsets the checkpoint hid after the
+    /// following restart: acknowledged records vanished).
+    @Test func aLogThatLostItsTailBelowItsStartStartsOverAtTheStart() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var configuration = LogConfiguration()
+        configuration.segmentBytes = 1 << 20
+        var log = try PartitionLog(directory: dir.path, configuration: configuration)
+        _ = try log.append(TestBatches.make(10, valueSize: 50))
+        let firstBatch = log.sizeInBytes
+        _ = try log.append(TestBatches.make(10, valueSize: 50))
+        try log.deleteRecords(below: Offset(20))
+        try log.close()
+        // The second batch never reached the disk; the crash left no clean-shutdown marker.
+        let segment = dir.path + "/00000000000000000000.log"
+        try FileManager.default.removeItem(atPath: dir.path + "/.clean-shutdown")
+        let handle = try #require(FileHandle(forWritingAtPath: segment))
+        try handle.truncate(atOffset: UInt64(firstBatch))
+        try handle.close()
+        log = try PartitionLog(directory: dir.path, configuration: configuration)
+        #expect(log.logStartOffset == Offset(20) && log.logEndOffset == Offset(20))
+        #expect(try log.append(TestBatches.make(3)).baseOffset == Offset(20), "the next offset is past every deleted one")
+        try log.close()
+        let reopened = try PartitionLog(directory: dir.path, configuration: configuration)
+        #expect(reopened.logStartOffset == Offset(20) && reopened.logEndOffset == Offset(23), "the new records stay")
+        #expect(try TestBatches.values(reopened.read(from: Offset(20), maxBytes: 1 << 20).bytes) == ["v-0", "v-1", "v-2"])
+    }
+
+    /// Killed after the checkpoint was written but before the segments below it were removed:
+    /// the next open removes them.
+    @Test func segmentsLeftBelowTheStartByACrashAreRemovedOnTheNextOpen() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let log = try filledLog(dir, batches: 6)
+        let kept = TemporaryDirectory()
+        defer { kept.remove() }
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".log") || $0.hasSuffix("index") }
+        for name in names { try FileManager.default.copyItem(atPath: dir.path + "/" + name, toPath: kept.path + "/" + name) }
+        try log.deleteRecords(below: Offset(35))
+        #expect(log.segmentBaseOffsets.count == 3)
+        // As if the deletion of the old segments had not happened.
+        for name in names where !FileManager.default.fileExists(atPath: dir.path + "/" + name) {
+            try FileManager.default.copyItem(atPath: kept.path + "/" + name, toPath: dir.path + "/" + name)
+        }
+        let reopened = try PartitionLog(directory: dir.path, configuration: log.configuration)
+        #expect(reopened.logStartOffset == Offset(35))
+        #expect(reopened.segmentBaseOffsets == [Offset(30), Offset(40), Offset(50)], "the three wholly below 35 were removed again")
+    }
+
+    /// ListOffsets by time never answers a deleted offset, even when the first record that
+    /// qualifies lies below the start inside the first batch.
+    @Test func timestampLookupsSkipDeletedRecords() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let log = try PartitionLog(directory: dir.path)
+        _ = try log.append(TestBatches.make(10, timestamp: 1_000))  // records at 1000 ... 1009
+        try log.deleteRecords(below: Offset(5))
+        #expect(try log.offset(atOrAfterTimestamp: 0) == Offset(5))
+        #expect(try log.offset(atOrAfterTimestamp: 1_003) == Offset(5))
+        #expect(try log.offset(atOrAfterTimestamp: 1_007) == Offset(7))
+        #expect(try log.offset(atOrAfterTimestamp: 1_010) == nil)
+    }
 }

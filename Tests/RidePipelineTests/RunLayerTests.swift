@@ -175,7 +175,7 @@ import Testing
         #expect(text.contains("electronic-city+koramangala"))
         #expect(text.contains("fare@a-very-long-host-name:12345-1  partitions  0,1,2,3,4,5,6,7,8,9,10,11  600000  records,  130  transactions"))
         #expect(text.contains("fare-2                              partitions  -                               0  records,    0  transactions  IDLE: more consumers than partitions; 3 offset commits to the log refused"))
-        #expect(text.contains("GAP: partition 1 offsets 0..<1200 (1200 events) were deleted by retention before this group stored them"))
+        #expect(text.contains("GAP: partition 1 offsets 0..<1200 (1200 events) were deleted from the log (by retention or DeleteRecords) before this group stored them"))
         #expect(text.contains("skipped (after the run's end): crash_consumer fare at 700 s"))
     }
 }

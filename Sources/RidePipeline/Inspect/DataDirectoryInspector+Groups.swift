@@ -84,7 +84,7 @@ extension DataDirectoryInspector {
         let gaps = try database.prepare(#"SELECT "partition", from_offset, to_offset FROM log_gaps ORDER BY id"#)
         while try gaps.step() {
             let (from, to) = (gaps.int(1), gaps.int(2))
-            notes.append("GAP: partition \(gaps.int(0)) offsets \(from)..<\(to) (\(to - from) events) were deleted by retention before this group stored them")
+            notes.append("GAP: partition \(gaps.int(0)) offsets \(from)..<\(to) (\(to - from) events) were deleted from the log (by retention or DeleteRecords) before this group stored them")
         }
         return notes
     }

@@ -156,7 +156,7 @@ actor PipelineConsumer {
     private func recordGap(_ partition: PartitionID, from: Offset, to: Offset) async throws -> StartPosition {
         switch try await writer.recordGap(consumer: name, partition: partition, from: from, to: to) {
         case .stored:
-            logger.warning("events deleted by retention before the group stored them", metadata: [
+            logger.warning("events deleted from the log (by retention or DeleteRecords) before the group stored them", metadata: [
                 "group": "\(group.rawValue)", "partition": "\(partition)", "from": "\(from)", "to": "\(to)",
             ])
             return .offset(to)

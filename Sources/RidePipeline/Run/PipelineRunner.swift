@@ -144,7 +144,7 @@ public final class PipelineRunner: Sendable {
                 terminal.line(
                     found.produced == 0 ? "resuming: the log holds none of the earlier run's events; running it from the start"
                         : "resuming: the log already holds \(found.stored) events"
-                        + (deleted > 0 ? " (and retention deleted \(deleted) older ones)" : "")
+                        + (deleted > 0 ? " (and \(deleted) older ones were deleted from the log by retention or DeleteRecords)" : "")
                         + ", checked against the seed; producing the rest (the scenario is not replayed)"
                 )
                 resumePoint = found

@@ -64,7 +64,7 @@ extension RunSummary {
         }
         for rebalance in group.timeline { lines.append("  rebalance: \(rebalance.story)") }
         for gap in group.gaps {
-            lines.append("  GAP: partition \(gap.partition) offsets \(gap.from)..<\(gap.to) (\(gap.to - gap.from) events) were deleted by retention before this group stored them")
+            lines.append("  GAP: partition \(gap.partition) offsets \(gap.from)..<\(gap.to) (\(gap.to - gap.from) events) were deleted from the log (by retention or DeleteRecords) before this group stored them")
         }
         return lines
     }
