@@ -55,6 +55,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A small blocking Kafka admin client for the inspection commands' --bootstrap.
+        .target(name: "KafkaAdmin", dependencies: ["KafkaWire"], swiftSettings: swiftSettings),
         // Kafka's wire protocol over TCP (SwiftNIO): framing, dispatch, per-connection order.
         .target(
             name: "BrokerServer",
@@ -76,7 +78,7 @@ let package = Package(
         .target(
             name: "RidePipeline",
             dependencies: [
-                "RideModel", "Broker", "KafkaWire", "LogStore", "Groups", "SQLite", "KafkaCluster",
+                "RideModel", "Broker", "KafkaWire", "KafkaAdmin", "LogStore", "Groups", "SQLite", "KafkaCluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -16,13 +16,48 @@ struct DataDirectoryOptions: ParsableArguments {
         let terminal = CommandLineTerminal.shared
         do {
             terminal.line(try view(inspector))
+        } catch {
+            throw Self.failure(error).exit(terminal)
+        }
+    }
+
+    static func failure(_ error: any Error) -> CommandFailure {
+        guard let error = error as? DataDirectoryError else { return CommandFailure("\(error)", exitCode: 1) }
+        var message = error.description
+        if let address = error.holderKafkaAddress {
+            message += ". It serves the Kafka port \(address): look at it live with kcat -b \(address) -L"
+                + " (or any Kafka client, e.g. kcat -b \(address) -C -t driver-locations -o end)"
+        }
+        return CommandFailure(message, exitCode: 1)
+    }
+}
+
+/// Where `topics` and `groups` look: a stopped data directory, or a Kafka port. A directory
+/// a serving process holds (`simulate --serve`, `broker serve`) is asked through that
+/// process's Kafka port instead of refused.
+struct InspectionSource: ParsableArguments {
+    @OptionGroup var directory: DataDirectoryOptions
+    @Option(help: "Ask a Kafka broker instead of reading --data-dir: HOST:PORT of this one's Kafka port or of any Kafka cluster.")
+    var bootstrap: String?
+
+    func show(directory view: (DataDirectoryInspector) throws -> String, live: (KafkaPortInspector) throws -> String) throws {
+        let terminal = CommandLineTerminal.shared
+        if let bootstrap { return try showLive(bootstrap, live) }
+        do {
+            terminal.line(try view(directory.inspector))
         } catch let error as DataDirectoryError {
-            var message = error.description
-            if let address = error.holderKafkaAddress {
-                message += ". It serves the Kafka port \(address): look at it live with kcat -b \(address) -L"
-                    + " (or any Kafka client, e.g. kcat -b \(address) -C -t driver-locations -o end)"
-            }
-            throw CommandFailure(message, exitCode: 1).exit(terminal)
+            guard let address = error.holderKafkaAddress else { throw DataDirectoryOptions.failure(error).exit(terminal) }
+            terminal.line("(\(error.description.prefix { $0 != ";" }); asking its Kafka port \(address))", to: .standardError)
+            try showLive(address, live)
+        } catch {
+            throw DataDirectoryOptions.failure(error).exit(terminal)
+        }
+    }
+
+    private func showLive(_ address: String, _ live: (KafkaPortInspector) throws -> String) throws {
+        let terminal = CommandLineTerminal.shared
+        do {
+            terminal.line(try live(try KafkaPortInspector(bootstrap: address)))
         } catch {
             throw CommandFailure("\(error)", exitCode: 1).exit(terminal)
         }
@@ -32,19 +67,17 @@ struct DataDirectoryOptions: ParsableArguments {
 /// `ridestream topics list|describe`.
 struct TopicsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "topics", abstract: "Show the topics of a data directory.",
+        commandName: "topics", abstract: "Show the topics of a data directory, or of a live broker through its Kafka port.",
         subcommands: [List.self, Describe.self], defaultSubcommand: List.self
     )
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Topics with partition and event counts.")
-        @OptionGroup var options: DataDirectoryOptions
+        @OptionGroup var source: InspectionSource
         @Option(help: "text or json.") var format: OutputFormat = .text
         func run() throws {
-            try options.show { inspector in
-                let topics = try inspector.topicViews()
-                return try format.render(topics) { DataDirectoryInspector.topicsListText(topics) }
-            }
+            func render(_ topics: [TopicView]) throws -> String { try format.render(topics) { DataDirectoryInspector.topicsListText(topics) } }
+            try source.show(directory: { try render($0.topicViews()) }, live: { try render($0.topicViews()) })
         }
     }
 
@@ -52,14 +85,12 @@ struct TopicsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Each partition's offsets, size, segments and oldest segment, and the topic's settings with their sources."
         )
-        @OptionGroup var options: DataDirectoryOptions
+        @OptionGroup var source: InspectionSource
         @Argument(help: "A topic (default: all).") var topic: String?
         @Option(help: "text or json.") var format: OutputFormat = .text
         func run() throws {
-            try options.show { inspector in
-                let topics = try inspector.topicViews(topic)
-                return try format.render(topics) { DataDirectoryInspector.topicsDescriptionText(topics) }
-            }
+            func render(_ topics: [TopicView]) throws -> String { try format.render(topics) { DataDirectoryInspector.topicsDescriptionText(topics) } }
+            try source.show(directory: { try render($0.topicViews(topic)) }, live: { try render($0.topicViews(topic)) })
         }
     }
 }
@@ -67,7 +98,7 @@ struct TopicsCommand: ParsableCommand {
 /// `ridestream groups list|describe`.
 struct GroupsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "groups", abstract: "Show the consumer groups of a data directory.",
+        commandName: "groups", abstract: "Show the consumer groups of a data directory, or of a live broker through its Kafka port.",
         discussion: """
         CURRENT-OFFSET is a group's committed offset, the one Kafka tools show and reset; LAG is \
         the log end minus it. A RideStream sink (fare, analytics, support) keeps its own offset, \
@@ -78,13 +109,11 @@ struct GroupsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Groups with their state, members, partitions and lag.")
-        @OptionGroup var options: DataDirectoryOptions
+        @OptionGroup var source: InspectionSource
         @Option(help: "text or json.") var format: OutputFormat = .text
         func run() throws {
-            try options.show { inspector in
-                let groups = try inspector.groupViews()
-                return try format.render(groups) { GroupView.listText(groups) }
-            }
+            func render(_ groups: [GroupView]) throws -> String { try format.render(groups) { GroupView.listText(groups) } }
+            try source.show(directory: { try render($0.groupViews()) }, live: { try render($0.groupViews()) })
         }
     }
 
@@ -92,7 +121,7 @@ struct GroupsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Each partition's committed offset, log end, lag, owner and stored offset (as kafka-consumer-groups --describe)."
         )
-        @OptionGroup var options: DataDirectoryOptions
+        @OptionGroup var source: InspectionSource
         @Argument(help: "A group (default: all).") var group: String?
         @Flag(help: "One row per member: its id, host, client id and partitions.") var members = false
         @Flag(help: "One row per group: assignment strategy, state, generation, members.") var state = false
@@ -103,12 +132,12 @@ struct GroupsCommand: ParsableCommand {
         }
 
         func run() throws {
-            try options.show { inspector in
-                let groups = try inspector.groupViews(group)
-                return try format.render(groups) {
+            func render(_ groups: [GroupView]) throws -> String {
+                try format.render(groups) {
                     members ? GroupView.membersText(groups) : state ? GroupView.stateText(groups) : GroupView.offsetsText(groups)
                 }
             }
+            try source.show(directory: { try render($0.groupViews(group)) }, live: { try render($0.groupViews(group)) })
         }
     }
 }

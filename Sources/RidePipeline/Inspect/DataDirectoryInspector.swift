@@ -73,26 +73,35 @@ public struct DataDirectoryInspector {
     public static func topicsDescriptionText(_ topics: [TopicView]) -> String {
         var lines: [String] = []
         for topic in topics {
+            guard !topic.configs.isEmpty else {
+                lines.append("topic \(topic.name): \(topic.partitions.count) partitions (its settings: not served by this broker)")
+                lines += partitionsTable(topic).lines(indent: "  ")
+                continue
+            }
             let setting = Dictionary(topic.configs.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
             let retention = Int64(setting["retention.ms"] ?? "") ?? -1, bytes = Int64(setting["retention.bytes"] ?? "") ?? -1
             lines.append("topic \(topic.name): \(topic.partitions.count) partitions, retention "
                 + (retention < 0 ? "forever" : duration(retention)) + (bytes < 0 ? "" : " or \(bytes >> 20) MiB per partition")
                 + ", segments of \((Int64(setting["segment.bytes"] ?? "") ?? 0) >> 20) MiB or \(duration(Int64(setting["segment.ms"] ?? "") ?? 0))")
-            var table = TextTable([.right, .right, .right, .right, .right, .left, .left, .left])
-            table.append(["partition", "log start", "log end", "bytes", "segments", "oldest segment", "last written", "opened"])
-            for partition in topic.partitions {
-                table.append([
-                    "\(partition.partition)", "\(partition.logStartOffset)", "\(partition.logEndOffset)", "\(partition.bytes)",
-                    "\(partition.segments)", partition.oldestSegment, partition.lastWritten, partition.opened,
-                ])
-            }
-            lines += table.lines(indent: "  ")
+            lines += partitionsTable(topic).lines(indent: "  ")
             var configs = TextTable([.left, .left, .left])
             configs.append(["config", "value", "source"])
             for config in topic.configs { configs.append([config.name, config.value ?? "-", config.source]) }
             lines += configs.lines(indent: "  ")
         }
         return lines.joined(separator: "\n")
+    }
+
+    private static func partitionsTable(_ topic: TopicView) -> TextTable {
+        var table = TextTable([.right, .right, .right, .right, .right, .left, .left, .left])
+        table.append(["partition", "log start", "log end", "bytes", "segments", "oldest segment", "last written", "opened"])
+        for partition in topic.partitions {
+            table.append([
+                "\(partition.partition)", "\(partition.logStartOffset)", "\(partition.logEndOffset)", partition.bytes.map { "\($0)" } ?? "-",
+                partition.segments.map { "\($0)" } ?? "-", partition.oldestSegment ?? "-", partition.lastWritten ?? "-", partition.opened ?? "-",
+            ])
+        }
+        return table
     }
 
     /// "7 d", "36 h", "90 s", "250 ms".

@@ -6,18 +6,36 @@ import LogStore
 /// One topic as `ridestream topics describe` shows it: its partitions' offsets and files,
 /// and its settings with where each value comes from (as `kafka-configs --describe --all`).
 public struct TopicView: Encodable, Hashable, Sendable {
+    /// A partition; the file facts are nil when it was read through a Kafka port.
     public struct Partition: Encodable, Hashable, Sendable {
         public var partition: Int32
         public var logStartOffset: Int64
         public var logEndOffset: Int64
-        public var bytes: Int
-        public var segments: Int
+        public var bytes: Int?
+        public var segments: Int?
         /// The file retention deletes next.
-        public var oldestSegment: String
+        public var oldestSegment: String?
         /// When the oldest segment was last written, ISO 8601 UTC.
-        public var lastWritten: String
+        public var lastWritten: String?
         /// How the log was found: clean, checked, or a torn tail the next run cuts.
-        public var opened: String
+        public var opened: String?
+
+        enum CodingKeys: String, CodingKey {
+            case partition, logStartOffset, logEndOffset, bytes, segments, oldestSegment, lastWritten, opened
+        }
+
+        /// Every key, null where unknown.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(partition, forKey: .partition)
+            try container.encode(logStartOffset, forKey: .logStartOffset)
+            try container.encode(logEndOffset, forKey: .logEndOffset)
+            try container.encode(bytes, forKey: .bytes)
+            try container.encode(segments, forKey: .segments)
+            try container.encode(oldestSegment, forKey: .oldestSegment)
+            try container.encode(lastWritten, forKey: .lastWritten)
+            try container.encode(opened, forKey: .opened)
+        }
     }
 
     public struct Setting: Encodable, Hashable, Sendable {
@@ -35,6 +53,13 @@ public struct TopicView: Encodable, Hashable, Sendable {
     public var partitions: [Partition]
     public var configs: [Setting]
 
+    init(name: String, partitions: [Partition], configs: [Setting]) {
+        self.name = name
+        self.partitions = partitions
+        self.configs = configs
+        events = partitions.reduce(Int64(0)) { $0 + ($1.logEndOffset - $1.logStartOffset) }
+    }
+
     init(_ description: TopicDescription, broker: BrokerConfiguration) {
         name = description.name
         events = description.partitions.reduce(Int64(0)) { $0 + ($1.logEndOffset - $1.logStartOffset) }
@@ -51,12 +76,15 @@ public struct TopicView: Encodable, Hashable, Sendable {
         }
     }
 
-    static func sourceName(_ source: DescribeConfigs.Source) -> String {
-        switch source {
-        case .topicConfig: return "DYNAMIC_TOPIC_CONFIG"
-        case .staticBrokerConfig: return "STATIC_BROKER_CONFIG"
-        case .defaultConfig: return "DEFAULT_CONFIG"
-        }
+    static func sourceName(_ source: DescribeConfigs.Source) -> String { sourceName(source.rawValue) }
+
+    /// Kafka's `ConfigSource` names, by number.
+    static func sourceName(_ source: Int8) -> String {
+        let names = [
+            "UNKNOWN", "DYNAMIC_TOPIC_CONFIG", "DYNAMIC_BROKER_CONFIG", "DYNAMIC_DEFAULT_BROKER_CONFIG", "STATIC_BROKER_CONFIG",
+            "DEFAULT_CONFIG", "DYNAMIC_BROKER_LOGGER_CONFIG", "CLIENT_METRICS_CONFIG", "GROUP_CONFIG",
+        ]
+        return (0 ..< Int8(names.count)).contains(source) ? names[Int(source)] : "SOURCE_\(source)"
     }
 
     /// How the log was found: "clean", "not closed cleanly, checked", or a torn tail the next

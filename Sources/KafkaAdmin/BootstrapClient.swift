@@ -1,0 +1,186 @@
+import KafkaWire
+
+/// A small Kafka admin client for the inspection commands' `--bootstrap HOST:PORT`: any
+/// Kafka-compatible broker or cluster, RideStream's own Kafka port included.
+///
+/// Requests go where Kafka routes them: metadata and configs to the bootstrap broker,
+/// ListOffsets to each partition's leader, group requests to the group's coordinator
+/// (FindCoordinator), ListGroups to every broker. One connection per broker, opened when
+/// first needed; every exchange waits at most `timeoutMs`. Blocking: call it from a
+/// command's own thread.
+public final class BootstrapClient {
+    public let bootstrap: String
+    private let timeoutMs: Int32
+    private let first: KafkaAdminConnection
+    private var connections: [Int32: KafkaAdminConnection] = [:]
+    private var brokers: [Int32: (host: String, port: Int)] = [:]
+
+    public init(bootstrap: String, timeoutMs: Int32 = 10_000) throws(KafkaAdminError) {
+        guard let colon = bootstrap.lastIndex(of: ":"), let port = Int(bootstrap[bootstrap.index(after: colon)...]),
+              (1 ... 65535).contains(port), colon > bootstrap.startIndex else { throw KafkaAdminError.badAddress(bootstrap) }
+        var host = String(bootstrap[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.bootstrap = bootstrap
+        self.timeoutMs = timeoutMs
+        first = try KafkaAdminConnection(host: host, port: port, timeoutMs: timeoutMs)
+    }
+
+    // MARK: - Topics
+
+    /// Every topic (nil) or the ones named, with each partition's leader.
+    public func metadata(topics: [String]? = nil) throws(KafkaAdminError) -> ClusterMetadata {
+        _ = try first.version(of: .metadata, supported: 1 ... 1)
+        let body = try first.exchange(.metadata, version: 1) { writer in
+            guard let topics else { return writer.write(Int32(-1)) }
+            writer.write(Int32(topics.count))
+            for topic in topics { writer.writeString(topic) }
+        }
+        let metadata = try KafkaAdminResponses.decode(body, address: first.address, api: "Metadata", KafkaAdminResponses.metadata)
+        brokers = metadata.brokers
+        return metadata
+    }
+
+    /// The latest (or earliest) offset of each partition, asked of its leader.
+    public func offsets(_ partitions: [TopicPartition], earliest: Bool = false) throws(KafkaAdminError) -> [TopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        let leaders = try metadata(topics: Array(Set(partitions.map(\.topic))).sorted()).topics
+            .reduce(into: [String: [Int32: Int32]]()) { $0[$1.name] = $1.leaders }
+        var byLeader: [Int32: [TopicPartition]] = [:]
+        for partition in partitions {
+            guard let leader = leaders[partition.topic]?[partition.partition.rawValue] else { continue }
+            byLeader[leader, default: []].append(partition)
+        }
+        var result: [TopicPartition: Int64] = [:]
+        for (leader, owned) in byLeader.sorted(by: { $0.key < $1.key }) {
+            let connection = try connection(to: leader)
+            _ = try connection.version(of: .listOffsets, supported: 1 ... 1)
+            let byTopic = Dictionary(grouping: owned, by: \.topic)
+            let body = try connection.exchange(.listOffsets, version: 1) { writer in
+                writer.write(Int32(-1))
+                writer.write(Int32(byTopic.count))
+                for (topic, partitions) in byTopic.sorted(by: { $0.key < $1.key }) {
+                    writer.writeString(topic)
+                    writer.write(Int32(partitions.count))
+                    for partition in partitions {
+                        writer.write(partition.partition.rawValue)
+                        writer.write(Int64(earliest ? -2 : -1))
+                    }
+                }
+            }
+            let answered = try KafkaAdminResponses.decode(body, address: connection.address, api: "ListOffsets", KafkaAdminResponses.listOffsets)
+            for (partition, answer) in answered where answer.error == .noError { result[partition] = answer.offset }
+        }
+        return result
+    }
+
+    /// A topic's settings, with Kafka's sources.
+    public func topicConfigs(_ topic: String) throws(KafkaAdminError) -> [TopicSetting] {
+        _ = try first.version(of: .describeConfigs, supported: 1 ... 1)
+        let body = try first.exchange(.describeConfigs, version: 1) { writer in
+            writer.write(Int32(1))
+            writer.write(DescribeConfigs.ResourceType.topic.rawValue)
+            writer.writeString(topic)
+            writer.write(Int32(-1))
+            writer.write(false)
+        }
+        let results = try KafkaAdminResponses.decode(body, address: first.address, api: "DescribeConfigs", KafkaAdminResponses.describeConfigs)
+        guard let result = results.first else { return [] }
+        guard result.error == .noError else {
+            throw KafkaAdminError.kafka(address: first.address, api: "DescribeConfigs", code: result.error, message: result.message)
+        }
+        return result.configs
+    }
+
+    // MARK: - Groups
+
+    /// Every group any broker coordinates, sorted, with its protocol type.
+    public func listGroups() throws(KafkaAdminError) -> [(id: String, protocolType: String)] {
+        let ids = brokers.isEmpty ? try metadata(topics: []).brokers.keys.sorted() : brokers.keys.sorted()
+        var groups: [String: String] = [:]
+        for id in ids {
+            let connection = try connection(to: id)
+            _ = try connection.version(of: .listGroups, supported: 0 ... 0)
+            let body = try connection.exchange(.listGroups, version: 0) { _ in }
+            let listed = try KafkaAdminResponses.decode(body, address: connection.address, api: "ListGroups", KafkaAdminResponses.listGroups)
+            guard listed.error == .noError else { throw KafkaAdminError.kafka(address: connection.address, api: "ListGroups", code: listed.error, message: nil) }
+            for group in listed.groups { groups[group.id] = group.protocolType }
+        }
+        return groups.keys.sorted().map { ($0, groups[$0]!) }
+    }
+
+    /// A group's state and members from its coordinator; state "Dead" for a group it does
+    /// not know, as Kafka answers.
+    public func describeGroup(_ group: String) throws(KafkaAdminError) -> DescribedGroup {
+        let coordinator = try coordinator(of: group)
+        _ = try coordinator.version(of: .describeGroups, supported: 0 ... 0)
+        let body = try coordinator.exchange(.describeGroups, version: 0) { writer in
+            writer.write(Int32(1))
+            writer.writeString(group)
+        }
+        let groups = try KafkaAdminResponses.decode(body, address: coordinator.address, api: "DescribeGroups", KafkaAdminResponses.describeGroups)
+        guard let described = groups.first else {
+            throw KafkaAdminError.malformedResponse(address: coordinator.address, api: "DescribeGroups", reason: "no group in the answer")
+        }
+        guard described.error == .noError else {
+            throw KafkaAdminError.kafka(address: coordinator.address, api: "DescribeGroups", code: described.error, message: nil)
+        }
+        return described
+    }
+
+    /// A group's committed offsets, every partition it committed. Asked for all at once
+    /// (OffsetFetch v2's null topic list); a broker that answers that with nothing (librdkafka's
+    /// mock cluster) is asked again for every partition of every topic.
+    public func committedOffsets(_ group: String) throws(KafkaAdminError) -> [TopicPartition: Int64] {
+        let all = try fetchOffsets(group, partitions: nil)
+        guard all.isEmpty else { return all }
+        let partitions = try metadata().topics.flatMap { topic in topic.leaders.keys.map { TopicPartition(topic.name, PartitionID($0)) } }
+        return partitions.isEmpty ? [:] : try fetchOffsets(group, partitions: partitions)
+    }
+
+    private func fetchOffsets(_ group: String, partitions: [TopicPartition]?) throws(KafkaAdminError) -> [TopicPartition: Int64] {
+        let coordinator = try coordinator(of: group)
+        _ = try coordinator.version(of: .offsetFetch, supported: 2 ... 2)
+        let body = try coordinator.exchange(.offsetFetch, version: 2) { writer in
+            writer.writeString(group)
+            guard let partitions else { return writer.write(Int32(-1)) }
+            let byTopic = Dictionary(grouping: partitions, by: \.topic)
+            writer.write(Int32(byTopic.count))
+            for (topic, owned) in byTopic.sorted(by: { $0.key < $1.key }) {
+                writer.writeString(topic)
+                writer.write(Int32(owned.count))
+                for partition in owned.sorted() { writer.write(partition.partition.rawValue) }
+            }
+        }
+        let fetched = try KafkaAdminResponses.decode(body, address: coordinator.address, api: "OffsetFetch", KafkaAdminResponses.offsetFetch)
+        guard fetched.error == .noError else {
+            throw KafkaAdminError.kafka(address: coordinator.address, api: "OffsetFetch", code: fetched.error, message: nil)
+        }
+        return fetched.offsets
+    }
+
+    // MARK: - Routing
+
+    private func coordinator(of group: String) throws(KafkaAdminError) -> KafkaAdminConnection {
+        _ = try first.version(of: .findCoordinator, supported: 1 ... 1)
+        let body = try first.exchange(.findCoordinator, version: 1) { writer in
+            writer.writeString(group)
+            writer.write(Int8(0))
+        }
+        let found = try KafkaAdminResponses.decode(body, address: first.address, api: "FindCoordinator", KafkaAdminResponses.coordinator)
+        guard found.error == .noError else {
+            throw KafkaAdminError.kafka(address: first.address, api: "FindCoordinator", code: found.error, message: found.message)
+        }
+        brokers[found.node] = (found.host, found.port)
+        return try connection(to: found.node)
+    }
+
+    private func connection(to node: Int32) throws(KafkaAdminError) -> KafkaAdminConnection {
+        if let open = connections[node] { return open }
+        guard let broker = brokers[node] else {
+            throw KafkaAdminError.malformedResponse(address: first.address, api: "Metadata", reason: "broker \(node) is not in the metadata")
+        }
+        let opened = try KafkaAdminConnection(host: broker.host, port: broker.port, timeoutMs: timeoutMs)
+        connections[node] = opened
+        return opened
+    }
+}

@@ -1,0 +1,94 @@
+import KafkaAdmin
+import KafkaWire
+
+/// `topics` and `groups` through a Kafka port (`--bootstrap`, or the port of the process
+/// holding a data directory): the same views as from a stopped directory, with what only a
+/// live broker knows (members, their hosts and client ids, the coordinator's state and
+/// assignor) and without what only the files know (segment files, a sink's STORED offset).
+public struct KafkaPortInspector {
+    let client: BootstrapClient
+
+    public init(bootstrap: String, timeoutMs: Int32 = 10_000) throws(KafkaAdminError) {
+        client = try BootstrapClient(bootstrap: bootstrap, timeoutMs: timeoutMs)
+    }
+
+    public var address: String { client.bootstrap }
+
+    // MARK: - Topics
+
+    /// Every topic but Kafka's internal ones, or the one named.
+    public func topicViews(_ name: String? = nil) throws -> [TopicView] {
+        let metadata = try client.metadata(topics: name.map { [$0] })
+        var views: [TopicView] = []
+        for topic in metadata.topics.sorted(by: { $0.name < $1.name }) where name != nil || !topic.isInternal {
+            guard topic.error == .noError else {
+                throw KafkaAdminError.kafka(address: client.bootstrap, api: "Metadata", code: topic.error, message: "topic '\(topic.name)'")
+            }
+            let partitions = topic.leaders.keys.sorted().map { TopicPartition(topic.name, PartitionID($0)) }
+            let starts = try client.offsets(partitions, earliest: true), ends = try client.offsets(partitions)
+            let configs = try Self.unlessUnsupported(try client.topicConfigs(topic.name), otherwise: []).map {
+                TopicView.Setting(name: $0.name, value: $0.value, source: TopicView.sourceName($0.source), readOnly: $0.readOnly)
+            }
+            views.append(TopicView(
+                name: topic.name,
+                partitions: partitions.map { partition in
+                    TopicView.Partition(
+                        partition: partition.partition.rawValue, logStartOffset: starts[partition] ?? -1, logEndOffset: ends[partition] ?? -1
+                    )
+                },
+                configs: configs
+            ))
+        }
+        return views
+    }
+
+    // MARK: - Groups
+
+    /// Every group the brokers know, or the one named (`InspectionError.noSuchGroup` when no
+    /// broker knows it: Dead, with no committed offsets).
+    public func groupViews(_ name: String? = nil) throws -> [GroupView] {
+        let ids = try name.map { [$0] } ?? client.listGroups().map(\.id)
+        var views: [GroupView] = []
+        for id in ids {
+            // A broker without DescribeGroups (librdkafka's mock cluster) still has offsets.
+            let unknown = DescribedGroup(error: .noError, groupID: id, state: "Unknown", protocolType: "", protocolName: "", members: [])
+            let described = try Self.unlessUnsupported(try client.describeGroup(id), otherwise: unknown)
+            let committed = try client.committedOffsets(id)
+            if (described.state == "Dead" || described.state == "Unknown") && committed.isEmpty {
+                guard name == nil else { throw InspectionError.noSuchGroup(id, known: try Self.unlessUnsupported(try client.listGroups().map(\.id), otherwise: [])) }
+                continue
+            }
+            var owners: [TopicPartition: DescribedGroup.Member] = [:]
+            for member in described.members { for partition in member.assignment { owners[partition] = member } }
+            let partitions = Set(committed.keys).union(owners.keys).sorted()
+            let ends = try client.offsets(partitions)
+            views.append(GroupView(
+                group: id, state: described.state, generation: nil,
+                assignmentStrategy: described.protocolName.isEmpty ? nil : described.protocolName,
+                members: described.members.map { member in
+                    GroupView.Member(
+                        consumerID: member.memberID, host: member.clientHost, clientID: member.clientID,
+                        assignment: member.assignment.sorted().map { "\($0.topic)-\($0.partition.rawValue)" }
+                    )
+                },
+                offsets: partitions.map { partition in
+                    let owner = owners[partition]
+                    return GroupView.PartitionOffsets(
+                        topic: partition.topic, partition: partition.partition.rawValue, currentOffset: committed[partition],
+                        logEndOffset: ends[partition], consumerID: owner?.memberID, host: owner?.clientHost, clientID: owner?.clientID
+                    )
+                }
+            ))
+        }
+        return views
+    }
+
+    /// `work`'s result, or `otherwise` when the broker serves no version of the API asked.
+    static func unlessUnsupported<Result>(_ work: @autoclosure () throws -> Result, otherwise: Result) throws -> Result {
+        do {
+            return try work()
+        } catch KafkaAdminError.unsupported {
+            return otherwise
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import TestSupport
+import Testing
+
+extension Interop {
+    /// `topics` and `groups` while a broker runs: on a directory `simulate --serve` holds
+    /// (through its Kafka port), and with `--bootstrap` on a three-broker cluster (librdkafka's
+    /// mock) whose leaders and group coordinator are spread over its brokers.
+    @Suite struct LiveInspectionTests {
+        static func ridestream(_ arguments: [String]) async throws -> ChildProcess.Exit {
+            try await ChildProcess(InteropServer.binary, arguments, errors: .separate).exit()
+        }
+
+        static func json(_ text: String) throws -> [[String: Any]] {
+            try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]], "not a JSON array: \(text)")
+        }
+
+        @Test func groupsAndTopicsOfARunningSimulation() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: InteropServer.binary))
+            let dir = TemporaryDirectory("live-inspect")
+            defer { dir.remove() }
+            let arguments = ["simulate", "--serve", "--realtime", "--port", "0", "--data-dir", dir.path, "--drivers", "60", "--duration", "600"]
+            let run = try ChildProcess(InteropServer.binary, arguments, errors: .discarded)
+            defer { run.signal(SIGKILL) }
+            let pattern = #"Kafka protocol on 127\.0\.0\.1:(\d+)\D"#
+            _ = await eventually(timeoutMs: 60_000) { run.output.range(of: pattern, options: .regularExpression) != nil || !run.isRunning }
+            let range = try #require(run.output.range(of: pattern, options: .regularExpression), "no port in: \(run.output)")
+            let bootstrap = "127.0.0.1:" + run.output[range].dropLast().split(separator: ":").last!
+            // The groups are formed once each consumer has its partitions.
+            var described: [[String: Any]] = []
+            _ = await eventually(timeoutMs: 60_000) {
+                guard let exit = try? await Self.ridestream(["groups", "describe", "--format", "json", "--data-dir", dir.path]),
+                      exit.status == 0, let groups = try? Self.json(exit.output) else { return false }
+                described = groups
+                return groups.allSatisfy { $0["state"] as? String == "Stable" } && groups.count == 3
+            }
+            #expect(described.compactMap { $0["group"] as? String } == ["analytics", "fare", "support"], "\(described)")
+            let fare = try #require(described.first { $0["group"] as? String == "fare" })
+            let members = try #require(fare["members"] as? [[String: Any]])
+            #expect(members.count == 2 && members.allSatisfy { ($0["client_id"] as? String)?.hasPrefix("fare-") == true }, "\(members)")
+            let offsets = try #require(fare["offsets"] as? [[String: Any]])
+            #expect(offsets.count == 6 && offsets.allSatisfy { ($0["consumer_id"] as? String)?.hasPrefix("fare-") == true }, "\(offsets)")
+            #expect(fare["assignment_strategy"] as? String == "range")
+
+            let text = try await Self.ridestream(["groups", "describe", "support", "--data-dir", dir.path])
+            #expect(text.status == 0, "\(text.errors)")
+            #expect(text.errors.contains("asking its Kafka port \(bootstrap)"), "\(text.errors)")
+            #expect(text.output.hasPrefix("GROUP    TOPIC             PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG  CONSUMER-ID"), "\(text.output)")
+            let members1 = try await Self.ridestream(["groups", "describe", "--members", "fare", "--bootstrap", bootstrap])
+            #expect(members1.output.split(separator: "\n").count == 3 && members1.output.contains("#PARTITIONS"), "\(members1.output)")
+            let topics = try Self.json(try await Self.ridestream(["topics", "describe", "--format", "json", "--bootstrap", bootstrap]).output)
+            #expect(topics.map { $0["name"] as? String } == ["driver-locations"])
+            #expect((topics.first?["partitions"] as? [Any])?.count == 6)
+            let missing = try await Self.ridestream(["groups", "describe", "nosuch", "--data-dir", dir.path])
+            #expect(missing.status == 1 && missing.errors.contains("Consumer group 'nosuch' does not exist"), "\(missing.errors)")
+            #expect(run.isRunning, "inspection did not disturb the run: \(run.output.suffix(1000))")
+        }
+
+        @Test func topicsAndGroupsOfAThreeBrokerCluster() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: InteropServer.binary))
+            let cluster = try Interop.PythonClientTests.start("mock_cluster_inspect.py", arguments: [])
+            defer { cluster.signal(SIGTERM) }
+            _ = await eventually(timeoutMs: 60_000) { cluster.output.contains("\n") || !cluster.isRunning }
+            let line = try #require(cluster.output.split(separator: "\n").first, "the mock cluster printed nothing")
+            let facts = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let servers = try #require(facts["bootstrap"] as? String).split(separator: ",").map(String.init)
+            let count = try #require(facts["partitions"] as? Int)
+            #expect(Set((facts["leaders"] as? [String: Int] ?? [:]).values).count > 1, "leaders on several brokers: \(facts)")
+            // Any one broker will do: the rest is learned from its metadata.
+            let topics = try Self.json(try await Self.ridestream(["topics", "describe", "trips", "--format", "json", "--bootstrap", servers[2]]).output)
+            let partitions = try #require(topics.first?["partitions"] as? [[String: Any]])
+            #expect(partitions.count == count)
+            #expect(partitions.allSatisfy { $0["log_start_offset"] as? Int == 0 && $0["log_end_offset"] as? Int == 100 }, "\(partitions)")
+            let groups = try Self.json(try await Self.ridestream(["groups", "describe", "billing", "--format", "json", "--bootstrap", servers[0]]).output)
+            let offsets = try #require(groups.first?["offsets"] as? [[String: Any]])
+            let committed = try #require(facts["committed"] as? [String: Int])
+            #expect(offsets.count == count)
+            for row in offsets {
+                let partition = try #require(row["partition"] as? Int)
+                #expect(row["current_offset"] as? Int == committed["\(partition)"] && row["lag"] as? Int == 100 - (committed["\(partition)"] ?? 0), "\(row)")
+            }
+        }
+    }
+}
