@@ -40,8 +40,29 @@ public final class BootstrapClient {
         return metadata
     }
 
+    /// Where ListOffsets looks: the log end (high watermark), the log start, or the first
+    /// record at or after a time.
+    public enum OffsetQuery: Sendable {
+        case latest, earliest
+        /// Milliseconds since the epoch; partitions with no record that new answer their end.
+        case timestamp(Int64)
+
+        var wire: Int64 {
+            switch self {
+            case .latest: return -1
+            case .earliest: return -2
+            case let .timestamp(time): return time
+            }
+        }
+    }
+
     /// The latest (or earliest) offset of each partition, asked of its leader.
     public func offsets(_ partitions: [TopicPartition], earliest: Bool = false) throws(KafkaAdminError) -> [TopicPartition: Int64] {
+        try offsets(partitions, at: earliest ? .earliest : .latest)
+    }
+
+    /// Each partition's offset for `query`, asked of its leader.
+    public func offsets(_ partitions: [TopicPartition], at query: OffsetQuery) throws(KafkaAdminError) -> [TopicPartition: Int64] {
         guard !partitions.isEmpty else { return [:] }
         let leaders = try metadata(topics: Array(Set(partitions.map(\.topic))).sorted()).topics
             .reduce(into: [String: [Int32: Int32]]()) { $0[$1.name] = $1.leaders }
@@ -63,12 +84,17 @@ public final class BootstrapClient {
                     writer.write(Int32(partitions.count))
                     for partition in partitions {
                         writer.write(partition.partition.rawValue)
-                        writer.write(Int64(earliest ? -2 : -1))
+                        writer.write(query.wire)
                     }
                 }
             }
             let answered = try KafkaAdminResponses.decode(body, address: connection.address, api: "ListOffsets", KafkaAdminResponses.listOffsets)
             for (partition, answer) in answered where answer.error == .noError { result[partition] = answer.offset }
+        }
+        if case .timestamp = query {
+            // No record that new: -1, which is the log end for a reset.
+            let missing = result.filter { $0.value < 0 }.map(\.key)
+            if !missing.isEmpty { for (partition, end) in try offsets(missing, at: .latest) { result[partition] = end } }
         }
         return result
     }
@@ -156,6 +182,49 @@ public final class BootstrapClient {
             throw KafkaAdminError.kafka(address: coordinator.address, api: "OffsetFetch", code: fetched.error, message: nil)
         }
         return fetched.offsets
+    }
+
+    /// Commits offsets for a group without joining it (generation -1, no member id), as
+    /// `kafka-consumer-groups --reset-offsets --execute` does; brokers accept it only while the
+    /// group has no members. Throws the first partition's refusal.
+    public func commitOffsets(_ group: String, _ offsets: [TopicPartition: Int64]) throws(KafkaAdminError) {
+        let coordinator = try coordinator(of: group)
+        _ = try coordinator.version(of: .offsetCommit, supported: 2 ... 2)
+        let byTopic = Dictionary(grouping: offsets.keys, by: \.topic)
+        let body = try coordinator.exchange(.offsetCommit, version: 2) { writer in
+            writer.writeString(group)
+            writer.write(Int32(-1))
+            writer.writeString("")
+            writer.write(Int64(-1))
+            writer.write(Int32(byTopic.count))
+            for (topic, owned) in byTopic.sorted(by: { $0.key < $1.key }) {
+                writer.writeString(topic)
+                writer.write(Int32(owned.count))
+                for partition in owned.sorted() {
+                    writer.write(partition.partition.rawValue)
+                    writer.write(offsets[partition]!)
+                    writer.writeNullableString("")
+                }
+            }
+        }
+        let codes = try KafkaAdminResponses.decode(body, address: coordinator.address, api: "OffsetCommit", KafkaAdminResponses.partitionCodes)
+        if let refused = codes.first(where: { $0.value != .noError }) {
+            throw KafkaAdminError.kafka(address: coordinator.address, api: "OffsetCommit", code: refused.value, message: "\(refused.key)")
+        }
+    }
+
+    /// Deletes a group and its committed offsets (DeleteGroups, at its coordinator).
+    public func deleteGroup(_ group: String) throws(KafkaAdminError) {
+        let coordinator = try coordinator(of: group)
+        _ = try coordinator.version(of: .deleteGroups, supported: 0 ... 0)
+        let body = try coordinator.exchange(.deleteGroups, version: 0) { writer in
+            writer.write(Int32(1))
+            writer.writeString(group)
+        }
+        let results = try KafkaAdminResponses.decode(body, address: coordinator.address, api: "DeleteGroups", KafkaAdminResponses.groupCodes)
+        if let code = results.first(where: { $0.group == group })?.code, code != .noError {
+            throw KafkaAdminError.kafka(address: coordinator.address, api: "DeleteGroups", code: code, message: "group '\(group)'")
+        }
     }
 
     // MARK: - Routing

@@ -149,4 +149,26 @@ enum KafkaAdminResponses {
         }
         return results
     }
+
+    /// OffsetCommit v2: topics [name, partitions [partition_index, error_code]].
+    static func partitionCodes(_ reader: inout ByteReader) throws -> [TopicPartition: ErrorCode] {
+        var codes: [TopicPartition: ErrorCode] = [:]
+        for _ in 0 ..< (try reader.readCount("topic", minimumElementBytes: 6)) {
+            let name = try reader.readString()
+            for _ in 0 ..< (try reader.readCount("partition", minimumElementBytes: 6)) {
+                codes[TopicPartition(name, PartitionID(try reader.readInt32()))] = ErrorCode(rawValue: try reader.readInt16())
+            }
+        }
+        return codes
+    }
+
+    /// DeleteGroups v0: throttle_time_ms, results [group_id, error_code].
+    static func groupCodes(_ reader: inout ByteReader) throws -> [(group: String, code: ErrorCode)] {
+        _ = try reader.readInt32()
+        var results: [(group: String, code: ErrorCode)] = []
+        for _ in 0 ..< (try reader.readCount("group", minimumElementBytes: 4)) {
+            results.append((try reader.readString(), ErrorCode(rawValue: try reader.readInt16())))
+        }
+        return results
+    }
 }

@@ -104,7 +104,7 @@ struct GroupsCommand: ParsableCommand {
         the log end minus it. A RideStream sink (fare, analytics, support) keeps its own offset, \
         STORED, in its database with its rows, and resumes from that one.
         """,
-        subcommands: [List.self, Describe.self], defaultSubcommand: List.self
+        subcommands: [List.self, Describe.self, ResetOffsets.self, Delete.self], defaultSubcommand: List.self
     )
 
     struct List: ParsableCommand {

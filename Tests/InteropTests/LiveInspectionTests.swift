@@ -51,6 +51,11 @@ extension Interop {
             let topics = try Self.json(try await Self.ridestream(["topics", "describe", "--format", "json", "--bootstrap", bootstrap]).output)
             #expect(topics.map { $0["name"] as? String } == ["driver-locations"])
             #expect((topics.first?["partitions"] as? [Any])?.count == 6)
+            // A live group's offsets are its members' to move: refused, as Kafka's tool refuses.
+            let reset = try await Self.ridestream(["groups", "reset-offsets", "--group", "fare", "--all-topics", "--to-earliest", "--execute", "--data-dir", dir.path])
+            #expect(reset.status == 1 && reset.errors.contains("Assignments can only be reset if the group 'fare' is inactive, but the current state is Stable (2 members)"), "\(reset.errors)")
+            let delete = try await Self.ridestream(["groups", "delete", "fare", "--bootstrap", bootstrap])
+            #expect(delete.status == 1 && delete.errors.contains("NON_EMPTY_GROUP"), "\(delete.errors)")
             let missing = try await Self.ridestream(["groups", "describe", "nosuch", "--data-dir", dir.path])
             #expect(missing.status == 1 && missing.errors.contains("Consumer group 'nosuch' does not exist"), "\(missing.errors)")
             #expect(run.isRunning, "inspection did not disturb the run: \(run.output.suffix(1000))")
@@ -79,6 +84,12 @@ extension Interop {
                 let partition = try #require(row["partition"] as? Int)
                 #expect(row["current_offset"] as? Int == committed["\(partition)"] && row["lag"] as? Int == 100 - (committed["\(partition)"] ?? 0), "\(row)")
             }
+            // Reset through the coordinator, wherever it is: OffsetCommit without membership.
+            let reset = try await Self.ridestream(["groups", "reset-offsets", "--group", "billing", "--topic", "trips", "--shift-by", "-30", "--execute", "--bootstrap", servers[1]])
+            #expect(reset.status == 0, "\(reset.output)\(reset.errors)")
+            let after = try Self.json(try await Self.ridestream(["groups", "describe", "billing", "--format", "json", "--bootstrap", servers[2]]).output)
+            let moved = (after.first?["offsets"] as? [[String: Any]] ?? []).compactMap { row in (row["partition"] as? Int).map { ($0, row["current_offset"] as? Int) } }
+            #expect(moved.count == count && moved.allSatisfy { $0.1 == (committed["\($0.0)"] ?? 0) - 30 }, "\(moved)")
         }
     }
 }

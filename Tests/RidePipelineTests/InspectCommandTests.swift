@@ -117,4 +117,55 @@ import Testing
         let list = try Self.json(try await CommandLineTests.run(["topics", "list", "--format", "json", "--data-dir", data]).output)
         #expect(list.count == 1 && (list[0]["partitions"] as? [Any])?.count == 3)
     }
+
+    /// Every mode, planned then executed on a stopped directory; the plan never writes.
+    @Test func resetOffsetsPlansEveryModeAndExecutesOnlyWhenAsked() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary))
+        let dir = TemporaryDirectory("inspect")
+        defer { dir.remove() }
+        let data = try await Self.finishedRun(dir)
+        func reset(_ arguments: [String]) async throws -> [Int] {
+            let exit = try await CommandLineTests.run(["groups", "reset-offsets", "--group", "fare", "--data-dir", data, "--format", "json"] + arguments)
+            #expect(exit.status == 0, "\(arguments): \(exit.output)")
+            let plan = try #require(try JSONSerialization.jsonObject(with: Data(exit.output.utf8)) as? [String: Any], "\(exit.output)")
+            #expect(plan["executed"] as? Bool == arguments.contains("--execute"))
+            return (plan["rows"] as? [[String: Any]] ?? []).compactMap { $0["new_offset"] as? Int }
+        }
+        let committed = { () async throws -> [Int] in
+            let json = try Self.json(try await CommandLineTests.run(["groups", "describe", "fare", "--format", "json", "--data-dir", data]).output)
+            return (json.first?["offsets"] as? [[String: Any]] ?? []).compactMap { $0["current_offset"] as? Int }
+        }
+        #expect(try await reset(["--all-topics", "--to-earliest"]) == [0, 0, 0])
+        #expect(try await committed() == [840, 780, 780], "a dry run changes nothing")
+        #expect(try await reset(["--topic", "driver-locations", "--to-offset", "100", "--execute"]) == [100, 100, 100])
+        #expect(try await committed() == [100, 100, 100])
+        #expect(try await reset(["--topic", "driver-locations:0,2", "--shift-by", "-150"]) == [0, 0], "clamped at the log start")
+        #expect(try await reset(["--topic", "driver-locations:1", "--shift-by", "50", "--execute"]) == [150])
+        #expect(try await reset(["--all-topics", "--to-offset", "5000"]) == [840, 780, 780], "clamped at the log end")
+        #expect(try await reset(["--all-topics", "--to-datetime", "2000-01-01T00:00:00Z"]) == [0, 0, 0])
+        #expect(try await reset(["--all-topics", "--to-datetime", "2100-01-01T00:00:00.000+01:00"]) == [840, 780, 780])
+        #expect(try await reset(["--all-topics", "--to-latest", "--execute"]) == [840, 780, 780])
+        #expect(try await committed() == [840, 780, 780])
+        #expect(try await reset(["--all-topics", "--to-earliest", "--dry-run"]) == [0, 0, 0])
+
+        for (arguments, message) in [
+            (["--topic", "nosuch", "--to-latest"], "topic 'nosuch' does not exist (topics: driver-locations)"),
+            (["--topic", "driver-locations:7", "--to-latest"], "topic 'driver-locations' has no partition 7 (it has 3: 0 to 2)"),
+            (["--all-topics", "--to-latest", "--to-earliest"], "give exactly one of --to-earliest"),
+            (["--all-topics", "--to-datetime", "yesterday"], "--to-datetime yesterday: expected ISO 8601"),
+            (["--topic", "driver-locations:x", "--to-latest"], "--topic driver-locations:x: expected a topic or topic:partition"),
+            (["--to-latest"], "give --topic (one or more) or --all-topics"),
+            (["--all-topics", "--to-latest", "--execute", "--dry-run"], "--dry-run and --execute contradict each other"),
+        ] {
+            let refused = try await CommandLineTests.run(["groups", "reset-offsets", "--group", "fare", "--data-dir", data] + arguments)
+            #expect(refused.status != 0 && refused.output.contains(message), "\(arguments): \(refused.output)")
+        }
+        #expect(try await committed() == [840, 780, 780], "nothing refused was written")
+
+        let deleted = try await CommandLineTests.run(["groups", "delete", "fare", "--data-dir", data])
+        #expect(deleted.status == 0 && deleted.output.contains("Deletion of group 'fare' was successful."), "\(deleted.output)")
+        #expect(try await committed().isEmpty, "its committed offsets are gone")
+        let again = try await CommandLineTests.run(["groups", "delete", "fare", "--data-dir", data])
+        #expect(again.status == 1 && again.output.contains("Consumer group 'fare' does not exist"), "\(again.output)")
+    }
 }

@@ -6,12 +6,31 @@ import SQLite
 /// Why an inspection found nothing to show.
 public enum InspectionError: Error, Hashable, Sendable, CustomStringConvertible {
     case noSuchGroup(String, known: [String])
+    case noSuchTopic(String, known: [String])
+    case noSuchPartition(String, Int32, count: Int)
+    /// Offsets of a group with members cannot be reset (its members would overwrite them).
+    case groupActive(String, state: String, members: Int)
+    /// `--shift-by` of a partition the group never committed.
+    case nothingToShift(String, TopicPartition)
+    /// `--all-topics` for a group that committed nothing.
+    case nothingToReset(String)
 
     public var description: String {
         switch self {
         case let .noSuchGroup(group, known):
             let others = known.isEmpty ? "there are no groups" : "groups: " + known.joined(separator: ", ")
             return "Consumer group '\(group)' does not exist (\(others))"
+        case let .noSuchTopic(topic, known):
+            return "topic '\(topic)' does not exist (topics: \(known.isEmpty ? "none" : known.joined(separator: ", ")))"
+        case let .noSuchPartition(topic, partition, count):
+            return "topic '\(topic)' has no partition \(partition) (it has \(count): 0 to \(count - 1))"
+        case let .groupActive(group, state, members):
+            return "Assignments can only be reset if the group '\(group)' is inactive, but the current state is \(state)"
+                + " (\(members) member\(members == 1 ? "" : "s")): stop its consumers first"
+        case let .nothingToShift(group, partition):
+            return "group '\(group)' has no committed offset for \(partition) to shift from: reset it --to-earliest, --to-latest or --to-offset"
+        case let .nothingToReset(group):
+            return "group '\(group)' has committed no offsets: name the topics to reset with --topic"
         }
     }
 }

@@ -28,8 +28,9 @@ public struct DataDirectoryInspector {
         return try body(directory)
     }
 
-    /// Runs `body` with the broker, holding the directory.
-    func withBroker<Result>(_ body: (Broker) throws -> Result) throws -> Result {
+    /// Runs `body` with the broker, holding the directory; read-only unless `writable` (the
+    /// commands that change offsets or groups on purpose).
+    func withBroker<Result>(writable: Bool = false, _ body: (Broker) throws -> Result) throws -> Result {
         try holding { _ in
             guard FileManager.default.fileExists(atPath: brokerDirectory + "/topics") else {
                 throw DataDirectoryError.noBrokerData(path: dataDirectory)
@@ -37,7 +38,7 @@ public struct DataDirectoryInspector {
             var logger = Logger(label: "ridestream.inspect")
             logger.logLevel = .warning
             var configuration = BrokerConfiguration(dataDirectory: brokerDirectory)
-            configuration.readOnly = true  // inspection never writes: a torn tail is left for the next run to repair
+            configuration.readOnly = !writable  // inspection never writes: a torn tail is left for the next run to repair
             let broker = try Broker(configuration: configuration, logger: logger)
             defer { try? broker.close() }
             return try body(broker)

@@ -92,3 +92,50 @@ public struct KafkaPortInspector {
         }
     }
 }
+
+extension KafkaPortInspector {
+    /// `groups reset-offsets` through a Kafka port: refused while the group has members, as
+    /// Kafka's tool refuses.
+    public func resetOffsets(group: String, topics: [TopicSelection]?, to target: OffsetResetTarget, execute: Bool) throws -> OffsetResetPlan {
+        try OffsetResetPlan.make(group: group, topics: topics, to: target, execute: execute, source: PortResetSource(client: client))
+    }
+
+    /// `groups delete` through a Kafka port (DeleteGroups): refused for a group with members.
+    public func deleteGroup(_ group: String) throws { try client.deleteGroup(group) }
+}
+
+/// A live broker, for `OffsetResetPlan`.
+struct PortResetSource: OffsetResetSource {
+    let client: BootstrapClient
+
+    func partitions(of topic: String) throws -> [Int32] {
+        let found = try client.metadata(topics: [topic]).topics.first { $0.name == topic }
+        guard let found, found.error == .noError else {
+            throw InspectionError.noSuchTopic(topic, known: try client.metadata().topics.filter { !$0.isInternal }.map(\.name).sorted())
+        }
+        return found.leaders.keys.sorted()
+    }
+
+    func committed(_ group: String) throws -> [TopicPartition: Int64] { try client.committedOffsets(group) }
+
+    func activity(_ group: String) throws -> (state: String, members: Int) {
+        let described = try KafkaPortInspector.unlessUnsupported(
+            try client.describeGroup(group),
+            otherwise: DescribedGroup(error: .noError, groupID: group, state: "Unknown", protocolType: "", protocolName: "", members: [])
+        )
+        return (described.state, described.members.count)
+    }
+
+    func bounds(_ partitions: [TopicPartition]) throws -> [TopicPartition: (start: Int64, end: Int64)] {
+        let starts = try client.offsets(partitions, at: .earliest), ends = try client.offsets(partitions, at: .latest)
+        var bounds: [TopicPartition: (start: Int64, end: Int64)] = [:]
+        for partition in partitions { bounds[partition] = (starts[partition] ?? 0, ends[partition] ?? 0) }
+        return bounds
+    }
+
+    func offsets(atOrAfter time: Int64, _ partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
+        try client.offsets(partitions, at: .timestamp(time))
+    }
+
+    func commit(_ group: String, _ offsets: [TopicPartition: Int64]) throws { try client.commitOffsets(group, offsets) }
+}
