@@ -7,7 +7,7 @@ struct RideStream: AsyncParsableCommand {
         commandName: "ridestream",
         abstract: "A single-binary event-streaming pipeline: built-in Kafka-style broker, simulator and SQLite sinks.",
         version: RideStreamVersion.current,
-        subcommands: [SimulateCommand.self, ProduceCommand.self, ConsumeCommand.self, TopicsCommand.self, GroupsCommand.self, ReportCommand.self, DashboardCommand.self, VerifyCommand.self, BrokerCommand.self, BenchCommand.self]
+        subcommands: [SimulateCommand.self, ProduceCommand.self, ConsumeCommand.self, TopicsCommand.self, GroupsCommand.self, ReportCommand.self, DashboardCommand.self, VerifyCommand.self, RebuildCommand.self, BrokerCommand.self, BenchCommand.self]
     )
 }
 

@@ -88,4 +88,16 @@ extension StoredRun {
         guard let recorded = try? RunSettingsRecord.read(in: directory) else { return nil }
         return recorded == RunSettingsRecord(configuration)
     }
+
+    /// Whether the run in `directory` was made with `configuration`'s topic, partitions and
+    /// tariff: what decides a sink's rows from the events the log holds (a rebuild). nil when
+    /// the run recorded no settings.
+    public static func sinkSettingsMatch(_ configuration: PipelineConfiguration, in directory: String) -> Bool? {
+        guard let recorded = try? RunSettingsRecord.read(in: directory) else { return nil }
+        let expected = RunSettingsRecord(configuration)
+        func parts(_ text: String) -> (topic: Substring?, tariff: Substring?) {
+            (text.split(separator: ";").first, text.range(of: "; tariff ").map { text[$0.lowerBound...] })
+        }
+        return parts(recorded.text) == parts(expected.text)
+    }
 }
