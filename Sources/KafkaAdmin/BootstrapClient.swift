@@ -1,3 +1,4 @@
+import Foundation
 import KafkaWire
 
 /// A small Kafka admin client for the inspection commands' `--bootstrap HOST:PORT`: any
@@ -15,28 +16,54 @@ public final class BootstrapClient {
     private var connections: [Int32: KafkaAdminConnection] = [:]
     private var brokers: [Int32: (host: String, port: Int)] = [:]
 
+    /// `bootstrap` is HOST:PORT or a comma-separated list of them (as Kafka's tools take it),
+    /// tried in order until one answers; spaces around each are ignored.
     public init(bootstrap: String, timeoutMs: Int32 = 10_000) throws(KafkaAdminError) {
-        guard let colon = bootstrap.lastIndex(of: ":"), let port = Int(bootstrap[bootstrap.index(after: colon)...]),
-              (1 ... 65535).contains(port), colon > bootstrap.startIndex else { throw KafkaAdminError.badAddress(bootstrap) }
-        var host = String(bootstrap[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let addresses = bootstrap.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !addresses.isEmpty else { throw KafkaAdminError.badAddress(bootstrap) }
+        var parsed: [(host: String, port: Int)] = []
+        for address in addresses {
+            guard let endpoint = Self.endpoint(address) else { throw KafkaAdminError.badAddress(address) }
+            parsed.append(endpoint)
+        }
         self.bootstrap = bootstrap
         self.timeoutMs = timeoutMs
-        first = try KafkaAdminConnection(host: host, port: port, timeoutMs: timeoutMs)
+        var lastFailure: KafkaAdminError?
+        for endpoint in parsed {
+            do {
+                first = try KafkaAdminConnection(host: endpoint.host, port: endpoint.port, timeoutMs: timeoutMs)
+                return
+            } catch {
+                lastFailure = error
+            }
+        }
+        throw lastFailure!
+    }
+
+    /// HOST:PORT, [IPv6]:PORT, with a port from 1 to 65535.
+    static func endpoint(_ address: String) -> (host: String, port: Int)? {
+        guard let colon = address.lastIndex(of: ":"), colon > address.startIndex,
+              let port = Int(address[address.index(after: colon)...]), (1 ... 65535).contains(port) else { return nil }
+        var host = String(address[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains("/") else { return nil }
+        return (host, port)
     }
 
     // MARK: - Topics
 
-    /// Every topic (nil) or the ones named, with each partition's leader.
+    /// Every topic (nil) or the ones named, with each partition's leader. The request always
+    /// asks for every topic: naming one in Metadata v1 lets a broker create it, and looking
+    /// must never create a topic (a misspelled name would become one).
     public func metadata(topics: [String]? = nil) throws(KafkaAdminError) -> ClusterMetadata {
         _ = try first.version(of: .metadata, supported: 1 ... 1)
-        let body = try first.exchange(.metadata, version: 1) { writer in
-            guard let topics else { return writer.write(Int32(-1)) }
-            writer.write(Int32(topics.count))
-            for topic in topics { writer.writeString(topic) }
-        }
-        let metadata = try KafkaAdminResponses.decode(body, address: first.address, api: "Metadata", KafkaAdminResponses.metadata)
+        let body = try first.exchange(.metadata, version: 1) { writer in writer.write(Int32(-1)) }
+        var metadata = try KafkaAdminResponses.decode(body, address: first.address, api: "Metadata", KafkaAdminResponses.metadata)
         brokers = metadata.brokers
+        if let topics {
+            let wanted = Set(topics)
+            metadata.topics = metadata.topics.filter { wanted.contains($0.name) }
+        }
         return metadata
     }
 
@@ -68,7 +95,8 @@ public final class BootstrapClient {
             .reduce(into: [String: [Int32: Int32]]()) { $0[$1.name] = $1.leaders }
         var byLeader: [Int32: [TopicPartition]] = [:]
         for partition in partitions {
-            guard let leader = leaders[partition.topic]?[partition.partition.rawValue] else { continue }
+            // No leader now (-1, or one missing from the metadata): that partition has no answer.
+            guard let leader = leaders[partition.topic]?[partition.partition.rawValue], brokers[leader] != nil else { continue }
             byLeader[leader, default: []].append(partition)
         }
         var result: [TopicPartition: Int64] = [:]
@@ -89,7 +117,8 @@ public final class BootstrapClient {
                 }
             }
             let answered = try KafkaAdminResponses.decode(body, address: connection.address, api: "ListOffsets", KafkaAdminResponses.listOffsets)
-            for (partition, answer) in answered where answer.error == .noError { result[partition] = answer.offset }
+            // -1 is "no record that new" (a time query); anything below is not an offset.
+            for (partition, answer) in answered where answer.error == .noError && answer.offset >= -1 { result[partition] = answer.offset }
         }
         if case .timestamp = query {
             // No record that new: -1, which is the log end for a reset.
@@ -144,8 +173,8 @@ public final class BootstrapClient {
             writer.writeString(group)
         }
         let groups = try KafkaAdminResponses.decode(body, address: coordinator.address, api: "DescribeGroups", KafkaAdminResponses.describeGroups)
-        guard let described = groups.first else {
-            throw KafkaAdminError.malformedResponse(address: coordinator.address, api: "DescribeGroups", reason: "no group in the answer")
+        guard let described = groups.first(where: { $0.groupID == group }) else {
+            throw KafkaAdminError.malformedResponse(address: coordinator.address, api: "DescribeGroups", reason: "group '\(group)' is not in the answer")
         }
         guard described.error == .noError else {
             throw KafkaAdminError.kafka(address: coordinator.address, api: "DescribeGroups", code: described.error, message: nil)
@@ -247,6 +276,13 @@ public final class BootstrapClient {
         if let open = connections[node] { return open }
         guard let broker = brokers[node] else {
             throw KafkaAdminError.malformedResponse(address: first.address, api: "Metadata", reason: "broker \(node) is not in the metadata")
+        }
+        guard (1 ... 65535).contains(broker.port) else {
+            throw KafkaAdminError.malformedResponse(address: first.address, api: "Metadata", reason: "broker \(node) has port \(broker.port)")
+        }
+        if "\(broker.host):\(broker.port)" == first.address {
+            connections[node] = first
+            return first
         }
         let opened = try KafkaAdminConnection(host: broker.host, port: broker.port, timeoutMs: timeoutMs)
         connections[node] = opened

@@ -17,6 +17,7 @@ final class KafkaAdminConnection {
     let address: String
     private let descriptor: Int32
     private var correlation: Int32 = 0
+    private let timeoutMs: Int32
     private(set) var versions: [Int16: ClosedRange<Int16>] = [:]
     static let clientID = "ridestream-inspect"
     /// Responses larger than this are refused before anything is allocated for them.
@@ -24,6 +25,7 @@ final class KafkaAdminConnection {
 
     init(host: String, port: Int, timeoutMs: Int32) throws(KafkaAdminError) {
         address = "\(host):\(port)"
+        self.timeoutMs = timeoutMs
         descriptor = try Self.connect(host: host, port: port, timeoutMs: timeoutMs, address: address)
         do {
             let body = try exchange(.apiVersions, version: 0) { _ in }
@@ -45,7 +47,7 @@ final class KafkaAdminConnection {
     }
 
     /// Sends one request (header v1: these requests use non-flexible versions) and returns
-    /// the response body after its correlation id.
+    /// the response body after its correlation id, all within `timeoutMs`.
     func exchange(_ key: ApiKey, version: Int16, _ body: (inout ByteWriter) -> Void) throws(KafkaAdminError) -> [UInt8] {
         correlation &+= 1
         var writer = ByteWriter(capacity: 128)
@@ -58,17 +60,21 @@ final class KafkaAdminConnection {
         var frame = writer.take()
         let size = Int32(frame.count - 4)
         frame.withUnsafeMutableBytes { raw in raw.storeBytes(of: size.bigEndian, as: Int32.self) }
+        // One deadline for the whole exchange: a broker that drips a byte at a time is cut off
+        // too, not only one that falls silent.
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeoutMs))
         try writeAll(frame)
-        let length = try readExactly(4).reduce(0) { $0 << 8 | Int($1) }
-        guard length >= 4, length <= Self.maxResponseBytes else {
+        let length = Int32(bitPattern: UInt32(try readExactly(4, before: deadline).reduce(0) { $0 << 8 | UInt32($1) }))
+        guard length >= 4, Int(length) <= Self.maxResponseBytes else {
             throw KafkaAdminError.malformedResponse(address: address, api: "\(key)", reason: "a response of \(length) bytes")
         }
-        let response = try readExactly(length)
+        var response = try readExactly(Int(length), before: deadline)
         let answered = response.prefix(4).reduce(Int32(0)) { $0 << 8 | Int32($1) }
         guard answered == correlation else {
             throw KafkaAdminError.malformedResponse(address: address, api: "\(key)", reason: "correlation id \(answered), expected \(correlation)")
         }
-        return Array(response.dropFirst(4))
+        response.removeFirst(4)
+        return response
     }
 
     private static func decodeApiVersions(_ body: [UInt8], address: String) throws(KafkaAdminError) -> [Int16: ClosedRange<Int16>] {
@@ -142,16 +148,29 @@ final class KafkaAdminConnection {
         }
     }
 
-    private func readExactly(_ count: Int) throws(KafkaAdminError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let read = bytes.withUnsafeMutableBytes { raw in recv(descriptor, raw.baseAddress! + filled, count - filled, 0) }
-            if read < 0 && errno == EINTR { continue }
+    /// Reads `count` bytes by `deadline`. The buffer grows with what arrives (at most 1 MiB
+    /// ahead), so a size announced but never sent allocates nothing much.
+    private func readExactly(_ count: Int, before deadline: ContinuousClock.Instant) throws(KafkaAdminError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(count, 1 << 20))
+        var chunk = [UInt8](repeating: 0, count: min(count, 64 << 10))
+        while bytes.count < count {
+            let left = deadline - ContinuousClock.now
+            let leftMs = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+            guard leftMs > 0 else { throw KafkaAdminError.unreachable(address: address, reason: "no complete answer within \(timeoutMs) ms") }
+            var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&waiting, 1, leftMs)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else {
+                throw KafkaAdminError.unreachable(address: address, reason: ready == 0 ? "no complete answer within \(timeoutMs) ms" : "waiting: \(Self.failure())")
+            }
+            let wanted = min(chunk.count, count - bytes.count)
+            let read = chunk.withUnsafeMutableBytes { raw in recv(descriptor, raw.baseAddress!, wanted, 0) }
+            if read < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             guard read > 0 else {
                 throw KafkaAdminError.unreachable(address: address, reason: read == 0 ? "the broker closed the connection" : "receiving: \(Self.failure())")
             }
-            filled += read
+            bytes.append(contentsOf: chunk[0 ..< read])
         }
         return bytes
     }

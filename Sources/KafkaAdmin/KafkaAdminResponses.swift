@@ -128,7 +128,7 @@ enum KafkaAdminResponses {
     static func describeConfigs(_ reader: inout ByteReader) throws -> [(error: ErrorCode, message: String?, configs: [TopicSetting])] {
         _ = try reader.readInt32()
         var results: [(error: ErrorCode, message: String?, configs: [TopicSetting])] = []
-        for _ in 0 ..< (try reader.readCount("resource", minimumElementBytes: 13)) {
+        for _ in 0 ..< (try reader.readCount("resource", minimumElementBytes: 11)) {
             let error = ErrorCode(rawValue: try reader.readInt16())
             let message = try reader.readNullableString()
             _ = try reader.readInt8()

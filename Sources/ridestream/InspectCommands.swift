@@ -37,8 +37,14 @@ struct DataDirectoryOptions: ParsableArguments {
 /// process's Kafka port instead of refused.
 struct InspectionSource: ParsableArguments {
     @OptionGroup var directory: DataDirectoryOptions
-    @Option(help: "Ask a Kafka broker instead of reading --data-dir: HOST:PORT of this one's Kafka port or of any Kafka cluster.")
+    @Option(help: "Ask a Kafka broker instead of reading --data-dir: HOST:PORT[,HOST:PORT] of this one's Kafka port or of any Kafka cluster.")
     var bootstrap: String?
+    @Option(help: "How long each request to a Kafka port may take, in milliseconds.")
+    var timeoutMs: Int32 = 10_000
+
+    func validate() throws {
+        guard timeoutMs >= 1 else { throw ValidationError("--timeout-ms \(timeoutMs): at least 1") }
+    }
 
     func show(directory view: (DataDirectoryInspector) throws -> String, live: (KafkaPortInspector) throws -> String) throws {
         let terminal = CommandLineTerminal.shared
@@ -57,7 +63,7 @@ struct InspectionSource: ParsableArguments {
     private func showLive(_ address: String, _ live: (KafkaPortInspector) throws -> String) throws {
         let terminal = CommandLineTerminal.shared
         do {
-            terminal.line(try live(try KafkaPortInspector(bootstrap: address)))
+            terminal.line(try live(try KafkaPortInspector(bootstrap: address, timeoutMs: timeoutMs)))
         } catch {
             throw CommandFailure("\(error)", exitCode: 1).exit(terminal)
         }

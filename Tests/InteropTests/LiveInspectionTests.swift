@@ -91,5 +91,34 @@ extension Interop {
             let moved = (after.first?["offsets"] as? [[String: Any]] ?? []).compactMap { row in (row["partition"] as? Int).map { ($0, row["current_offset"] as? Int) } }
             #expect(moved.count == count && moved.allSatisfy { $0.1 == (committed["\($0.0)"] ?? 0) - 30 }, "\(moved)")
         }
+    
+        /// A broker that drips its answers, claims absurd offsets, has a partition without a
+        /// leader or names a topic with terminal escapes: the command ends with a clear error
+        /// or shows what it can, and never traps, hangs or writes the escape to the terminal.
+        @Test func aHostileBrokerNeverHangsOrCrashesTheInspection() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: InteropServer.binary))
+            func against(_ scenario: String, _ arguments: [String]) async throws -> ChildProcess.Exit {
+                let broker = try Interop.PythonClientTests.start("hostile_broker.py", arguments: [scenario])
+                defer { broker.signal(SIGKILL) }
+                _ = await eventually(timeoutMs: 30_000) { broker.output.contains("\n") || !broker.isRunning }
+                let port = try #require(Int(broker.output.trimmingCharacters(in: .whitespacesAndNewlines)), "\(broker.output)")
+                let process = try ChildProcess(InteropServer.binary, arguments + ["--bootstrap", "127.0.0.1:\(port)"], errors: .separate)
+                return await process.exit(killingAfterMs: 60_000)
+            }
+            let dripped = try await against("drip", ["topics", "--timeout-ms", "1500"])
+            #expect(dripped.status == 1 && !dripped.signalled, "ended by itself: \(dripped.errors)")
+            #expect(dripped.errors.contains("no complete answer within 1500 ms"), "\(dripped.errors)")
+            let overflow = try await against("overflow", ["topics", "list", "--format", "json"])
+            #expect(overflow.status == 0 && overflow.output.contains("9223372036854775807"), "no trap: \(overflow.output)\(overflow.errors)")
+            let leaderless = try await against("leaderless", ["topics", "describe", "rides", "--format", "json"])
+            #expect(leaderless.status == 0, "\(leaderless.errors)")
+            let partitions = try #require(try Self.json(leaderless.output).first?["partitions"] as? [[String: Any]])
+            #expect(partitions.map { $0["log_end_offset"] as? Int } == [100, -1], "the leaderless partition has no answer: \(partitions)")
+            let escapes = try await against("escapes", ["topics", "describe"])
+            #expect(escapes.status == 0 && !escapes.output.contains("\u{1b}"), "\(escapes.output.debugDescription)")
+            #expect(escapes.output.contains("rides\\u{1b}]0;owned\\u{7}"), "\(escapes.output.debugDescription)")
+            let unknown = try await against("overflow", ["topics", "describe", "drivr-locations"])
+            #expect(unknown.status == 1 && unknown.errors.contains("topic 'drivr-locations' does not exist"), "\(unknown.errors)")
+        }
     }
 }

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// The `ridestream` executable on a data directory another process holds: every command
-/// refuses, names the holder, and changes nothing.
+/// refuses, names the holder, and changes nothing; inspection asks the holder's Kafka port.
 @Suite(.serialized) struct OwnershipTests {
     /// Every file under `path` with its bytes (the lock file included).
     static func tree(_ path: String) throws -> [String: Data] {
@@ -59,9 +59,8 @@ import Testing
             (["simulate", "--config", config, "--data-dir", data, "--serve", "--port", "0"], false),
             (["broker", "serve", "--port", "0", "--data-dir", data], false),
             (["consume", "--config", config, "--data-dir", data, "--bootstrap", "127.0.0.1:\(port)", "--group", "fare"], false),
-            (["topics", "describe", "--data-dir", data], true),
-            (["groups", "describe", "--data-dir", data], true),
             (["report", "--data-dir", data], true),
+            (["rebuild", "--group", "fare", "--config", config, "--data-dir", data], false),
         ]
         for (arguments, readOnly) in commands {
             let exit = await (try ChildProcess(CrashResumeTests.binary, arguments)).exit(killingAfterMs: 30_000)
@@ -71,6 +70,17 @@ import Testing
             #expect(exit.output.contains("Kafka port 127.0.0.1:\(port)"), "\(command): \(exit.output)")
             #expect(exit.output.contains("nothing in it was changed"), "\(command): \(exit.output)")
             if readOnly { #expect(exit.output.contains("kcat -b 127.0.0.1:\(port) -L"), "\(command) points to the Kafka port: \(exit.output)") }
+        }
+        // Inspection asks the holder's Kafka port instead (a misspelled topic is not created).
+        for arguments in [
+            ["topics", "describe", "--data-dir", data], ["topics", "describe", "drivr-locations", "--data-dir", data],
+            ["groups", "describe", "--data-dir", data],
+            ["groups", "reset-offsets", "--group", "fare", "--all-topics", "--to-earliest", "--data-dir", data],
+        ] {
+            let exit = await (try ChildProcess(CrashResumeTests.binary, arguments)).exit(killingAfterMs: 30_000)
+            let command = arguments.prefix(3).joined(separator: " ")
+            #expect(exit.output.contains("asking its Kafka port 127.0.0.1:\(port)"), "\(command): \(exit.output)")
+            #expect(exit.status == (arguments.contains("drivr-locations") ? 1 : 0), "\(command): \(exit.output)")
         }
         #expect(try Self.tree(data) == before, "not a byte changed in the held directory")
         server.signal(SIGTERM)

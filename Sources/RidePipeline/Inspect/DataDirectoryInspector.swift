@@ -75,15 +75,17 @@ public struct DataDirectoryInspector {
         var lines: [String] = []
         for topic in topics {
             guard !topic.configs.isEmpty else {
-                lines.append("topic \(topic.name): \(topic.partitions.count) partitions (its settings: not served by this broker)")
+                lines.append("topic \(TextTable.printable(topic.name)): \(topic.partitions.count) partitions (its settings: not served by this broker)")
                 lines += partitionsTable(topic).lines(indent: "  ")
                 continue
             }
             let setting = Dictionary(topic.configs.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
             let retention = Int64(setting["retention.ms"] ?? "") ?? -1, bytes = Int64(setting["retention.bytes"] ?? "") ?? -1
-            lines.append("topic \(topic.name): \(topic.partitions.count) partitions, retention "
+            let segmentBytes = Int64(setting["segment.bytes"] ?? "").map { "\($0 >> 20) MiB" } ?? "?"
+            let segmentAge = Int64(setting["segment.ms"] ?? "").map(duration) ?? "?"
+            lines.append("topic \(TextTable.printable(topic.name)): \(topic.partitions.count) partitions, retention "
                 + (retention < 0 ? "forever" : duration(retention)) + (bytes < 0 ? "" : " or \(bytes >> 20) MiB per partition")
-                + ", segments of \((Int64(setting["segment.bytes"] ?? "") ?? 0) >> 20) MiB or \(duration(Int64(setting["segment.ms"] ?? "") ?? 0))")
+                + ", segments of \(segmentBytes) or \(segmentAge)")
             lines += partitionsTable(topic).lines(indent: "  ")
             var configs = TextTable([.left, .left, .left])
             configs.append(["config", "value", "source"])

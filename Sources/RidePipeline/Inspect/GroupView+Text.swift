@@ -5,7 +5,7 @@ extension GroupView {
         var lines: [String] = []
         for group in groups {
             if !lines.isEmpty { lines.append("") }
-            if group.members.isEmpty { lines.append("Consumer group '\(group.group)' has no active members.") }
+            if group.members.isEmpty { lines.append("Consumer group '\(TextTable.printable(group.group))' has no active members.") }
             var table = TextTable([.left, .left, .right, .right, .right, .right, .left, .left, .left, .right])
             table.append(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID", "STORED"])
             for row in group.offsets {
@@ -26,7 +26,7 @@ extension GroupView {
         for group in groups {
             if !lines.isEmpty { lines.append("") }
             guard !group.members.isEmpty else {
-                lines.append("Consumer group '\(group.group)' has no active members.")
+                lines.append("Consumer group '\(TextTable.printable(group.group))' has no active members.")
                 continue
             }
             var table = TextTable([.left, .left, .left, .left, .right, .left])

@@ -31,8 +31,8 @@ public struct GroupView: Encodable, Hashable, Sendable {
         public var logEndOffset: Int64?
         /// `logEndOffset - currentOffset`, nil when either is unknown.
         public var lag: Int64? {
-            guard let currentOffset, let logEndOffset else { return nil }
-            return max(0, logEndOffset - currentOffset)
+            guard let currentOffset, let logEndOffset, currentOffset >= 0, logEndOffset >= 0 else { return nil }
+            return max(0, logEndOffset - currentOffset)  // both non-negative: cannot overflow
         }
         /// The member that owns the partition, when the group has members.
         public var consumerID: String?
@@ -105,5 +105,10 @@ public struct GroupView: Encodable, Hashable, Sendable {
     }
 
     /// The total of the partitions' lag.
-    public var lag: Int64 { offsets.reduce(0) { $0 + ($1.lag ?? 0) } }
+    public var lag: Int64 {
+        offsets.reduce(0) { total, row in
+            let (sum, overflow) = total.addingReportingOverflow(row.lag ?? 0)
+            return overflow ? .max : sum
+        }
+    }
 }

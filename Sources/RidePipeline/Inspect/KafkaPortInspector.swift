@@ -18,10 +18,14 @@ public struct KafkaPortInspector {
 
     /// Every topic but Kafka's internal ones, or the one named.
     public func topicViews(_ name: String? = nil) throws -> [TopicView] {
-        let metadata = try client.metadata(topics: name.map { [$0] })
+        let metadata = try client.metadata()
+        if let name, !metadata.topics.contains(where: { $0.name == name && $0.error != .unknownTopicOrPartition }) {
+            throw InspectionError.noSuchTopic(name, known: metadata.topics.filter { !$0.isInternal }.map(\.name).sorted())
+        }
         var views: [TopicView] = []
-        for topic in metadata.topics.sorted(by: { $0.name < $1.name }) where name != nil || !topic.isInternal {
-            guard topic.error == .noError else {
+        for topic in metadata.topics.sorted(by: { $0.name < $1.name }) where name.map({ $0 == topic.name }) ?? !topic.isInternal {
+            // A topic with an error (no leader yet, say) is shown with the partitions it reports.
+            if name != nil, topic.error != .noError, topic.leaders.isEmpty {
                 throw KafkaAdminError.kafka(address: client.bootstrap, api: "Metadata", code: topic.error, message: "topic '\(topic.name)'")
             }
             let partitions = topic.leaders.keys.sorted().map { TopicPartition(topic.name, PartitionID($0)) }

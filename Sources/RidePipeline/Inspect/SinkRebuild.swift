@@ -53,6 +53,12 @@ public struct SinkRebuild {
         }
     }
 
+    /// The files a rebuild of `group` may leave in the data directory (a fresh run removes them).
+    static func files(of group: GroupName) -> [String] {
+        let base = group.rawValue
+        return ["\(base).before-rebuild.sqlite"] + ["", "-wal", "-shm", "-journal"].map { "\(base).rebuild.sqlite\($0)" }
+    }
+
     let inspector: DataDirectoryInspector
     let configuration: PipelineConfiguration
     /// Events per transaction (the pipeline's `consumer.batch_size`).

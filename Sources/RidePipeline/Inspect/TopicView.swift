@@ -57,12 +57,21 @@ public struct TopicView: Encodable, Hashable, Sendable {
         self.name = name
         self.partitions = partitions
         self.configs = configs
-        events = partitions.reduce(Int64(0)) { $0 + ($1.logEndOffset - $1.logStartOffset) }
+        events = Self.events(partitions)
+    }
+
+    /// The records between each partition's start and end, over the partitions whose bounds
+    /// are known (not -1), saturating rather than trapping on a broker's absurd offsets.
+    static func events(_ partitions: [Partition]) -> Int64 {
+        partitions.reduce(Int64(0)) { total, partition in
+            guard partition.logStartOffset >= 0, partition.logEndOffset >= partition.logStartOffset else { return total }
+            let (sum, overflow) = total.addingReportingOverflow(partition.logEndOffset - partition.logStartOffset)
+            return overflow ? .max : sum
+        }
     }
 
     init(_ description: TopicDescription, broker: BrokerConfiguration) {
         name = description.name
-        events = description.partitions.reduce(Int64(0)) { $0 + ($1.logEndOffset - $1.logStartOffset) }
         partitions = description.partitions.map { partition in
             Partition(
                 partition: partition.partition.rawValue, logStartOffset: partition.logStartOffset.rawValue,
@@ -71,6 +80,7 @@ public struct TopicView: Encodable, Hashable, Sendable {
                 opened: Self.opened(partition.recovery)
             )
         }
+        events = Self.events(partitions)
         configs = KafkaTopicSettings.entries(description.configuration, broker: broker).map { entry in
             Setting(name: entry.name, value: entry.value, source: Self.sourceName(entry.source), readOnly: entry.readOnly)
         }

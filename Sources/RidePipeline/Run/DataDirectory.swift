@@ -10,7 +10,8 @@ import Glibc
 ///
 /// Layout: `broker/` (the built-in broker's topics and committed offsets), `fare.sqlite`,
 /// `analytics.sqlite`, `support.sqlite` (with their `-wal` / `-shm` files), `run-settings`
-/// (`RunSettingsRecord`), and `.lock`.
+/// (`RunSettingsRecord`), and `.lock`; after a `rebuild`, `<group>.before-rebuild.sqlite`
+/// (the file it replaced) and, when one was killed, `<group>.rebuild.sqlite` (`SinkRebuild`).
 ///
 /// `.lock` is locked with `flock` for as long as the process holds the directory (the kernel
 /// releases it when the process ends, even by kill -9) and is never removed, so two processes
@@ -130,6 +131,10 @@ public final class DataDirectory: @unchecked Sendable {
                 for suffix in ["", "-wal", "-shm"] where files.fileExists(atPath: databasePath(group) + suffix) {
                     try files.removeItem(atPath: databasePath(group) + suffix)
                     if suffix.isEmpty { removed.append(group.databaseFile) }
+                }
+                for kept in SinkRebuild.files(of: group) where files.fileExists(atPath: path + "/" + kept) {
+                    try files.removeItem(atPath: path + "/" + kept)
+                    removed.append(kept)
                 }
             }
             if files.fileExists(atPath: brokerPath) {

@@ -10,7 +10,16 @@ public struct TextTable: Sendable {
 
     public init(_ alignments: [Alignment]) { self.alignments = alignments }
 
-    public mutating func append(_ row: [String]) { rows.append(row) }
+    /// Control characters in a cell (a client id or topic name from another program may hold
+    /// terminal escapes) are shown as `\u{..}` rather than sent to the terminal.
+    public mutating func append(_ row: [String]) { rows.append(row.map(Self.printable)) }
+
+    public static func printable(_ cell: String) -> String {
+        guard cell.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return cell }
+        return String(cell.unicodeScalars.map { scalar in
+            scalar.properties.generalCategory == .control ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+        }.joined())
+    }
 
     /// The rows as lines, each prefixed by `indent`; trailing spaces are trimmed.
     public func lines(indent: String = "") -> [String] {
