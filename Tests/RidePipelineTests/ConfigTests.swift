@@ -28,6 +28,18 @@ import Testing
         #expect(error?.description.contains("YAML syntax error") == true)
     }
 
+    /// YAML 1.1 base-60 numbers are refused, never converted: an overflowing one trapped
+    /// inside the YAML library (the loader's fuzzer found this input).
+    @Test func baseSixtyNumbersAreRefusedNotConverted() {
+        let overflowing = Self.error("simulation:\n  drivers: 6246\n  start_time_ms: 17671111110:100000000:4:7771124885:9165:9168\n")
+        #expect(overflowing?.key == "simulation.start_time_ms")
+        #expect(overflowing?.problem.contains("must be a whole number, got '17671111110:100000000:4:7771124885:9165:9168'") == true, "\(String(describing: overflowing))")
+        let small = Self.error("simulation:\n  duration_seconds: 1:30\n")
+        #expect(small?.key == "simulation.duration_seconds" && small?.problem.contains("must be a whole number") == true)
+        let fraction = Self.error("fare:\n  base: 1:30.5\n")
+        #expect(fraction?.problem.contains("must be a number") == true, "\(String(describing: fraction))")
+    }
+
     @Test func unknownKeysAreRefusedWithTheirPath() {
         let error = Self.error("simulation:\n  drivers: 10\n  drivres: 20\n")
         #expect(error?.key == "simulation.drivres")

@@ -49,8 +49,16 @@ struct ConfigNode {
 
     var isNull: Bool { node.null != nil }
 
+    /// Whether the scalar may be read as a number. YAML 1.1's base-60 forms (`1:30:00`) are
+    /// refused as the text they look like: nobody means them in a configuration, and the YAML
+    /// library traps when one overflows (found by fuzzing the loader).
+    private var isPlainNumber: Bool {
+        guard let text = node.scalar?.string else { return false }
+        return !text.contains(":")
+    }
+
     func int(_ range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        guard node.scalar != nil, node.bool == nil, let value = node.int else {
+        guard node.scalar != nil, node.bool == nil, isPlainNumber, let value = node.int else {
             throw fail("must be a whole number, got '\(node.string ?? "a non-scalar")'")
         }
         guard range.contains(value) else { throw fail(ConfigLimits.outOfRange(value, range)) }
@@ -58,7 +66,7 @@ struct ConfigNode {
     }
 
     func double(_ range: ClosedRange<Double>) throws(ConfigError) -> Double {
-        guard node.scalar != nil, node.bool == nil, let value = node.float ?? node.int.map(Double.init) else {
+        guard node.scalar != nil, node.bool == nil, isPlainNumber, let value = node.float ?? node.int.map(Double.init) else {
             throw fail("must be a number, got '\(node.string ?? "a non-scalar")'")
         }
         guard range.contains(value) else { throw fail("must be between \(range.lowerBound) and \(range.upperBound), got \(value)") }
