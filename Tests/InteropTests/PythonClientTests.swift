@@ -66,6 +66,15 @@ extension Interop {
             }
         }
 
+        /// aiokafka (asyncio): its admin client, an idempotent producer and a group read across
+        /// two rebalances, every record counted once after its commit.
+        @Test func aiokafkaProducerAndGroupAcrossRebalances() async throws {
+            let server = try InteropServer()
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let output = try await Self.run("aiokafka_suite.py", against: server)
+            #expect(output.contains("3000 records, each read once; members a, b"), "\(output)")
+        }
+
         /// DeleteRecords, AlterConfigs, IncrementalAlterConfigs, ListGroups with states,
         /// DeleteGroups and OffsetDelete from confluent-kafka's, kafka-python's and aiokafka's
         /// admin clients (each where it has the call), refusals included; then the broker is
