@@ -34,10 +34,12 @@ public final class ChildProcess: @unchecked Sendable {
     /// Starts `executable` with `arguments`, and `environment` added to this process's;
     /// `input`, if any, is written to its standard input, which is then closed.
     public init(
-        _ executable: String, _ arguments: [String], input: String? = nil, errors: Errors = .merged, environment: [String: String] = [:]
+        _ executable: String, _ arguments: [String], input: String? = nil, errors: Errors = .merged, environment: [String: String] = [:],
+        in directory: String? = nil
     ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe()
         let errorOutput = Pipe()

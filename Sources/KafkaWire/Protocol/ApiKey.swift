@@ -36,7 +36,7 @@ public struct ApiKey: RawRepresentable, Hashable, Sendable, CustomStringConverti
     /// (first flexible version, lowest and highest version served) per API.
     static let table: [Int16: (name: String, firstFlexible: Int16, min: Int16, max: Int16)] = [
         0: ("Produce", 9, 3, 8), 1: ("Fetch", 12, 4, 11), 2: ("ListOffsets", 6, 1, 5), 3: ("Metadata", 9, 0, 8),
-        8: ("OffsetCommit", 8, 2, 7), 9: ("OffsetFetch", 6, 1, 5), 10: ("FindCoordinator", 3, 0, 2),
+        8: ("OffsetCommit", 8, 0, 7), 9: ("OffsetFetch", 6, 1, 5), 10: ("FindCoordinator", 3, 0, 2),
         11: ("JoinGroup", 6, 0, 5), 12: ("Heartbeat", 4, 0, 3), 13: ("LeaveGroup", 4, 0, 3), 14: ("SyncGroup", 4, 0, 3),
         15: ("DescribeGroups", 5, 0, 4), 16: ("ListGroups", 3, 0, 4), 18: ("ApiVersions", 3, 0, 2),
         19: ("CreateTopics", 5, 2, 4), 20: ("DeleteTopics", 4, 0, 3), 21: ("DeleteRecords", 2, 0, 1),

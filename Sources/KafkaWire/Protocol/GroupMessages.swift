@@ -1,6 +1,6 @@
 /// Codecs of the group APIs in their non-flexible versions: FindCoordinator (10) v0–2,
 /// JoinGroup (11) v0–5, Heartbeat (12) v0–3, LeaveGroup (13) v0–3, SyncGroup (14) v0–3,
-/// OffsetCommit (8) v2–7 and OffsetFetch (9) v1–5. Field order follows the Kafka message
+/// OffsetCommit (8) v0–7 and OffsetFetch (9) v1–5. Field order follows the Kafka message
 /// schemas (`clients/src/main/resources/common/message/*.json`).
 public enum GroupCodec {
     public static func findCoordinatorKey(_ body: UnsafeRawBufferPointer) throws(WireError) -> String {
@@ -145,8 +145,9 @@ public enum GroupCodec {
         public static func decode(_ body: UnsafeRawBufferPointer, version: Int16) throws(WireError) -> Commit {
             var reader = ByteReader(body)
             let group = try reader.readString()
-            let generation = try reader.readInt32()
-            let member = try reader.readString()
+            // v0 has no membership: a commit from outside the group, as with generation -1.
+            let generation = version >= 1 ? try reader.readInt32() : -1
+            let member = version >= 1 ? try reader.readString() : ""
             if version >= 7 { _ = try reader.readNullableString() }
             if version >= 2 && version <= 4 { _ = try reader.readInt64() }  // retention time
             let count = try reader.readCount("topic", minimumElementBytes: 6)
@@ -159,6 +160,7 @@ public enum GroupCodec {
                     let partition = try reader.readInt32()
                     let offset = try reader.readInt64()
                     if version >= 6 { _ = try reader.readInt32() }  // leader epoch
+                    if version == 1 { _ = try reader.readInt64() }  // commit timestamp (the broker's own is kept)
                     partitions.append((partition, offset, try reader.readNullableString()))
                 }
                 topics.append((name, partitions))
