@@ -146,20 +146,21 @@ public actor GroupCoordinator {
 
     /// SyncGroup: the leader passes every member's assignment; followers wait for theirs.
     public func sync(
-        groupID: String, memberID: MemberID, generation: GenerationID, assignments: [MemberID: [UInt8]]
+        groupID: String, memberID: MemberID, generation: GenerationID, assignments: [MemberID: [UInt8]], instanceID: String? = nil
     ) async -> SyncResponse {
         guard var state = groups[groupID] else { return .failure(.unknownMemberId) }
         let requestID = newRequestID()
         let (answer, actions) = state.sync(
-            memberID: memberID, generation: generation, assignments: assignments, requestID: requestID, now: clock.milliseconds()
+            memberID: memberID, generation: generation, assignments: assignments, instanceID: instanceID, requestID: requestID,
+            now: clock.milliseconds()
         )
         store(state, as: groupID)
         return await answerOrPark(answer, actions, requestID) { syncWaiters[requestID] = $0 }
     }
 
-    public func heartbeat(groupID: String, memberID: MemberID, generation: GenerationID) -> ErrorCode {
+    public func heartbeat(groupID: String, memberID: MemberID, generation: GenerationID, instanceID: String? = nil) -> ErrorCode {
         guard var state = groups[groupID] else { return .unknownMemberId }
-        let code = state.heartbeat(memberID: memberID, generation: generation, now: clock.milliseconds())
+        let code = state.heartbeat(memberID: memberID, generation: generation, instanceID: instanceID, now: clock.milliseconds())
         store(state, as: groupID)
         armTimer()
         return code
@@ -220,10 +221,10 @@ public actor GroupCoordinator {
     /// offsets log's own thread, so joins, syncs and heartbeats never wait behind a disk write.
     /// Returns a code per partition.
     public nonisolated func commitOffsets(
-        groupID: String, memberID: MemberID = .none, generation: GenerationID = .none,
+        groupID: String, memberID: MemberID = .none, generation: GenerationID = .none, instanceID: String? = nil,
         offsets commits: [TopicPartition: CommittedOffset]
     ) async -> [TopicPartition: ErrorCode] {
-        let admitted = await admitCommit(groupID: groupID, memberID: memberID, generation: generation, offsets: commits)
+        let admitted = await admitCommit(groupID: groupID, memberID: memberID, generation: generation, instanceID: instanceID, offsets: commits)
         var results = admitted.refused
         guard let stored = admitted.stored else { return results }
         do throws(BrokerError) {
@@ -239,10 +240,10 @@ public actor GroupCoordinator {
     /// time) and which are refused, with their codes; the accepted ones are queued for the
     /// offsets log before the actor is left, so commits are stored in the order admitted.
     private func admitCommit(
-        groupID: String, memberID: MemberID, generation: GenerationID, offsets commits: [TopicPartition: CommittedOffset]
+        groupID: String, memberID: MemberID, generation: GenerationID, instanceID: String?, offsets commits: [TopicPartition: CommittedOffset]
     ) -> (accepted: [TopicPartition: CommittedOffset], refused: [TopicPartition: ErrorCode], stored: ThreadExecutor.Scheduled<Void, BrokerError>?) {
         var state = group(groupID)
-        let check = state.validateCommit(memberID: memberID, generation: generation, now: clock.milliseconds())
+        let check = state.validateCommit(memberID: memberID, generation: generation, instanceID: instanceID, now: clock.milliseconds())
         if groups[groupID] != nil || check == .noError { groups[groupID] = state }
         guard check == .noError else { return ([:], commits.mapValues { _ in check }, nil) }
         var refused: [TopicPartition: ErrorCode] = [:]

@@ -22,7 +22,7 @@ extension RequestDispatcher {
                 sessionTimeoutMs: join.sessionTimeoutMs, rebalanceTimeoutMs: join.rebalanceTimeoutMs,
                 protocolType: join.protocolType,
                 protocols: join.protocols.map { GroupProtocol(name: $0.name, metadata: $0.metadata) },
-                requireKnownMemberID: version >= 4
+                requireKnownMemberID: version >= 4, groupInstanceID: join.groupInstanceID
             )
             let answer = await coordinator.join(groupID: join.groupID, request)
             return GroupCodec.joinResponse(
@@ -35,12 +35,15 @@ extension RequestDispatcher {
             var assignments: [MemberID: [UInt8]] = [:]
             for entry in sync.assignments { assignments[MemberID(entry.memberID)] = entry.assignment }
             let answer = await coordinator.sync(
-                groupID: sync.groupID, memberID: MemberID(sync.memberID), generation: GenerationID(sync.generation), assignments: assignments
+                groupID: sync.groupID, memberID: MemberID(sync.memberID), generation: GenerationID(sync.generation), assignments: assignments,
+                instanceID: sync.groupInstanceID
             )
             return GroupCodec.syncResponse(version: version, error: answer.error, assignment: answer.assignment)
         case .heartbeat:
             let beat = try GroupCodec.heartbeat(raw, version: version)
-            let code = await coordinator.heartbeat(groupID: beat.group, memberID: MemberID(beat.member), generation: GenerationID(beat.generation))
+            let code = await coordinator.heartbeat(
+                groupID: beat.group, memberID: MemberID(beat.member), generation: GenerationID(beat.generation), instanceID: beat.instance
+            )
             return GroupCodec.errorResponse(version: version, error: code)
         case .leaveGroup:
             let leave = try GroupCodec.leave(raw, version: version)
@@ -57,7 +60,8 @@ extension RequestDispatcher {
                 }
             }
             let results = await coordinator.commitOffsets(
-                groupID: commit.groupID, memberID: MemberID(commit.memberID), generation: GenerationID(commit.generation), offsets: offsets
+                groupID: commit.groupID, memberID: MemberID(commit.memberID), generation: GenerationID(commit.generation),
+                instanceID: commit.groupInstanceID, offsets: offsets
             )
             return GroupCodec.commitResponse(version: version, topics: commit.topics.map { topic in
                 (topic.name, topic.partitions.map { partition in

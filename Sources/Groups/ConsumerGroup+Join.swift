@@ -16,12 +16,24 @@ extension ConsumerGroup {
         else { return (.failure(.inconsistentGroupProtocol, memberID: request.memberID), []) }
 
         var memberID = request.memberID
-        if memberID.isEmpty {
+        var actions: [GroupAction] = []
+        /// A static member that came back under a new member id, in place of its old one.
+        var returned = false
+        if let instance = request.groupInstanceID, let holder = staticMembers[instance], members[holder] != nil {
+            if memberID.isEmpty {
+                memberID = memberIDGenerator(request.clientID)
+                actions += replaceStaticMember(holder, with: memberID, request: request)
+                returned = true
+            } else if memberID != holder {
+                return (.failure(.fencedInstanceId, memberID: memberID), [])
+            }
+        } else if memberID.isEmpty {
             guard members.count + pendingMembers.count < configuration.maxGroupSize else {
                 return (.failure(.groupMaxSizeReached), [])
             }
             memberID = memberIDGenerator(request.clientID)
-            if request.requireKnownMemberID {
+            // A static member is known by its instance id: no MEMBER_ID_REQUIRED round trip.
+            if request.requireKnownMemberID && request.groupInstanceID == nil {
                 pendingMembers[memberID] = now + Int64(request.sessionTimeoutMs)
                 return (.failure(.memberIdRequired, memberID: memberID), [])
             }
@@ -31,11 +43,12 @@ extension ConsumerGroup {
             }
         }
 
-        var actions: [GroupAction] = []
         let rebalanceTimeout = request.rebalanceTimeoutMs > 0 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs
         if var member = members[memberID] {
             // A known member rejoining. A follower whose protocols did not change gets the
-            // current generation back while the group is stable: nothing to rebalance.
+            // current generation back while the group is stable: nothing to rebalance. So does
+            // a static member back from a restart, the leader too (its SyncGroup in a stable
+            // group gets the current assignment back; what it sends is not used).
             let unchanged = member.protocols == request.protocols
             if let parked = member.pendingJoin {
                 actions.append(.answerJoin(parked, .failure(.unknownMemberId, memberID: memberID)))
@@ -44,7 +57,7 @@ extension ConsumerGroup {
             member.sessionTimeoutMs = request.sessionTimeoutMs
             member.rebalanceTimeoutMs = rebalanceTimeout
             member.sessionDeadline = now + Int64(request.sessionTimeoutMs)
-            if state == .stable && unchanged && memberID != leader {
+            if state == .stable && unchanged && (memberID != leader || returned) {
                 members[memberID] = member
                 return (joinAnswer(for: memberID), actions)
             }
@@ -56,9 +69,10 @@ extension ConsumerGroup {
                 id: memberID, clientID: request.clientID, clientHost: request.clientHost,
                 sessionTimeoutMs: request.sessionTimeoutMs, rebalanceTimeoutMs: rebalanceTimeout,
                 protocols: request.protocols, pendingJoin: requestID,
-                sessionDeadline: now + Int64(request.sessionTimeoutMs)
+                sessionDeadline: now + Int64(request.sessionTimeoutMs), instanceID: request.groupInstanceID
             )
             joinOrder.append(memberID)
+            if let instance = request.groupInstanceID { staticMembers[instance] = memberID }
         }
         if state != .preparingRebalance { actions += prepareRebalance(now: now) }
         actions += completeJoinIfReady(now: now, deadlinePassed: false)
@@ -149,7 +163,35 @@ extension ConsumerGroup {
         return votes.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? candidates.sorted().first ?? ""
     }
 
+    /// Gives a static member's place (its assignment, its place in the join order, leadership)
+    /// to the new member id it joined with; requests of the old id still parked are answered
+    /// FENCED_INSTANCE_ID.
+    mutating func replaceStaticMember(_ old: MemberID, with new: MemberID, request: JoinRequest) -> [GroupAction] {
+        guard var member = members.removeValue(forKey: old) else { return [] }
+        var actions: [GroupAction] = []
+        if let parked = member.pendingJoin { actions.append(.answerJoin(parked, .failure(.fencedInstanceId, memberID: old))) }
+        if let parked = member.pendingSync { actions.append(.answerSync(parked, .failure(.fencedInstanceId))) }
+        member.pendingJoin = nil
+        member.pendingSync = nil
+        member.id = new
+        member.clientID = request.clientID
+        member.clientHost = request.clientHost
+        members[new] = member
+        joinOrder = joinOrder.map { $0 == old ? new : $0 }
+        if leader == old { leader = new }
+        if let instance = member.instanceID { staticMembers[instance] = new }
+        return actions
+    }
+
+    /// Whether a request naming `instance` comes from the member that holds it now; a request
+    /// of a static member replaced since is FENCED_INSTANCE_ID.
+    func fenced(_ memberID: MemberID, instance: String?) -> Bool {
+        guard let instance, let holder = staticMembers[instance] else { return false }
+        return holder != memberID
+    }
+
     mutating func removeMember(_ id: MemberID, _ reason: GroupDeparture.Reason, now: Int64) {
+        if let instance = members[id]?.instanceID, staticMembers[instance] == id { staticMembers[instance] = nil }
         if let member = members[id] {
             if departures.count == Self.maxDepartures { departures.removeFirst() }
             departures.append(GroupDeparture(

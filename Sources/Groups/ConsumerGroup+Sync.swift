@@ -4,10 +4,11 @@ extension ConsumerGroup {
     /// A SyncGroup request. The leader sends every member's assignment; followers send none
     /// and wait for it. Returns an immediate answer or nil when parked, plus actions.
     public mutating func sync(
-        memberID: MemberID, generation: GenerationID, assignments: [MemberID: [UInt8]],
+        memberID: MemberID, generation: GenerationID, assignments: [MemberID: [UInt8]], instanceID: String? = nil,
         requestID: RequestID, now: Int64
     ) -> (answer: SyncResponse?, actions: [GroupAction]) {
         guard state != .dead else { return (.failure(.coordinatorNotAvailable), []) }
+        guard !fenced(memberID, instance: instanceID) else { return (.failure(.fencedInstanceId), []) }
         guard var member = members[memberID] else { return (.failure(.unknownMemberId), []) }
         guard generation == self.generation else { return (.failure(.illegalGeneration), []) }
         member.sessionDeadline = now + Int64(member.sessionTimeoutMs)

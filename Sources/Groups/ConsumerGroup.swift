@@ -25,6 +25,8 @@ public struct ConsumerGroup: Sendable {
     var joinOrder: [MemberID] = []
     /// New members told MEMBER_ID_REQUIRED, with the time their offer expires.
     var pendingMembers: [MemberID: Int64] = [:]
+    /// Static members (`group.instance.id`) and the member id each holds now.
+    var staticMembers: [String: MemberID] = [:]
     /// When the join phase ends even if some members have not rejoined.
     var joinDeadline: Int64 = 0
     /// When the sync phase gives up on members that have not synced.
@@ -99,8 +101,9 @@ public struct ConsumerGroup: Sendable {
     // MARK: - Heartbeat and commit checks
 
     /// A Heartbeat: keeps the member's session alive and tells it whether to rejoin.
-    public mutating func heartbeat(memberID: MemberID, generation: GenerationID, now: Int64) -> ErrorCode {
+    public mutating func heartbeat(memberID: MemberID, generation: GenerationID, instanceID: String? = nil, now: Int64) -> ErrorCode {
         guard state != .dead else { return .coordinatorNotAvailable }
+        guard !fenced(memberID, instance: instanceID) else { return .fencedInstanceId }
         guard var member = members[memberID] else { return .unknownMemberId }
         member.sessionDeadline = now + Int64(member.sessionTimeoutMs)
         members[memberID] = member
@@ -114,7 +117,8 @@ public struct ConsumerGroup: Sendable {
     /// the group has no members. A member's commit needs the current generation and is
     /// accepted during PreparingRebalance (so consumers can commit before they rejoin) but not
     /// during CompletingRebalance.
-    public mutating func validateCommit(memberID: MemberID, generation: GenerationID, now: Int64) -> ErrorCode {
+    public mutating func validateCommit(memberID: MemberID, generation: GenerationID, instanceID: String? = nil, now: Int64) -> ErrorCode {
+        guard !fenced(memberID, instance: instanceID) else { return .fencedInstanceId }
         if memberID.isEmpty && generation == .none {
             return members.isEmpty ? .noError : .unknownMemberId
         }

@@ -14,6 +14,8 @@ struct GroupMember: Hashable, Sendable {
     var pendingSync: RequestID?
     /// When the member is removed unless it joins, syncs or heartbeats again (ms).
     var sessionDeadline: Int64
+    /// A static member's `group.instance.id`.
+    var instanceID: String?
 
     func metadata(for protocolName: String) -> [UInt8] {
         protocols.first { $0.name == protocolName }?.metadata ?? []

@@ -25,11 +25,15 @@ public struct JoinRequest: Hashable, Sendable {
     public var protocols: [GroupProtocol]
     /// JoinGroup v4+: a new member first gets MEMBER_ID_REQUIRED with its id and rejoins.
     public var requireKnownMemberID: Bool
+    /// A static member's `group.instance.id` (KIP-345): one that restarts and joins again
+    /// with it takes its old place, partitions included, without a rebalance.
+    public var groupInstanceID: String?
 
     public init(
         memberID: MemberID = .none, clientID: String, clientHost: String = "",
         sessionTimeoutMs: Int32, rebalanceTimeoutMs: Int32 = -1,
-        protocolType: String = "consumer", protocols: [GroupProtocol], requireKnownMemberID: Bool = false
+        protocolType: String = "consumer", protocols: [GroupProtocol], requireKnownMemberID: Bool = false,
+        groupInstanceID: String? = nil
     ) {
         self.memberID = memberID
         self.clientID = clientID
@@ -39,6 +43,7 @@ public struct JoinRequest: Hashable, Sendable {
         self.protocolType = protocolType
         self.protocols = protocols
         self.requireKnownMemberID = requireKnownMemberID
+        self.groupInstanceID = groupInstanceID
     }
 }
 

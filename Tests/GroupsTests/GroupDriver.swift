@@ -32,10 +32,14 @@ struct GroupDriver {
         return RequestID(rawValue: nextRequest)
     }
 
-    static func request(_ member: MemberID = .none, client: String = "c", session: Int32 = 10_000, protocols: [String] = ["range"]) -> JoinRequest {
+    static func request(
+        _ member: MemberID = .none, client: String = "c", session: Int32 = 10_000, protocols: [String] = ["range"], instance: String? = nil,
+        requireKnownMemberID: Bool = false
+    ) -> JoinRequest {
         JoinRequest(
             memberID: member, clientID: client, sessionTimeoutMs: session, rebalanceTimeoutMs: 5_000,
-            protocols: protocols.map { GroupProtocol(name: $0, metadata: Array($0.utf8)) }
+            protocols: protocols.map { GroupProtocol(name: $0, metadata: Array($0.utf8)) }, requireKnownMemberID: requireKnownMemberID,
+            groupInstanceID: instance
         )
     }
 
@@ -48,9 +52,13 @@ struct GroupDriver {
         return id
     }
 
-    mutating func sync(_ member: MemberID, _ generation: GenerationID, _ assignments: [MemberID: [UInt8]] = [:]) -> RequestID {
+    mutating func sync(
+        _ member: MemberID, _ generation: GenerationID, _ assignments: [MemberID: [UInt8]] = [:], instance: String? = nil
+    ) -> RequestID {
         let id = newID()
-        let (answer, actions) = group.sync(memberID: member, generation: generation, assignments: assignments, requestID: id, now: now)
+        let (answer, actions) = group.sync(
+            memberID: member, generation: generation, assignments: assignments, instanceID: instance, requestID: id, now: now
+        )
         if let answer { syncAnswers[id] = answer }
         record(actions)
         return id

@@ -70,9 +70,10 @@ extension Interop {
             let facts = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let servers = try #require(facts["bootstrap"] as? String).split(separator: ",").map(String.init)
             let count = try #require(facts["partitions"] as? Int)
+            let topic = try #require(facts["topic"] as? String)
             #expect(Set((facts["leaders"] as? [String: Int] ?? [:]).values).count > 1, "leaders on several brokers: \(facts)")
             // Any one broker will do: the rest is learned from its metadata.
-            let topics = try Self.json(try await Self.ridestream(["topics", "describe", "trips", "--format", "json", "--bootstrap", servers[2]]).output)
+            let topics = try Self.json(try await Self.ridestream(["topics", "describe", topic, "--format", "json", "--bootstrap", servers[2]]).output)
             let partitions = try #require(topics.first?["partitions"] as? [[String: Any]])
             #expect(partitions.count == count)
             #expect(partitions.allSatisfy { $0["log_start_offset"] as? Int == 0 && $0["log_end_offset"] as? Int == 100 }, "\(partitions)")
@@ -85,7 +86,7 @@ extension Interop {
                 #expect(row["current_offset"] as? Int == committed["\(partition)"] && row["lag"] as? Int == 100 - (committed["\(partition)"] ?? 0), "\(row)")
             }
             // Reset through the coordinator, wherever it is: OffsetCommit without membership.
-            let reset = try await Self.ridestream(["groups", "reset-offsets", "--group", "billing", "--topic", "trips", "--shift-by", "-30", "--execute", "--bootstrap", servers[1]])
+            let reset = try await Self.ridestream(["groups", "reset-offsets", "--group", "billing", "--topic", topic, "--shift-by", "-30", "--execute", "--bootstrap", servers[1]])
             #expect(reset.status == 0, "\(reset.output)\(reset.errors)")
             let after = try Self.json(try await Self.ridestream(["groups", "describe", "billing", "--format", "json", "--bootstrap", servers[2]]).output)
             let moved = (after.first?["offsets"] as? [[String: Any]] ?? []).compactMap { row in (row["partition"] as? Int).map { ($0, row["current_offset"] as? Int) } }

@@ -66,6 +66,26 @@ extension Interop {
             }
         }
 
+        /// librdkafka's cooperative-sticky assignor: when one of three consumers leaves, the two
+        /// others keep every partition they had (their revoke callbacks name none) and take the
+        /// leaver's; nothing is lost or read twice.
+        @Test func cooperativeStickyRebalancesOnlyWhatMoves() async throws {
+            let server = try InteropServer()
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let output = try await Self.run("cooperative_sticky.py", against: server)
+            #expect(output.contains("600 records, each read once; the survivors kept their partitions"), "\(output)")
+        }
+
+        /// Static membership with librdkafka (`group.instance.id`): a member restarted within its
+        /// session gets its partitions back with no rebalance for the others; a duplicate
+        /// instance id fences the older consumer.
+        @Test func staticMembersComeBackWithoutARebalanceAndDuplicatesAreFenced() async throws {
+            let server = try InteropServer()
+            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let output = try await Self.run("static_members.py", against: server)
+            #expect(output.contains("static member back with its partitions, no rebalance; duplicate fenced"), "\(output)")
+        }
+
         /// aiokafka (asyncio): its admin client, an idempotent producer and a group read across
         /// two rebalances, every record counted once after its commit.
         @Test func aiokafkaProducerAndGroupAcrossRebalances() async throws {

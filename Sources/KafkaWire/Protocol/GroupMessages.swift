@@ -26,6 +26,8 @@ public enum GroupCodec {
         public var memberID: String
         public var protocolType: String
         public var protocols: [(name: String, metadata: [UInt8])]
+        /// v5+: a static member's `group.instance.id`.
+        public var groupInstanceID: String?
 
         public static func decode(_ body: UnsafeRawBufferPointer, version: Int16) throws(WireError) -> Join {
             var reader = ByteReader(body)
@@ -33,12 +35,15 @@ public enum GroupCodec {
             let session = try reader.readInt32()
             let rebalance = version >= 1 ? try reader.readInt32() : -1
             let member = try reader.readString()
-            if version >= 5 { _ = try reader.readNullableString() }
+            let instance = version >= 5 ? try reader.readNullableString() : nil
             let type = try reader.readString()
             let count = try reader.readCount("protocol", minimumElementBytes: 6)
             var protocols: [(String, [UInt8])] = []
             for _ in 0 ..< count { protocols.append((try reader.readString(), try reader.readNullableBytes() ?? [])) }
-            return Join(groupID: group, sessionTimeoutMs: session, rebalanceTimeoutMs: rebalance, memberID: member, protocolType: type, protocols: protocols)
+            return Join(
+                groupID: group, sessionTimeoutMs: session, rebalanceTimeoutMs: rebalance, memberID: member, protocolType: type,
+                protocols: protocols, groupInstanceID: instance
+            )
         }
     }
 
@@ -67,17 +72,19 @@ public enum GroupCodec {
         public var generation: Int32
         public var memberID: String
         public var assignments: [(memberID: String, assignment: [UInt8])]
+        /// v3+: a static member's `group.instance.id`.
+        public var groupInstanceID: String?
 
         public static func decode(_ body: UnsafeRawBufferPointer, version: Int16) throws(WireError) -> Sync {
             var reader = ByteReader(body)
             let group = try reader.readString()
             let generation = try reader.readInt32()
             let member = try reader.readString()
-            if version >= 3 { _ = try reader.readNullableString() }
+            let instance = version >= 3 ? try reader.readNullableString() : nil
             let count = try reader.readCount("assignment", minimumElementBytes: 6)
             var assignments: [(String, [UInt8])] = []
             for _ in 0 ..< count { assignments.append((try reader.readString(), try reader.readNullableBytes() ?? [])) }
-            return Sync(groupID: group, generation: generation, memberID: member, assignments: assignments)
+            return Sync(groupID: group, generation: generation, memberID: member, assignments: assignments, groupInstanceID: instance)
         }
     }
 
@@ -89,14 +96,16 @@ public enum GroupCodec {
         return writer.take()
     }
 
-    /// Heartbeat request: group, generation, member.
-    public static func heartbeat(_ body: UnsafeRawBufferPointer, version: Int16) throws(WireError) -> (group: String, generation: Int32, member: String) {
+    /// Heartbeat request: group, generation, member, and (v3+) the static member's instance id.
+    public static func heartbeat(
+        _ body: UnsafeRawBufferPointer, version: Int16
+    ) throws(WireError) -> (group: String, generation: Int32, member: String, instance: String?) {
         var reader = ByteReader(body)
         let group = try reader.readString()
         let generation = try reader.readInt32()
         let member = try reader.readString()
-        if version >= 3 { _ = try reader.readNullableString() }
-        return (group, generation, member)
+        let instance = version >= 3 ? try reader.readNullableString() : nil
+        return (group, generation, member, instance)
     }
 
     /// A response carrying only an error code (Heartbeat, and LeaveGroup before v3).
@@ -141,6 +150,8 @@ public enum GroupCodec {
         public var generation: Int32
         public var memberID: String
         public var topics: [(name: String, partitions: [(partition: Int32, offset: Int64, metadata: String?)])]
+        /// v7+: a static member's `group.instance.id`.
+        public var groupInstanceID: String?
 
         public static func decode(_ body: UnsafeRawBufferPointer, version: Int16) throws(WireError) -> Commit {
             var reader = ByteReader(body)
@@ -148,7 +159,7 @@ public enum GroupCodec {
             // v0 has no membership: a commit from outside the group, as with generation -1.
             let generation = version >= 1 ? try reader.readInt32() : -1
             let member = version >= 1 ? try reader.readString() : ""
-            if version >= 7 { _ = try reader.readNullableString() }
+            let instance = version >= 7 ? try reader.readNullableString() : nil
             if version >= 2 && version <= 4 { _ = try reader.readInt64() }  // retention time
             let count = try reader.readCount("topic", minimumElementBytes: 6)
             var topics: [(String, [(Int32, Int64, String?)])] = []
@@ -165,7 +176,7 @@ public enum GroupCodec {
                 }
                 topics.append((name, partitions))
             }
-            return Commit(groupID: group, generation: generation, memberID: member, topics: topics)
+            return Commit(groupID: group, generation: generation, memberID: member, topics: topics, groupInstanceID: instance)
         }
     }
 
