@@ -166,9 +166,9 @@ public actor GroupCoordinator {
         return code
     }
 
-    public func leave(groupID: String, memberIDs: [MemberID]) -> [ErrorCode] {
+    public func leave(groupID: String, memberIDs: [MemberID], instanceIDs: [String?] = []) -> [ErrorCode] {
         guard var state = groups[groupID] else { return memberIDs.map { _ in .unknownMemberId } }
-        let (results, actions) = state.leave(memberIDs: memberIDs, now: clock.milliseconds())
+        let (results, actions) = state.leave(memberIDs: memberIDs, instanceIDs: instanceIDs, now: clock.milliseconds())
         store(state, as: groupID)
         perform(actions)
         return results

@@ -166,7 +166,7 @@ extension RequestDispatcher {
             members: group.members.map { member in
                 DescribeGroups.Member(
                     memberID: member.memberID.rawValue, clientID: member.clientID, clientHost: member.clientHost,
-                    metadata: stable ? member.metadata : [], assignment: stable ? member.assignment : []
+                    metadata: stable ? member.metadata : [], assignment: stable ? member.assignment : [], instanceID: member.instanceID
                 )
             }
         )

@@ -28,7 +28,7 @@ extension RequestDispatcher {
             return GroupCodec.joinResponse(
                 version: version, error: answer.error, generation: answer.generation.rawValue, protocolName: answer.protocolName ?? "",
                 leader: answer.leader.rawValue, memberID: answer.memberID.rawValue,
-                members: answer.members.map { ($0.memberID.rawValue, $0.metadata) }
+                members: answer.members.map { ($0.memberID.rawValue, $0.metadata, $0.instanceID) }
             )
         case .syncGroup:
             let sync = try GroupCodec.Sync.decode(raw, version: version)
@@ -47,9 +47,13 @@ extension RequestDispatcher {
             return GroupCodec.errorResponse(version: version, error: code)
         case .leaveGroup:
             let leave = try GroupCodec.leave(raw, version: version)
-            let results = await coordinator.leave(groupID: leave.group, memberIDs: leave.members.map { MemberID($0) })
+            let results = await coordinator.leave(
+                groupID: leave.group, memberIDs: leave.members.map { MemberID($0.id) }, instanceIDs: leave.members.map(\.instance)
+            )
             let overall: ErrorCode = version < 3 ? (results.first ?? ErrorCode.unknownMemberId) : .noError
-            return GroupCodec.leaveResponse(version: version, error: overall, members: Array(zip(leave.members, results)).map { ($0.0, $0.1) })
+            return GroupCodec.leaveResponse(
+                version: version, error: overall, members: Array(zip(leave.members, results)).map { ($0.0.id, $0.0.instance, $0.1) }
+            )
         case .offsetCommit:
             let commit = try GroupCodec.Commit.decode(raw, version: version)
             var offsets: [TopicPartition: CommittedOffset] = [:]

@@ -84,6 +84,7 @@ enum BrokerTimeline {
         case .left: return RebalanceRecord.Cause.left.rawValue
         case .sessionExpired: return RebalanceRecord.Cause.sessionTimeout.rawValue
         case .notRejoined, .notSynced: return dropped
+        case .replaced: return RebalanceRecord.Cause.joined.rawValue
         }
     }
 
@@ -96,6 +97,7 @@ enum BrokerTimeline {
         case .sessionExpired: return "\(who) stopped heartbeating; after \(timeout) s without a heartbeat its session expired"
         case .notRejoined: return "\(who) did not rejoin before the rebalance's deadline and was dropped"
         case .notSynced: return "\(who) did not fetch its assignment before the rebalance's deadline and was dropped"
+        case .replaced: return "\(who) restarted with its group.instance.id and came back under a new member id, keeping its partitions"
         }
     }
 

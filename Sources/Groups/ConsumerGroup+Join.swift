@@ -17,13 +17,13 @@ extension ConsumerGroup {
 
         var memberID = request.memberID
         var actions: [GroupAction] = []
-        /// A static member that came back under a new member id, in place of its old one.
-        var returned = false
+        /// A static member that came back under a new member id: the id it replaced.
+        var replaced: MemberID?
         if let instance = request.groupInstanceID, let holder = staticMembers[instance], members[holder] != nil {
             if memberID.isEmpty {
                 memberID = memberIDGenerator(request.clientID)
-                actions += replaceStaticMember(holder, with: memberID, request: request)
-                returned = true
+                actions += replaceStaticMember(holder, with: memberID, request: request, now: now)
+                replaced = holder
             } else if memberID != holder {
                 return (.failure(.fencedInstanceId, memberID: memberID), [])
             }
@@ -37,6 +37,9 @@ extension ConsumerGroup {
                 pendingMembers[memberID] = now + Int64(request.sessionTimeoutMs)
                 return (.failure(.memberIdRequired, memberID: memberID), [])
             }
+        } else if let known = members[memberID], known.instanceID != request.groupInstanceID {
+            // A member cannot take up (or drop) an instance id it did not join with, as in Kafka.
+            return (.failure(.unknownMemberId, memberID: memberID), [])
         } else if members[memberID] == nil {
             guard pendingMembers.removeValue(forKey: memberID) != nil else {
                 return (.failure(.unknownMemberId, memberID: memberID), [])
@@ -47,9 +50,13 @@ extension ConsumerGroup {
         if var member = members[memberID] {
             // A known member rejoining. A follower whose protocols did not change gets the
             // current generation back while the group is stable: nothing to rebalance. So does
-            // a static member back from a restart, the leader too (its SyncGroup in a stable
-            // group gets the current assignment back; what it sends is not used).
-            let unchanged = member.protocols == request.protocols
+            // a static member back from a restart whose protocols still hold the group's
+            // protocol (its metadata may differ: cooperative-sticky's lists what it owned),
+            // the leader too, told it follows (Kafka's answer before JoinGroup v9): it syncs
+            // and gets the assignment in force.
+            let unchanged = replaced != nil
+                ? request.protocols.contains { $0.name == protocolName }
+                : member.protocols == request.protocols
             if let parked = member.pendingJoin {
                 actions.append(.answerJoin(parked, .failure(.unknownMemberId, memberID: memberID)))
             }
@@ -57,9 +64,14 @@ extension ConsumerGroup {
             member.sessionTimeoutMs = request.sessionTimeoutMs
             member.rebalanceTimeoutMs = rebalanceTimeout
             member.sessionDeadline = now + Int64(request.sessionTimeoutMs)
-            if state == .stable && unchanged && (memberID != leader || returned) {
+            if state == .stable && unchanged && (memberID != leader || replaced != nil) {
                 members[memberID] = member
-                return (joinAnswer(for: memberID), actions)
+                var answer = joinAnswer(for: memberID)
+                if let replaced, memberID == leader {
+                    answer.leader = replaced
+                    answer.members = []
+                }
+                return (answer, actions)
             }
             member.pendingJoin = requestID
             members[memberID] = member
@@ -113,7 +125,9 @@ extension ConsumerGroup {
         let allJoined = members.values.allSatisfy { $0.pendingJoin != nil }
         let waitingForInitialDelay = generation == GenerationID(0) && now < joinDeadline && configuration.initialRebalanceDelayMs > 0
         guard deadlinePassed || (allJoined && !waitingForInitialDelay) else { return [] }
-        for (id, member) in members where member.pendingJoin == nil { removeMember(id, .notRejoined, now: now) }
+        // Static members that did not rejoin stay until their session ends (KIP-345): the
+        // leader assigns them their share, which they take when they come back.
+        for (id, member) in members where member.pendingJoin == nil && member.instanceID == nil { removeMember(id, .notRejoined, now: now) }
 
         generation = generation.next
         rebalanceCount += 1
@@ -124,14 +138,17 @@ extension ConsumerGroup {
             return []
         }
         protocolName = selectProtocol()
-        if !isMember(leader) { leader = joinOrder.first { members[$0] != nil } ?? members.keys.min()! }
+        // The leader must be one that rejoined (a static member away keeps its place, not the lead).
+        if members[leader]?.pendingJoin == nil {
+            leader = joinOrder.first { members[$0]?.pendingJoin != nil } ?? joinOrder.first { members[$0] != nil } ?? members.keys.min()!
+        }
         state = .completingRebalance
         syncDeadline = now + Int64(members.values.map(\.rebalanceTimeoutMs).max() ?? 0)
         var actions: [GroupAction] = []
         for id in members.keys.sorted() {
+            members[id]?.assignment = []
             guard var member = members[id], let parked = member.pendingJoin else { continue }
             member.pendingJoin = nil
-            member.assignment = []
             member.sessionDeadline = now + Int64(member.sessionTimeoutMs)
             members[id] = member
             actions.append(.answerJoin(parked, joinAnswer(for: id)))
@@ -142,7 +159,9 @@ extension ConsumerGroup {
     /// The JoinGroup answer for a member of the current generation.
     func joinAnswer(for id: MemberID) -> JoinResponse {
         let everyone = id == leader
-            ? members.keys.sorted().map { JoinedMember(memberID: $0, metadata: members[$0]!.metadata(for: protocolName)) }
+            ? members.keys.sorted().map {
+                JoinedMember(memberID: $0, metadata: members[$0]!.metadata(for: protocolName), instanceID: members[$0]!.instanceID)
+            }
             : []
         return JoinResponse(
             error: .noError, generation: generation, protocolType: protocolType, protocolName: protocolName,
@@ -166,8 +185,13 @@ extension ConsumerGroup {
     /// Gives a static member's place (its assignment, its place in the join order, leadership)
     /// to the new member id it joined with; requests of the old id still parked are answered
     /// FENCED_INSTANCE_ID.
-    mutating func replaceStaticMember(_ old: MemberID, with new: MemberID, request: JoinRequest) -> [GroupAction] {
+    mutating func replaceStaticMember(_ old: MemberID, with new: MemberID, request: JoinRequest, now: Int64) -> [GroupAction] {
         guard var member = members.removeValue(forKey: old) else { return [] }
+        if departures.count == Self.maxDepartures { departures.removeFirst() }
+        departures.append(GroupDeparture(
+            memberID: old, clientID: member.clientID, clientHost: member.clientHost, reason: .replaced,
+            sessionTimeoutMs: member.sessionTimeoutMs, atMs: now
+        ))
         var actions: [GroupAction] = []
         if let parked = member.pendingJoin { actions.append(.answerJoin(parked, .failure(.fencedInstanceId, memberID: old))) }
         if let parked = member.pendingSync { actions.append(.answerSync(parked, .failure(.fencedInstanceId))) }

@@ -47,11 +47,27 @@ extension ConsumerGroup {
 
     /// A LeaveGroup for some members. Returns a code per member and actions; the rest of the
     /// group rebalances.
-    public mutating func leave(memberIDs: [MemberID], now: Int64) -> (results: [ErrorCode], actions: [GroupAction]) {
+    ///
+    /// - Parameter instanceIDs: LeaveGroup v3's instance id per member (KIP-345), when given:
+    ///   an empty member id with an instance id means whoever holds it (an administrator
+    ///   removing a static member); a member id that no longer holds it is FENCED_INSTANCE_ID.
+    public mutating func leave(memberIDs: [MemberID], instanceIDs: [String?] = [], now: Int64) -> (results: [ErrorCode], actions: [GroupAction]) {
         var results: [ErrorCode] = []
         var actions: [GroupAction] = []
         var removed = false
-        for id in memberIDs {
+        for (index, given) in memberIDs.enumerated() {
+            var id = given
+            if index < instanceIDs.count, let instance = instanceIDs[index] {
+                guard let holder = staticMembers[instance] else {
+                    results.append(.unknownMemberId)
+                    continue
+                }
+                guard id.isEmpty || id == holder else {
+                    results.append(.fencedInstanceId)
+                    continue
+                }
+                id = holder
+            }
             if pendingMembers.removeValue(forKey: id) != nil {
                 results.append(.noError)
                 continue

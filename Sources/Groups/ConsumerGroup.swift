@@ -92,7 +92,7 @@ public struct ConsumerGroup: Sendable {
             members: members.values.sorted { $0.id < $1.id }.map {
                 MemberDescription(
                     memberID: $0.id, clientID: $0.clientID, clientHost: $0.clientHost,
-                    metadata: $0.metadata(for: protocolName), assignment: $0.assignment
+                    metadata: $0.metadata(for: protocolName), assignment: $0.assignment, instanceID: $0.instanceID
                 )
             }
         )

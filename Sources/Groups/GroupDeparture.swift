@@ -15,6 +15,8 @@ public struct GroupDeparture: Hashable, Sendable {
         case notRejoined = "did not rejoin"
         /// It did not sync before the sync phase ended.
         case notSynced = "did not sync"
+        /// A static member restarted: a new member id took its place and its partitions.
+        case replaced = "restarted (static member)"
     }
 
     public var memberID: MemberID

@@ -51,6 +51,8 @@ public struct JoinRequest: Hashable, Sendable {
 public struct JoinedMember: Hashable, Sendable {
     public var memberID: MemberID
     public var metadata: [UInt8]
+    /// A static member's `group.instance.id` (JoinGroup v5+ reports it to the leader).
+    public var instanceID: String?
 }
 
 /// A JoinGroup answer.
@@ -97,6 +99,8 @@ public struct MemberDescription: Hashable, Sendable {
     public var clientHost: String
     public var metadata: [UInt8]
     public var assignment: [UInt8]
+    /// A static member's `group.instance.id`.
+    public var instanceID: String?
 }
 
 /// A group as DescribeGroups shows it.

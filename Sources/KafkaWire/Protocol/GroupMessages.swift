@@ -49,7 +49,7 @@ public enum GroupCodec {
 
     public static func joinResponse(
         version: Int16, error: ErrorCode, generation: Int32, protocolName: String, leader: String, memberID: String,
-        members: [(id: String, metadata: [UInt8])]
+        members: [(id: String, metadata: [UInt8], instance: String?)]
     ) -> [UInt8] {
         var writer = ByteWriter()
         if version >= 2 { writer.write(Int32(0)) }
@@ -61,7 +61,7 @@ public enum GroupCodec {
         writer.write(Int32(members.count))
         for member in members {
             writer.writeString(member.id)
-            if version >= 5 { writer.writeNullableString(nil) }
+            if version >= 5 { writer.writeNullableString(member.instance) }
             writer.writeBytes(member.metadata)
         }
         return writer.take()
@@ -116,21 +116,22 @@ public enum GroupCodec {
         return writer.take()
     }
 
-    /// LeaveGroup request: the group and the leaving members.
-    public static func leave(_ body: UnsafeRawBufferPointer, version: Int16) throws(WireError) -> (group: String, members: [String]) {
+    /// LeaveGroup request: the group and the leaving members, with (v3+) each one's instance id.
+    public static func leave(
+        _ body: UnsafeRawBufferPointer, version: Int16
+    ) throws(WireError) -> (group: String, members: [(id: String, instance: String?)]) {
         var reader = ByteReader(body)
         let group = try reader.readString()
-        if version < 3 { return (group, [try reader.readString()]) }
+        if version < 3 { return (group, [(try reader.readString(), nil)]) }
         let count = try reader.readCount("member", minimumElementBytes: 4)
-        var members: [String] = []
-        for _ in 0 ..< count {
-            members.append(try reader.readString())
-            _ = try reader.readNullableString()
-        }
+        var members: [(id: String, instance: String?)] = []
+        for _ in 0 ..< count { members.append((try reader.readString(), try reader.readNullableString())) }
         return (group, members)
     }
 
-    public static func leaveResponse(version: Int16, error: ErrorCode, members: [(id: String, error: ErrorCode)]) -> [UInt8] {
+    public static func leaveResponse(
+        version: Int16, error: ErrorCode, members: [(id: String, instance: String?, error: ErrorCode)]
+    ) -> [UInt8] {
         var writer = ByteWriter()
         if version >= 1 { writer.write(Int32(0)) }
         writer.write(error.rawValue)
@@ -138,7 +139,7 @@ public enum GroupCodec {
             writer.write(Int32(members.count))
             for member in members {
                 writer.writeString(member.id)
-                writer.writeNullableString(nil)
+                writer.writeNullableString(member.instance)
                 writer.write(member.error.rawValue)
             }
         }

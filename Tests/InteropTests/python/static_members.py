@@ -1,6 +1,6 @@
 """Static membership (KIP-345) with confluent-kafka against a running `ridestream broker serve`.
 
-Usage: static_members.py BOOTSTRAP
+Usage: static_members.py BOOTSTRAP [ASSIGNOR]   (range, the default, or cooperative-sticky)
 Two consumers with group.instance.id host-a and host-b share a 4-partition topic. host-a is
 closed (a static member does not leave its group) and started again within its session: it
 must get exactly its old partitions back, and host-b, polling all along, must see no
@@ -16,7 +16,8 @@ from confluent_kafka import Consumer, KafkaError
 from confluent_kafka.admin import AdminClient, NewTopic
 
 BOOTSTRAP = sys.argv[1]
-TOPIC, GROUP = "static-rides", "static-group"
+ASSIGNOR = sys.argv[2] if len(sys.argv) > 2 else "range"
+TOPIC, GROUP = f"static-rides-{ASSIGNOR}", f"static-group-{ASSIGNOR}"
 
 
 def check(condition, message):
@@ -35,14 +36,19 @@ class Member:
             "bootstrap.servers": BOOTSTRAP, "group.id": GROUP, "group.instance.id": instance,
             "session.timeout.ms": 10000, "heartbeat.interval.ms": 300, "auto.offset.reset": "earliest",
             "client.id": instance, "error_cb": lambda error: self.errors.append(error),
+            "partition.assignment.strategy": ASSIGNOR,
         })
         self.consumer.subscribe([TOPIC], on_assign=self.on_assign, on_revoke=self.on_revoke)
 
     def on_assign(self, consumer, partitions):
-        self.assigned.append(sorted(p.partition for p in partitions))
+        # Cooperative assignors hand out increments: what it owns is what was added so far.
+        previous = self.assigned[-1] if self.assigned and ASSIGNOR != "range" else []
+        self.assigned.append(sorted(set(previous) | {p.partition for p in partitions}))
 
     def on_revoke(self, consumer, partitions):
         self.revoked.append(sorted(p.partition for p in partitions))
+        if ASSIGNOR != "range" and self.assigned:
+            self.assigned.append(sorted(set(self.assigned[-1]) - {p.partition for p in partitions}))
 
     def poll_until(self, condition, seconds=30):
         deadline = time.time() + seconds
@@ -103,4 +109,4 @@ b_thread.join()
 duplicate_thread.join()
 for member in (b, duplicate):
     member.consumer.close()
-print("static member back with its partitions, no rebalance; duplicate fenced")
+print(f"{ASSIGNOR}: static member back with its partitions, no rebalance; duplicate fenced")

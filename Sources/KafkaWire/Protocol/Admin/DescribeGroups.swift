@@ -24,13 +24,16 @@ public enum DescribeGroups {
         public var clientHost: String
         public var metadata: [UInt8]
         public var assignment: [UInt8]
+        /// A static member's `group.instance.id` (v4+).
+        public var instanceID: String?
 
-        public init(memberID: String, clientID: String, clientHost: String, metadata: [UInt8], assignment: [UInt8]) {
+        public init(memberID: String, clientID: String, clientHost: String, metadata: [UInt8], assignment: [UInt8], instanceID: String? = nil) {
             self.memberID = memberID
             self.clientID = clientID
             self.clientHost = clientHost
             self.metadata = metadata
             self.assignment = assignment
+            self.instanceID = instanceID
         }
     }
 
@@ -65,7 +68,7 @@ public enum DescribeGroups {
             writer.write(Int32(group.members.count))
             for member in group.members {
                 writer.writeString(member.memberID)
-                if version >= 4 { writer.writeNullableString(nil) }
+                if version >= 4 { writer.writeNullableString(member.instanceID) }
                 writer.writeString(member.clientID)
                 writer.writeString(member.clientHost)
                 writer.writeBytes(member.metadata)
