@@ -15,6 +15,11 @@ public final class BootstrapClient {
     private let first: KafkaAdminConnection
     private var connections: [Int32: KafkaAdminConnection] = [:]
     private var brokers: [Int32: (host: String, port: Int)] = [:]
+    /// Each topic's partition leaders as the last Metadata answer gave them, so that a command
+    /// asking offsets topic after topic does not fetch the whole cluster's metadata each time.
+    private var leaders: [String: [Int32: Int32]] = [:]
+    /// Each group's coordinator as FindCoordinator last answered.
+    private var coordinators: [String: Int32] = [:]
 
     /// `bootstrap` is HOST:PORT or a comma-separated list of them (as Kafka's tools take it),
     /// tried in order until one answers; spaces around each are ignored.
@@ -60,6 +65,7 @@ public final class BootstrapClient {
         let body = try first.exchange(.metadata, version: 1) { writer in writer.write(Int32(-1)) }
         var metadata = try KafkaAdminResponses.decode(body, address: first.address, api: "Metadata", KafkaAdminResponses.metadata)
         brokers = metadata.brokers
+        leaders = Dictionary(metadata.topics.map { ($0.name, $0.leaders) }, uniquingKeysWith: { first, _ in first })
         if let topics {
             let wanted = Set(topics)
             metadata.topics = metadata.topics.filter { wanted.contains($0.name) }
@@ -91,8 +97,7 @@ public final class BootstrapClient {
     /// Each partition's offset for `query`, asked of its leader.
     public func offsets(_ partitions: [TopicPartition], at query: OffsetQuery) throws(KafkaAdminError) -> [TopicPartition: Int64] {
         guard !partitions.isEmpty else { return [:] }
-        let leaders = try metadata(topics: Array(Set(partitions.map(\.topic))).sorted()).topics
-            .reduce(into: [String: [Int32: Int32]]()) { $0[$1.name] = $1.leaders }
+        if partitions.contains(where: { leaders[$0.topic] == nil }) { _ = try metadata() }
         var byLeader: [Int32: [TopicPartition]] = [:]
         for partition in partitions {
             // No leader now (-1, or one missing from the metadata): that partition has no answer.
@@ -259,6 +264,7 @@ public final class BootstrapClient {
     // MARK: - Routing
 
     private func coordinator(of group: String) throws(KafkaAdminError) -> KafkaAdminConnection {
+        if let known = coordinators[group] { return try connection(to: known) }
         _ = try first.version(of: .findCoordinator, supported: 1 ... 1)
         let body = try first.exchange(.findCoordinator, version: 1) { writer in
             writer.writeString(group)
@@ -269,6 +275,7 @@ public final class BootstrapClient {
             throw KafkaAdminError.kafka(address: first.address, api: "FindCoordinator", code: found.error, message: found.message)
         }
         brokers[found.node] = (found.host, found.port)
+        coordinators[group] = found.node
         return try connection(to: found.node)
     }
 

@@ -1,4 +1,5 @@
 import Broker
+import Foundation
 import Groups
 import KafkaWire
 import SQLite
@@ -42,7 +43,10 @@ extension DataDirectoryInspector {
     public func groupViews(_ name: String? = nil) throws -> [GroupView] {
         try withBroker { broker in
             var names = Set(broker.offsets.groups())
-            for sink in GroupName.allCases where try database(sink) != nil { names.insert(sink.rawValue) }
+            // A sink's file exists: `groupView` opens it (once) for its offsets and notes.
+            for sink in GroupName.allCases where FileManager.default.fileExists(atPath: dataDirectory + "/" + sink.databaseFile) {
+                names.insert(sink.rawValue)
+            }
             if let name, !names.contains(name) { throw InspectionError.noSuchGroup(name, known: names.sorted()) }
             return try (name.map { [$0] } ?? names.sorted()).map { try groupView($0, broker) }
         }
