@@ -2,20 +2,66 @@ import Groups
 import KafkaWire
 import LogStore
 
+/// What one join–sync round gave a member, before it is applied.
+struct JoinRound: Sendable {
+    var memberID: MemberID
+    var generation: GenerationID
+    var isLeader: Bool
+    var assignment: [TopicPartition]
+    /// Every member's assignment, when this member led the round.
+    var led: [MemberID: [TopicPartition]]?
+}
+
 extension Consumer {
-    /// Joins (or rejoins) the group, runs the assignor when leader, syncs, and sets the
-    /// positions of the new assignment. Retries the protocol's transient answers.
-    func joinGroup() async throws {
+    /// Eager protocol: gives up every partition, then joins, syncs and takes the new
+    /// assignment, all within this call (nothing is fetched meanwhile).
+    func joinEagerly() async throws {
         if !assignment.isEmpty {
             await listener.onRevoked(assignment)
+            revokedSinceRound += assignment
         }
         let owned = assignment
         assignment = []
         positions = [:]
+        assignmentEpoch += 1
+        try await apply(try await joinRound(owned: owned, ownedIn: generation))
+    }
+
+    /// Cooperative protocol: starts a join–sync round in the background, keeping the
+    /// partitions (and fetching them) until `poll` applies the round's answer.
+    func startCooperativeJoin() {
+        guard joining == nil else { return }
+        let owned = assignment
+        let ownedIn = generation
+        joining = Task { await self.runCooperativeJoin(owned: owned, ownedIn: ownedIn) }
+    }
+
+    private func runCooperativeJoin(owned: [TopicPartition], ownedIn: GenerationID) async {
+        do {
+            finishedJoin = .success(try await joinRound(owned: owned, ownedIn: ownedIn))
+        } catch {
+            finishedJoin = .failure(error)
+        }
+    }
+
+    /// Applies a finished background round, if there is one (`poll` calls this first).
+    func applyFinishedJoin() async throws {
+        guard let finished = finishedJoin else { return }
+        finishedJoin = nil
+        joining = nil
+        try await apply(try finished.get())
+    }
+
+    /// Joins and syncs until the group answers with an assignment, retrying the protocol's
+    /// transient answers. The subscription names `owned` and the generation it was owned in
+    /// (what sticky assignors keep, and how a leader tells a stale claim).
+    private func joinRound(owned: [TopicPartition], ownedIn: GenerationID) async throws -> JoinRound {
         while true {
             guard !closed else { throw CancellationError() }
             try Task.checkCancellation()
-            let subscription = ConsumerSubscription(topics: configuration.topics, ownedPartitions: owned).encode()
+            let subscription = ConsumerSubscription(
+                topics: configuration.topics, ownedPartitions: owned, generation: owned.isEmpty ? -1 : ownedIn.rawValue
+            ).encode()
             let request = JoinRequest(
                 memberID: memberID, clientID: configuration.clientID, clientHost: "in-process",
                 sessionTimeoutMs: configuration.sessionTimeoutMs, rebalanceTimeoutMs: configuration.rebalanceTimeoutMs,
@@ -23,36 +69,84 @@ extension Consumer {
                 protocols: configuration.assignors.map { GroupProtocol(name: $0, metadata: subscription) }
             )
             let joined = await broker.coordinator.join(groupID: configuration.groupID, request)
-            // The id first: a member that joined as its task was cancelled must still be able
-            // to leave (`close`), not linger until its session expires.
+            // The id first: a member that joined as its task was cancelled (or it was closed)
+            // must still be able to leave, not linger until its session expires.
             if joined.error == .memberIdRequired || joined.error == .noError { memberID = joined.memberID }
+            if closed {
+                if !memberID.isEmpty, !abandoned { _ = await broker.coordinator.leave(groupID: configuration.groupID, memberIDs: [memberID]) }
+                throw CancellationError()
+            }
             try Task.checkCancellation()
             guard try proceeds(after: joined.error, step: "joining") else { continue }
-            memberID = joined.memberID
-            generation = joined.generation
-            isLeader = joined.isLeader
             let assignments = joined.isLeader ? try computeAssignments(joined) : [:]
             let synced = await broker.coordinator.sync(
-                groupID: configuration.groupID, memberID: memberID, generation: generation, assignments: assignments
+                groupID: configuration.groupID, memberID: joined.memberID, generation: joined.generation, assignments: assignments
             )
             try Task.checkCancellation()
             guard try proceeds(after: synced.error, step: "syncing") else { continue }
-            assignment = try ConsumerAssignment.decode(synced.assignment).partitions.sorted()
-            if joined.isLeader {
-                let led = try assignments.mapValues { try ConsumerAssignment.decode($0).partitions.sorted() }
-                ledGenerations.append(LedGeneration(generation: generation, assignment: led))
-                if ledGenerations.count > Self.maxLedGenerations { ledGenerations.removeFirst() }
-            }
-            break
+            return JoinRound(
+                memberID: joined.memberID, generation: joined.generation, isLeader: joined.isLeader,
+                assignment: try ConsumerAssignment.decode(synced.assignment).partitions.sorted(),
+                led: joined.isLeader ? try assignments.mapValues { try ConsumerAssignment.decode($0).partitions.sorted() } : nil
+            )
         }
-        let chosen = await listener.onAssigned(assignment)
-        let committed = await broker.coordinator.fetchOffsets(groupID: configuration.groupID, partitions: assignment)
-        for id in assignment {
+    }
+
+    /// Takes a round's assignment. Cooperatively, partitions it no longer lists are revoked
+    /// now (and the member rejoins at once, so the leader can give them away in a second
+    /// round); partitions it keeps go on from where they are; new ones start from the
+    /// listener's offsets, else the committed offset, else `autoOffsetReset`.
+    private func apply(_ round: JoinRound) async throws {
+        memberID = round.memberID
+        generation = round.generation
+        isLeader = round.isLeader
+        if let led = round.led {
+            ledGenerations.append(LedGeneration(generation: round.generation, assignment: led))
+            if ledGenerations.count > Self.maxLedGenerations { ledGenerations.removeFirst() }
+        }
+        let given = Set(round.assignment)
+        let taken = assignment.filter { !given.contains($0) }
+        let kept = Set(assignment).intersection(given)
+        // The partitions taken are no longer this member's while it finishes them (their
+        // positions stay until then, so the listener can commit them in the new generation).
+        assignment = assignment.filter { kept.contains($0) }
+        if !taken.isEmpty {
+            await listener.onRevoked(taken)
+            revokedSinceRound += taken
+        }
+        let added = round.assignment.filter { !kept.contains($0) }
+        assignment = round.assignment
+        positions = positions.filter { kept.contains($0.key) }
+        assignmentEpoch += 1
+        let chosen = await listener.onAssigned(added)
+        let committed = await broker.coordinator.fetchOffsets(groupID: configuration.groupID, partitions: added)
+        for id in added {
             positions[id] = try chosen[id] ?? committed[id]?.offset ?? resetPosition(id)
         }
+        completedRounds.append(RebalanceRound(
+            generation: round.generation, revoked: revokedSinceRound.sorted(), assigned: added, owned: assignment
+        ))
+        if completedRounds.count > Self.maxLedGenerations { completedRounds.removeFirst() }
+        revokedSinceRound = []
         rebalances += 1
-        needsJoin = false
+        // Cooperatively, what was revoked is free only once this member rejoins without it.
+        needsJoin = rebalanceProtocol == .cooperative && !taken.isEmpty
         nextHeartbeat = clock.milliseconds() + configuration.heartbeatIntervalMs
+    }
+
+    /// The group no longer counts this member in (its session ended, or it missed a
+    /// generation): every partition is lost, as Kafka's `onPartitionsLost`, before rejoining
+    /// as a member that owns nothing.
+    func loseAssignment() async {
+        if !assignment.isEmpty {
+            await listener.onRevoked(assignment)
+            revokedSinceRound += assignment
+        }
+        assignment = []
+        positions = [:]
+        assignmentEpoch += 1
+        generation = .none
+        needsJoin = true
     }
 
     /// Whether the join / sync may go on after `code`: false for the protocol's transient

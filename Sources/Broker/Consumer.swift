@@ -12,8 +12,15 @@ import LogStore
 ///
 /// A member given no partitions (more members than partitions) stays in the group, idle, and
 /// takes over partitions at the next rebalance.
+///
+/// The assignors named in the configuration decide the rebalance protocol
+/// (`Assignors.rebalanceProtocol`). Eager: `poll` revokes everything and rejoins before it
+/// fetches again. Cooperative (`cooperative-sticky`): the join runs in the background while
+/// `poll` goes on fetching the partitions owned; its answer revokes only what moved away,
+/// after which the member rejoins at once for the second round.
 public actor Consumer {
     public let configuration: ConsumerConfiguration
+    public nonisolated let rebalanceProtocol: RebalanceProtocol
     let broker: Broker
     let listener: RebalanceListener
     var clock: any WallClock { broker.clock }
@@ -30,11 +37,23 @@ public actor Consumer {
     /// most `maxLedGenerations`, oldest dropped first.
     var ledGenerations: [LedGeneration] = []
     static let maxLedGenerations = 64
+    /// Rebalance rounds completed and not yet taken (`takeRounds`), at most
+    /// `maxLedGenerations`, oldest dropped first.
+    var completedRounds: [RebalanceRound] = []
+    /// Partitions revoked since the last completed round.
+    var revokedSinceRound: [TopicPartition] = []
+    /// The cooperative protocol's join in flight, and its answer once it has one.
+    var joining: Task<Void, Never>?
+    var finishedJoin: Result<JoinRound, any Error>?
+    /// Changes whenever the assignment or positions are replaced: a fetch started before is stale.
+    var assignmentEpoch = 0
     var positions: [TopicPartition: Offset] = [:]
     var paused: Set<TopicPartition> = []
     var needsJoin = true
     var nextHeartbeat: Int64 = 0
     var closed = false
+    /// Set by `abandon`: closed without leaving.
+    var abandoned = false
 
     /// A generation as its leader assigned it, the moment its own sync succeeded: exactly that
     /// generation's members, whatever rebalance follows before anyone asks.
@@ -49,10 +68,17 @@ public actor Consumer {
         return ledGenerations
     }
 
+    /// The rounds completed since the last call, oldest first.
+    public func takeRounds() -> [RebalanceRound] {
+        defer { completedRounds = [] }
+        return completedRounds
+    }
+
     public init(broker: Broker, configuration: ConsumerConfiguration, listener: RebalanceListener = RebalanceListener()) {
         self.broker = broker
         self.configuration = configuration
         self.listener = listener
+        rebalanceProtocol = Assignors.rebalanceProtocol(configuration.assignors)
     }
 
     public var isIdle: Bool { !needsJoin && assignment.isEmpty }
@@ -62,17 +88,34 @@ public actor Consumer {
     public func poll() async throws -> [ConsumerBatch] {
         guard !closed else { throw BrokerError(.unknownServerError, "consumer of group '\(configuration.groupID)' is closed") }
         try Task.checkCancellation()
-        if needsJoin { try await joinGroup() }
-        if clock.milliseconds() >= nextHeartbeat {
+        switch rebalanceProtocol {
+        case .eager:
+            if needsJoin { try await joinEagerly() }
+        case .cooperative:
+            try await applyFinishedJoin()
+            if needsJoin { startCooperativeJoin() }
+        }
+        // A join in flight stands for the heartbeat: the group knows the member is there.
+        if joining == nil, clock.milliseconds() >= nextHeartbeat {
             let code = await broker.coordinator.heartbeat(groupID: configuration.groupID, memberID: memberID, generation: generation)
             nextHeartbeat = clock.milliseconds() + configuration.heartbeatIntervalMs
-            switch code {
-            case .noError: break
-            case .unknownMemberId:
+            switch (code, rebalanceProtocol) {
+            case (.noError, _):
+                break
+            case (.rebalanceInProgress, .cooperative):
+                // Rejoin, keeping (and reading) the partitions meanwhile.
+                needsJoin = true
+                startCooperativeJoin()
+            case (_, .cooperative):
+                // Out of the group or its generation: the partitions may be someone else's.
+                if code == .unknownMemberId { memberID = .none }
+                await loseAssignment()
+                return []
+            case (.unknownMemberId, .eager):
                 memberID = .none
                 needsJoin = true
                 return []
-            default:
+            case (_, .eager):
                 needsJoin = true
                 return []
             }
@@ -86,9 +129,10 @@ public actor Consumer {
         let requests = fetchable.map {
             FetchRequest($0, offset: positions[$0]!, maxBytes: configuration.maxPartitionFetchBytes)
         }
-        let fetchedGeneration = generation
+        let fetchedEpoch = assignmentEpoch
         let results = await broker.fetch(requests, maxWaitMs: wait, minBytes: 1, maxBytes: configuration.fetchMaxBytes)
-        guard fetchedGeneration == generation, !needsJoin, !closed else { return [] }
+        // Eagerly, a rebalance that became due meanwhile revokes everything fetched for.
+        guard fetchedEpoch == assignmentEpoch, rebalanceProtocol == .cooperative || !needsJoin, !closed else { return [] }
         let requested = Dictionary(uniqueKeysWithValues: requests.map { ($0.topicPartition, $0.offset) })
         return try collect(results, requested: requested)
     }
@@ -137,11 +181,14 @@ public actor Consumer {
     /// Commits offsets (the next offset to read, per partition) for this member's generation.
     public func commit(_ offsets: [TopicPartition: Offset], metadata: String = "") async throws(BrokerError) {
         let commits = offsets.mapValues { CommittedOffset(offset: $0, metadata: metadata) }
+        let committedIn = generation
         let results = await broker.coordinator.commitOffsets(
-            groupID: configuration.groupID, memberID: memberID, generation: generation, offsets: commits
+            groupID: configuration.groupID, memberID: memberID, generation: committedIn, offsets: commits
         )
         if let failed = results.first(where: { $0.value != .noError }) {
-            if failed.value == .rebalanceInProgress || failed.value == .illegalGeneration { needsJoin = true }
+            // Only a refusal of the generation still in force calls for a rejoin (a round
+            // may have been applied while the commit was on its way).
+            if failed.value == .rebalanceInProgress || failed.value == .illegalGeneration, committedIn == generation { needsJoin = true }
             throw BrokerError(failed.value, "commit for \(failed.key) in group '\(configuration.groupID)' refused: \(failed.value)")
         }
     }
@@ -155,11 +202,20 @@ public actor Consumer {
     public func close() async {
         guard !closed else { return }
         closed = true
+        joining?.cancel()
         if !assignment.isEmpty { await listener.onRevoked(assignment) }
         assignment = []
         if !memberID.isEmpty {
             _ = await broker.coordinator.leave(groupID: configuration.groupID, memberIDs: [memberID])
         }
+    }
+
+    /// Stops as a crashed process would: no leave, no more joins or heartbeats; the group
+    /// notices when the session ends. Later polls fail.
+    public func abandon() {
+        closed = true
+        abandoned = true
+        joining?.cancel()
     }
 
     /// Record batches as they arrive, until the consumer is closed or the task cancelled.

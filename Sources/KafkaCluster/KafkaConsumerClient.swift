@@ -30,11 +30,16 @@ public struct KafkaMessage: Sendable {
 
 /// What a group member does when partitions move, called on the polling thread inside
 /// `poll` (and `close`), as librdkafka's rebalance callback is.
+///
+/// Both callbacks get what changed: under the eager protocol that is the whole assignment
+/// (revoked entirely, then assigned anew); under the cooperative one (`cooperative-sticky`)
+/// only the partitions that move, while the others stay assigned throughout.
 public struct KafkaRebalanceListener: Sendable {
     /// Partitions just assigned; returns where to start each (absent: the group's committed
     /// offset, else `auto.offset.reset`).
     public var onAssigned: @Sendable ([KafkaTopicPartition]) -> [KafkaTopicPartition: Int64]
-    /// Partitions about to be taken away: finish work on them now.
+    /// Partitions about to be taken away (or already lost, when the member dropped out of
+    /// the group): finish work on them now.
     public var onRevoked: @Sendable ([KafkaTopicPartition]) -> Void
 
     public init(
@@ -46,8 +51,9 @@ public struct KafkaRebalanceListener: Sendable {
     }
 }
 
-/// A librdkafka group consumer (the classic, eager protocol). Offsets are committed only when
-/// the caller says so (`enable.auto.commit=false`).
+/// A librdkafka group consumer, eager or cooperative as `partition.assignment.strategy`
+/// makes it (`cooperative-sticky`: incremental assign and unassign). Offsets are committed
+/// only when the caller says so (`enable.auto.commit=false`).
 ///
 /// One thread polls it (a blocking call, so not a thread of Swift's concurrency pool), as
 /// librdkafka's consumer API expects; `poll`, `close` and `abandon` must not run at the same
@@ -61,20 +67,26 @@ public final class KafkaConsumerClient: @unchecked Sendable {
 
     final class ListenerBox: Sendable {
         let listener: KafkaRebalanceListener
-        /// Rebalance callbacks so far: `poll` drops what it gathered before one.
+        /// Rebalance callbacks so far: `poll` drops what it gathered before one for the
+        /// partitions that callback revoked.
         let callbacks = Atomic<Int>(0)
+        /// Partitions revoked by callbacks since `poll` last looked.
+        let revoked = Mutex<Set<KafkaTopicPartition>>([])
         init(_ listener: KafkaRebalanceListener) { self.listener = listener }
+
+        func takeRevoked() -> Set<KafkaTopicPartition> { revoked.withLock { revoked in defer { revoked = [] }; return revoked } }
+    }
+
+    /// Whether the group's protocol is cooperative (librdkafka says once the member has an
+    /// assignor: "COOPERATIVE", "EAGER" or "NONE").
+    static func isCooperative(_ handle: OpaquePointer) -> Bool {
+        rd_kafka_rebalance_protocol(handle).map { String(cString: $0) == "COOPERATIVE" } ?? false
     }
 
     public init(
         settings: KafkaSettings, groupID: String, clientID: String, topics: [String],
         properties: [String: String] = [:], listener: KafkaRebalanceListener = KafkaRebalanceListener()
     ) throws(KafkaClusterError) {
-        // The rebalance callback below assigns eagerly, so a cooperative assignor is refused.
-        if let strategy = (properties["partition.assignment.strategy"] ?? settings.properties["partition.assignment.strategy"]),
-           strategy.contains("cooperative") {
-            throw KafkaClusterError("partition.assignment.strategy \(strategy): only the eager assignors (range, roundrobin) are supported")
-        }
         let required = [
             "group.id": groupID, "client.id": clientID, "enable.auto.commit": "false", "enable.auto.offset.store": "false",
         ]
@@ -90,13 +102,23 @@ public final class KafkaConsumerClient: @unchecked Sendable {
             box.callbacks.wrappingAdd(1, ordering: .sequentiallyConsistent)
             let listener = box.listener
             let list = partitions.map(TopicPartitionList.entries) ?? []
+            let cooperative = KafkaConsumerClient.isCooperative(handle)
             if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, let partitions {
                 let starts = listener.onAssigned(list)
                 TopicPartitionList.setOffsets(partitions, starts)
-                rd_kafka_assign(handle, partitions)
+                if cooperative {
+                    if let error = rd_kafka_incremental_assign(handle, partitions) { rd_kafka_error_destroy(error) }
+                } else {
+                    rd_kafka_assign(handle, partitions)
+                }
             } else {
+                box.revoked.withLock { $0.formUnion(list) }
                 listener.onRevoked(list)
-                rd_kafka_assign(handle, nil)
+                if cooperative, let partitions {
+                    if let error = rd_kafka_incremental_unassign(handle, partitions) { rd_kafka_error_destroy(error) }
+                } else {
+                    rd_kafka_assign(handle, nil)
+                }
             }
         }
         handle = try KafkaSettings.makeHandle(RD_KAFKA_CONSUMER, configuration)
@@ -120,19 +142,27 @@ public final class KafkaConsumerClient: @unchecked Sendable {
     /// callbacks run inside. Transient errors (a broker connection dropping) are left to
     /// librdkafka's retries; errors about the topic itself are thrown.
     ///
-    /// Records gathered before a rebalance callback in the same call are dropped: they belong
-    /// to the assignment that callback ended, and the new one starts from its own offsets.
+    /// Records gathered before a rebalance callback in the same call are dropped where that
+    /// callback revoked their partition (eagerly: all of them): they belong to an ownership
+    /// that ended, and a new one starts from its own offsets. Partitions a cooperative
+    /// rebalance left in place keep theirs.
     public func poll(maxMessages: Int, timeoutMs: Int32) throws(KafkaClusterError) -> [KafkaMessage] {
         guard !isClosed else { throw KafkaClusterError("consumer: closed") }
         var messages: [KafkaMessage] = []
         var wait = timeoutMs
         var callbacks = box.callbacks.load(ordering: .sequentiallyConsistent)
+        _ = box.takeRevoked()
         while messages.count < maxMessages, let message = rd_kafka_consumer_poll(handle, wait) {
             defer { rd_kafka_message_destroy(message) }
             wait = 0
             let now = box.callbacks.load(ordering: .sequentiallyConsistent)
             if now != callbacks {
-                messages.removeAll()
+                let revoked = box.takeRevoked()
+                if Self.isCooperative(handle) {
+                    messages.removeAll { revoked.contains($0.topicPartition) }
+                } else {
+                    messages.removeAll()
+                }
                 callbacks = now
             }
             let record = message.pointee

@@ -2,28 +2,33 @@
 /// the leader assigns them.
 ///
 /// The broker never interprets these bytes; members do. Encoded as Kafka's
-/// `ConsumerProtocolSubscription` and `ConsumerProtocolAssignment` (versions 0 and 1), so the
+/// `ConsumerProtocolSubscription` (versions 0 to 2) and `ConsumerProtocolAssignment` (version 0), so the
 /// in-process consumers and network clients can share a group and `DescribeGroups` shows both.
 public struct ConsumerSubscription: Hashable, Sendable {
     public var topics: [String]
     public var userData: [UInt8]?
     /// The partitions the member owns now (version 1+), used by sticky assignors.
     public var ownedPartitions: [TopicPartition]
+    /// The generation in which the member got `ownedPartitions` (version 2+, KIP-792; -1 when
+    /// not told): a sticky leader trusts the claims of the latest generation over older ones.
+    public var generation: Int32
 
-    public init(topics: [String], userData: [UInt8]? = nil, ownedPartitions: [TopicPartition] = []) {
+    public init(topics: [String], userData: [UInt8]? = nil, ownedPartitions: [TopicPartition] = [], generation: Int32 = -1) {
         self.topics = topics
         self.userData = userData
         self.ownedPartitions = ownedPartitions
+        self.generation = generation
     }
 
-    /// Version 1 bytes: version, topics, user data, owned partitions.
+    /// Version 2 bytes: version, topics, user data, owned partitions, generation.
     public func encode() -> [UInt8] {
         var writer = ByteWriter()
-        writer.write(Int16(1))
+        writer.write(Int16(2))
         writer.write(Int32(topics.count))
         for topic in topics { writer.writeString(topic) }
         writer.writeBytes(userData)
         encodePartitions(ownedPartitions, into: &writer)
+        writer.write(generation)
         return writer.take()
     }
 
@@ -40,6 +45,7 @@ public struct ConsumerSubscription: Hashable, Sendable {
                 var subscription = ConsumerSubscription(topics: topics)
                 if !reader.isAtEnd { subscription.userData = try reader.readNullableBytes() }
                 if version >= 1, !reader.isAtEnd { subscription.ownedPartitions = try decodePartitions(&reader) }
+                if version >= 2, !reader.isAtEnd { subscription.generation = try reader.readInt32() }
                 return subscription
         }
     }

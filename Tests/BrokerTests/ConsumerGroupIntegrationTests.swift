@@ -69,12 +69,16 @@ import Testing
     /// Waits until every live member has the same generation and together they own all
     /// partitions exactly once.
     static func settled(_ members: [Member], partitions: Int) async -> Bool {
+        await settledConsumers(members.map(\.consumer), partitions: partitions)
+    }
+
+    static func settledConsumers(_ consumers: [Consumer], partitions: Int) async -> Bool {
         await eventually {
             var all: [TopicPartition] = []
             var generations = Set<GenerationID>()
-            for member in members {
-                all += await member.consumer.assignment
-                generations.insert(await member.consumer.generation)
+            for consumer in consumers {
+                all += await consumer.assignment
+                generations.insert(await consumer.generation)
             }
             return generations.count == 1 && all.count == partitions && Set(all).count == partitions
         }

@@ -138,12 +138,19 @@ import Testing
     @Test func consumerProtocolRoundTrips() throws {
         let subscription = ConsumerSubscription(
             topics: ["driver-locations", "other"], userData: [1, 2, 3],
-            ownedPartitions: [TopicPartition("driver-locations", PartitionID(2)), TopicPartition("driver-locations", PartitionID(0))]
+            ownedPartitions: [TopicPartition("driver-locations", PartitionID(2)), TopicPartition("driver-locations", PartitionID(0))],
+            generation: 7
         )
         let decoded = try ConsumerSubscription.decode(subscription.encode())
         #expect(decoded.topics == subscription.topics)
         #expect(decoded.userData == [1, 2, 3])
         #expect(Set(decoded.ownedPartitions) == Set(subscription.ownedPartitions))
+        #expect(decoded.generation == 7)
+        // A version 1 subscription (librdkafka 2.0 sends these) has no generation: -1.
+        var version1 = subscription.encode().dropLast(4)
+        version1[version1.startIndex + 1] = 1
+        #expect(try ConsumerSubscription.decode(Array(version1)).generation == -1)
+        #expect(try ConsumerSubscription.decode(Array(version1)).ownedPartitions.count == 2)
         let assignment = ConsumerAssignment(partitions: [TopicPartition("a", PartitionID(1)), TopicPartition("b", PartitionID(0))])
         #expect(Set(try ConsumerAssignment.decode(assignment.encode()).partitions) == Set(assignment.partitions))
         #expect(try ConsumerAssignment.decode([]).partitions.isEmpty)

@@ -8,7 +8,8 @@ import Testing
 
 /// Cluster mode: the pipeline on a Kafka-protocol cluster (here `ridestream broker serve`,
 /// through librdkafka) stores exactly the business rows an embedded run of the same seed
-/// stores, through consumers added, crashed and removed on the way.
+/// stores, through consumers added, crashed and removed on the way — the cluster's consumers
+/// rebalancing cooperatively (librdkafka's cooperative-sticky), the embedded ones eagerly.
 @Suite(.serialized) struct ClusterModeTests {
     static func configuration(_ dir: TemporaryDirectory) throws -> PipelineConfiguration {
         let path = dir.file("cluster.yaml")
@@ -37,7 +38,21 @@ import Testing
         var onCluster = try Self.configuration(dir)
         onCluster.dataDirectory = dir.file("cluster")
         onCluster.brokerMode = .kafka(KafkaSettings(bootstrapServers: server.bootstrap))
+        onCluster.assignor = "cooperative-sticky"
         let clusterRun = try await PipelineRunner(configuration: onCluster, options: options).run()
+        // Each member recorded its rounds; librdkafka tells no generation. Cooperatively a
+        // member never revokes a partition it goes on owning.
+        let rounds = try CrashResumeTests.rows(
+            dir.file("cluster/fare.sqlite"),
+            "SELECT protocol || '|' || ifnull(generation, '-') || '|' || revoked_partitions || '|' || owned_partitions FROM member_rebalances"
+        )
+        #expect(!rounds.isEmpty)
+        for round in rounds {
+            let fields = round.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            #expect(fields[0] == "cooperative" && fields[1] == "-", "\(round)")
+            let revoked = Set(fields[2].split(separator: ",")), owned = Set(fields[3].split(separator: ","))
+            #expect(revoked.isDisjoint(with: owned), "\(rounds)")
+        }
 
         var embedded = try Self.configuration(dir)
         embedded.dataDirectory = dir.file("embedded")

@@ -40,6 +40,34 @@ import Testing
         #expect(fraction?.problem.contains("must be a number") == true, "\(String(describing: fraction))")
     }
 
+    /// Complex mapping keys are refused before the YAML library sees them: it compares them
+    /// recursively to find duplicates, in time exponential in their nesting (the loader's
+    /// fuzzer found 6.6 KB of nested `? ` keys that held it for 28 s).
+    @Test(arguments: [
+        ("simulation:\n  drivers: 10\n? - ? ? - a\n: 1\n", 3),
+        ("simulation: { drivers: 10 }\n{a: 1}: 2\n", 2),
+        ("topic:\n  - [a, b]  : c\n", 2),
+        ("fare: {? [x]: 1}\n", 1),
+    ])
+    func complexKeysAreRefusedWithTheirLine(text: String, line: Int) {
+        let error = Self.error(text)
+        #expect(error?.line == line, "\(String(describing: error))")
+        #expect(error?.problem.contains("complex mapping key") == true, "\(String(describing: error))")
+    }
+
+    /// What only looks like a complex key is not one: inside quotes or comments, or mid-scalar.
+    @Test func quotedTextAndCommentsAreNotComplexKeys() throws {
+        let text = """
+            # ? a comment with a ? question [x]: and brackets
+            data_dir: "Data/what? [x]: {y}: ? z"   # ? here too
+            fare:
+              base: 2.5
+            """
+        #expect(try ConfigLoader.parse(text, file: "test.yaml").dataDirectory == "Data/what? [x]: {y}: ? z")
+        #expect(try ConfigLoader.parse("data_dir: 'Data/it''s ? [x]: ok'\n", file: "test.yaml").dataDirectory == "Data/it's ? [x]: ok")
+        #expect(try ConfigLoader.parse("data_dir: Data/why? not\n", file: "test.yaml").dataDirectory == "Data/why? not")
+    }
+
     @Test func unknownKeysAreRefusedWithTheirPath() {
         let error = Self.error("simulation:\n  drivers: 10\n  drivres: 20\n")
         #expect(error?.key == "simulation.drivres")
@@ -54,7 +82,7 @@ import Testing
         ("groups:\n  fare: { consumers: -1 }\n", "groups.fare.consumers", "between 1 and"),
         ("groups:\n  billing: { consumers: 1 }\n", "groups.billing", "unknown key"),
         ("simulation:\n  realtime: maybe\n", "simulation.realtime", "true or false"),
-        ("consumer:\n  assignor: fastest\n", "consumer.assignor", "range, roundrobin or sticky"),
+        ("consumer:\n  assignor: fastest\n", "consumer.assignor", "range, roundrobin, sticky, cooperative-sticky"),
         ("topic:\n  name: \"bad name\"\n", "topic.name", "are allowed"),
         ("scenario:\n  - { at_seconds: 5, action: explode, group: fare }\n", "scenario[0].action", "must be one of"),
         ("broker:\n  mode: cluster\n", "broker.mode", "must be embedded or kafka"),

@@ -238,6 +238,7 @@ final class ScriptedConsumer: EventConsumer, @unchecked Sendable {
     func assignment() async -> [PartitionID] { state.withLock { $0.assignment } }
     func rebalances() async -> Int { state.withLock { $0.rebalances } }
     func takeLedGenerations() async -> [GroupSnapshot] { [] }
+    func takeRounds() async -> [MemberRound] { [] }
     func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError) { state.withLock { $0.seeks[partition] = offset } }
     func commit(_ offsets: [PartitionID: Offset]) async throws(PipelineError) { state.withLock { $0.commits.append(offsets) } }
     func close() async { state.withLock { $0.closed = true } }

@@ -127,6 +127,46 @@ import Testing
         #expect(summary.text(topic: "driver-locations").contains("rebalance: fare-2 crashed at 150 s"))
     }
 
+    /// The same run twice, eager (`sticky`) and cooperative (`cooperative-sticky`): a consumer
+    /// added to analytics at 100 s and one removed at 200 s. `member_rebalances` compares them
+    /// with one query: eagerly the members revoke everything at each rebalance, cooperatively
+    /// only the partitions that moved; the business rows are the same.
+    @Test func eagerAndCooperativeRunsCompareWithSQL() async throws {
+        var revokedAfterStart: [String: Int] = [:]
+        var business: [String: [String]] = [:]
+        for assignor in ["sticky", "cooperative-sticky"] {
+            let dir = TemporaryDirectory("rebalance-\(assignor)")
+            defer { dir.remove() }
+            var configuration = PipelineRunTests.configuration(dir, partitions: 6)
+            configuration.durationSeconds = 300
+            configuration.consumers = [.fare: 1, .analytics: 2, .support: 1]
+            configuration.assignor = assignor
+            configuration.scenario = [
+                ScenarioStep(atSeconds: 100, action: .addConsumer, group: .analytics, line: 1),
+                ScenarioStep(atSeconds: 200, action: .removeConsumer, group: .analytics, line: 2),
+            ]
+            _ = try await PipelineRunTests.run(configuration)
+            let analytics = dir.file("analytics.sqlite")
+            let expected = assignor == "sticky" ? "eager" : "cooperative"
+            #expect(try await sqlite3(analytics, "SELECT DISTINCT protocol FROM member_rebalances") == [expected])
+            let revoked = try await sqlite3(analytics, "SELECT sum(revoked) FROM member_rebalances WHERE run_second >= 100")
+            revokedAfterStart[assignor] = Int(revoked.first ?? "") ?? -1
+            if assignor == "cooperative-sticky" {
+                // Nothing kept was ever revoked: a round revokes only what it does not own after.
+                let overlap = try await sqlite3(analytics, "SELECT count(*) FROM member_rebalances m, json_each('[' || m.revoked_partitions || ']') r WHERE ',' || m.owned_partitions || ',' LIKE '%,' || r.value || ',%'")
+                #expect(overlap == ["0"])
+            }
+            business[assignor] = try await RebuildTests.businessRows(dir.path)
+        }
+        // Eagerly: at 100 s both members give up their 3 (6), at 200 s the two that stay their
+        // 2 each (4; the leaver's own revocation is not a round) if that rebalance ends before
+        // the run does.
+        #expect(revokedAfterStart["sticky"] ?? 0 >= 6, "\(revokedAfterStart)")
+        // Cooperatively: the 2 that move to the newcomer; the leaver's go to the others as they are.
+        #expect(revokedAfterStart["cooperative-sticky"] ?? 99 <= 4, "\(revokedAfterStart)")
+        #expect(business["sticky"] == business["cooperative-sticky"], "the same rows either way")
+    }
+
     // MARK: - Older files
 
     @Test func aVersionTwoFileGainsTheHistoryAndKeepsItsRows() async throws {

@@ -1,6 +1,7 @@
 import KafkaCluster
 import Broker
 import Foundation
+import Groups
 import LogStore
 import RideModel
 import Yams
@@ -23,6 +24,9 @@ public enum ConfigLoader {
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigError) -> PipelineConfiguration {
+        if let line = ComplexKeyScan.firstComplexKey(in: text) {
+            throw ConfigError(file: file, line: line, key: "", problem: "a complex mapping key ('? ' or a collection before ':'): every key here is a plain name")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text, .default, .default, .utf8) else {
@@ -127,7 +131,9 @@ public enum ConfigLoader {
         if let value = fields["heartbeat_ms"] { configuration.heartbeatIntervalMs = Int64(try value.int(10 ... 60_000)) }
         if let value = fields["assignor"] {
             let name = try value.string()
-            guard ["range", "roundrobin", "sticky"].contains(name) else { throw value.fail("must be range, roundrobin or sticky, got '\(name)'") }
+            guard Assignors.named(name) != nil else {
+                throw value.fail("must be \(Assignors.all.map(\.name).joined(separator: ", ")), got '\(name)'")
+            }
             configuration.assignor = name
         }
     }

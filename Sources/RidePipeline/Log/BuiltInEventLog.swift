@@ -215,6 +215,13 @@ final class BuiltInConsumer: EventConsumer {
         }
     }
 
+    func takeRounds() async -> [MemberRound] {
+        await consumer.takeRounds().map { round in
+            func ours(_ partitions: [TopicPartition]) -> [PartitionID] { partitions.filter { $0.topic == topic }.map(\.partition) }
+            return MemberRound(generation: round.generation.rawValue, revoked: ours(round.revoked), assigned: ours(round.assigned), owned: ours(round.owned))
+        }
+    }
+
     func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError) {
         await consumer.seek(TopicPartition(topic, partition), to: offset)
     }
@@ -228,6 +235,6 @@ final class BuiltInConsumer: EventConsumer {
     func close() async { await consumer.close() }
 
     /// The in-process consumer heartbeats from its poll loop, which the pipeline consumer's
-    /// cancelled task no longer runs: nothing else to stop.
-    func abandon() async {}
+    /// cancelled task no longer runs; a cooperative join in flight is stopped too.
+    func abandon() async { await consumer.abandon() }
 }

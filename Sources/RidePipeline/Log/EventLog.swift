@@ -102,12 +102,15 @@ public protocol EventConsumer: Sendable {
     func poll() async throws(PipelineError) -> [EventBatch]
     /// Partitions assigned to this member now.
     func assignment() async -> [PartitionID]
-    /// Rebalances this member has been through; changes when a new assignment arrives.
+    /// Rebalances this member has been through; changes when its assignment changes.
     func rebalances() async -> Int
     /// The generations this member led since the last call, oldest first, each with every
     /// member's assignment as it gave them (the member then records them); none where the
     /// log's client cannot tell (a Kafka cluster).
     func takeLedGenerations() async -> [GroupSnapshot]
+    /// This member's rebalance rounds since the last call, oldest first (with librdkafka,
+    /// one per callback: a revocation and an assignment are rows of their own).
+    func takeRounds() async -> [MemberRound]
     func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError)
     /// Mirrors progress into the log's committed offsets (the databases stay the source of
     /// truth), so lag tools see it.

@@ -128,9 +128,22 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
     private let topic: String
     private let state = MemberState()
 
-    /// The assignment as the rebalance callbacks last set it.
+    /// The assignment as the rebalance callbacks last set it, and the rounds they made.
     final class MemberState: Sendable {
-        let value = Mutex<(assignment: [PartitionID], rebalances: Int)>(([], 0))
+        struct Value {
+            var assignment: [PartitionID] = []
+            var rebalances = 0
+            var rounds: [MemberRound] = []
+
+            /// librdkafka's callbacks come one per change (a cooperative round may revoke
+            /// without assigning): each is a row of its own, at most 64 waiting.
+            mutating func record(_ round: MemberRound) {
+                rounds.append(round)
+                if rounds.count > 64 { rounds.removeFirst() }
+                rebalances += 1
+            }
+        }
+        let value = Mutex(Value())
     }
 
     init(cluster: KafkaSettings, settings: EventConsumerSettings, listener: EventRebalanceListener) throws(KafkaClusterError) {
@@ -138,13 +151,15 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
         topic = settings.topic
         queue = DispatchQueue(label: "ridestream.kafka-consumer.\(settings.clientID)")
         let topic = settings.topic
+        // The callbacks get what changed (everything, eagerly): the assignment follows both,
+        // and each is recorded as a round (librdkafka tells no generation).
         let bridge = KafkaRebalanceListener(
             onAssigned: { partitions in
                 let ids = partitions.map { PartitionID($0.partition) }.sorted()
                 let starts = waitFor { await listener.onAssigned(ids) }
                 state.value.withLock { state in
-                    state.assignment = ids
-                    state.rebalances += 1
+                    state.assignment = Array(Set(state.assignment).union(ids)).sorted()
+                    state.record(MemberRound(generation: nil, revoked: [], assigned: ids, owned: state.assignment))
                 }
                 var positions: [KafkaTopicPartition: Int64] = [:]
                 for (partition, start) in starts {
@@ -158,7 +173,10 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
             onRevoked: { partitions in
                 let ids = partitions.map { PartitionID($0.partition) }.sorted()
                 waitFor { await listener.onRevoked(ids) }
-                state.value.withLock { $0.assignment = [] }
+                state.value.withLock { state in
+                    state.assignment.removeAll { ids.contains($0) }
+                    state.record(MemberRound(generation: nil, revoked: ids, assigned: [], owned: state.assignment))
+                }
             }
         )
         // Kafka refuses sessions under its group.min.session.timeout.ms (6 s by default).
@@ -168,7 +186,7 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
                 "session.timeout.ms": String(max(6000, settings.sessionTimeoutMs)),
                 "heartbeat.interval.ms": String(max(100, settings.heartbeatIntervalMs)),
                 "fetch.wait.max.ms": String(settings.fetchMaxWaitMs),
-                "partition.assignment.strategy": settings.assignor == "roundrobin" ? "roundrobin" : "range",
+                "partition.assignment.strategy": Self.strategy(settings.assignor),
             ],
             listener: bridge
         )
@@ -195,6 +213,18 @@ final class KafkaEventConsumer: EventConsumer, @unchecked Sendable {
     func assignment() async -> [PartitionID] { state.value.withLock { $0.assignment } }
     func rebalances() async -> Int { state.value.withLock { $0.rebalances } }
     func takeLedGenerations() async -> [GroupSnapshot] { [] }
+    func takeRounds() async -> [MemberRound] {
+        state.value.withLock { state in
+            defer { state.rounds = [] }
+            return state.rounds
+        }
+    }
+
+    /// librdkafka's name for an assignor: it has range, roundrobin and cooperative-sticky;
+    /// its nearest to the eager "sticky" is range (which keeps a stable group's assignment).
+    static func strategy(_ assignor: String) -> String {
+        ["roundrobin", "cooperative-sticky"].contains(assignor) ? assignor : "range"
+    }
 
     /// librdkafka's seek waits for the consumer's fetcher: on the polling queue, not the pool.
     func seek(partition: PartitionID, to offset: Offset) async throws(PipelineError) {

@@ -1,3 +1,4 @@
+import Groups
 import KafkaWire
 import Logging
 import RideModel
@@ -286,17 +287,21 @@ actor PipelineConsumer {
         }
     }
 
-    /// After rebalances, records each generation this member led in the group's database
-    /// (when the log can tell), as the member assigned it.
+    /// After rebalances, records in the group's database each round this member went through
+    /// (what it revoked and was assigned) and each generation it led (when the log can
+    /// tell), as the member assigned it.
     private func noteRebalance() async throws {
         guard let consumer else { return }
         let count = await consumer.rebalances()
         guard count != seenRebalances else { return }
         seenRebalances = count
-        let led = await consumer.takeLedGenerations()
-        guard !led.isEmpty else { return }
         let context = rebalanceContext()
-        for led in led {
+        let runSecond = context.simulatedMs.map { Double($0 - context.startMs) / 1000 }
+        let rebalanceProtocol = Assignors.rebalanceProtocol([configuration.assignor])
+        for round in await consumer.takeRounds() {
+            try await writer.recordMemberRound(round, consumer: name, protocol: rebalanceProtocol, runSecond: runSecond)
+        }
+        for led in await consumer.takeLedGenerations() {
             try await writer.recordRebalance(generation: led.generation, assignment: led.assignment, context: context)
         }
     }
@@ -311,6 +316,8 @@ actor PipelineConsumer {
         await task?.value
         do {
             try await writeDue(force: true)
+            // A rebalance that ended after the last poll is recorded too.
+            try await noteRebalance()
         } catch {
             logger.warning("could not store the last buffered events", metadata: ["consumer": "\(name)", "reason": "\(error)"])
         }

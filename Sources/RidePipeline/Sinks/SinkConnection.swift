@@ -1,5 +1,6 @@
 import Foundation
 import KafkaWire
+import Groups
 import RideModel
 import SQLite
 
@@ -26,6 +27,7 @@ final class SinkConnection: @unchecked Sendable {
     private let readAssignment: Statement
     private let readPreviousTime: Statement
     private let logGap: Statement
+    private let logMemberRound: Statement
 
     /// - Parameter tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false
     ///   keeps SQLite's defaults (rollback journal, `synchronous=FULL`), as a naive application
@@ -62,6 +64,9 @@ final class SinkConnection: @unchecked Sendable {
             )
             logGap = try database.prepare(
                 #"INSERT INTO log_gaps (topic, "partition", from_offset, to_offset, consumer, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#
+            )
+            logMemberRound = try database.prepare(
+                "INSERT INTO member_rebalances (generation, consumer, protocol, revoked, assigned, owned, revoked_partitions, assigned_partitions, owned_partitions, run_second, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
             )
         } catch let error as SinkError {
             throw error
@@ -237,6 +242,28 @@ final class SinkConnection: @unchecked Sendable {
                     }
                 }
                 return record
+            }
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// Records one member's rebalance round (`MemberRound`), in a transaction of its own.
+    func recordMemberRound(_ round: MemberRound, consumer: String, protocol rebalanceProtocol: RebalanceProtocol, runSecond: Double?) throws(SinkError) {
+        do {
+            try database.transaction { () throws in
+                if let generation = round.generation { logMemberRound.bind(1, Int64(generation)) } else { logMemberRound.bindNull(1) }
+                logMemberRound.bind(2, consumer)
+                logMemberRound.bind(3, rebalanceProtocol.rawValue)
+                logMemberRound.bind(4, Int64(round.revoked.count))
+                logMemberRound.bind(5, Int64(round.assigned.count))
+                logMemberRound.bind(6, Int64(round.owned.count))
+                logMemberRound.bind(7, MemberRound.text(round.revoked))
+                logMemberRound.bind(8, MemberRound.text(round.assigned))
+                logMemberRound.bind(9, MemberRound.text(round.owned))
+                if let runSecond { logMemberRound.bind(10, runSecond) } else { logMemberRound.bindNull(10) }
+                logMemberRound.bind(11, Self.now())
+                try logMemberRound.run()
             }
         } catch {
             throw failure(error)

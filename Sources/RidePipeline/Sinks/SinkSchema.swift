@@ -13,20 +13,44 @@
 ///   partitions (`partition` NULL: the consumer is idle) and `previous_consumer`, who had
 ///   the partition in the previous recorded generation (NULL: nobody, or the first one);
 /// - `rebalance_timeline`: a view of `rebalances` in order, for reading;
+/// - `member_rebalances`: each rebalance as each member lived it, one row per member per
+///   round: `generation` (NULL where the log's client cannot tell: librdkafka keeps it to
+///   itself), `consumer`, `protocol` (eager or cooperative), how many partitions it
+///   `revoked` since its previous round, was `assigned` anew and `owned` afterwards, the same
+///   as lists (`revoked_partitions`, ...: "0,3"), and `run_second`. Eagerly every round
+///   revokes everything; cooperatively only what moved, so the two compare with one query.
+///   On a Kafka cluster each librdkafka callback is a row (a revocation, an assignment);
 /// - `log_gaps`: offsets the group never stored because retention deleted them from the log
 ///   first (partition, from, to: `to - from` events missing).
 ///
 /// `PRAGMA user_version` holds `SinkSchema.version`; `PRAGMA application_id` marks the file as
 /// RideStream's. Version 1 lacked `log_gaps`, version 2 the rebalance history and
-/// `last_event_ms`, version 3 `produced_ms`; opening one adds them (`migrations`; rows written
-/// before have NULL there).
+/// `last_event_ms`, version 3 `produced_ms`, version 4 `member_rebalances`; opening one adds
+/// them (`migrations`; rows written before have NULL there).
 /// A new file is made the same way: version 1's tables, then every migration.
 enum SinkSchema {
-    static let version: Int64 = 4
+    static let version: Int64 = 5
     static let applicationID: Int64 = 0x5249_4445  // "RIDE"
 
     /// DDL that brings a file of version N to N + 1, keyed by N.
-    static let migrations: [Int64: String] = [1: logGaps, 2: rebalanceHistory, 3: productionTime]
+    static let migrations: [Int64: String] = [1: logGaps, 2: rebalanceHistory, 3: productionTime, 4: memberRounds]
+
+    static let memberRounds = """
+        CREATE TABLE member_rebalances (
+            id INTEGER PRIMARY KEY,
+            generation INTEGER,
+            consumer TEXT NOT NULL,
+            protocol TEXT NOT NULL,
+            revoked INTEGER NOT NULL,
+            assigned INTEGER NOT NULL,
+            owned INTEGER NOT NULL,
+            revoked_partitions TEXT NOT NULL,
+            assigned_partitions TEXT NOT NULL,
+            owned_partitions TEXT NOT NULL,
+            run_second REAL,
+            recorded_at TEXT NOT NULL
+        );
+        """
 
     static let productionTime = "ALTER TABLE batches ADD COLUMN produced_ms INTEGER;"
 
@@ -83,5 +107,5 @@ enum SinkSchema {
             assignment TEXT NOT NULL,
             recorded_at TEXT NOT NULL
         );
-        """ + logGaps + rebalanceHistory + productionTime
+        """ + logGaps + rebalanceHistory + productionTime + memberRounds
 }

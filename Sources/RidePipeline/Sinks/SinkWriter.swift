@@ -1,4 +1,5 @@
 import CoreMetrics
+import Groups
 import KafkaWire
 import LogStore
 import RideModel
@@ -127,6 +128,11 @@ public actor SinkWriter {
         let record = try open().recordRebalance(generation: generation, assignment: assignment, context: context)
         if record != nil { metrics.rebalances.increment() }
         return record
+    }
+
+    /// Records one member's rebalance round (`member_rebalances`).
+    public func recordMemberRound(_ round: MemberRound, consumer: String, protocol rebalanceProtocol: RebalanceProtocol, runSecond: Double?) throws(SinkError) {
+        try open().recordMemberRound(round, consumer: consumer, protocol: rebalanceProtocol, runSecond: runSecond)
     }
 
     /// Every rebalance recorded in this group's database, by generation.
