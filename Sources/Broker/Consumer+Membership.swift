@@ -10,7 +10,12 @@ struct JoinRound: Sendable {
     var assignment: [TopicPartition]
     /// Every member's assignment, when this member led the round.
     var led: [MemberID: [TopicPartition]]?
+    /// The assignor the group chose.
+    var protocolName: String?
 }
+
+/// A cooperative join found the member no longer in the group: its partitions are lost.
+struct DroppedFromGroup: Error {}
 
 extension Consumer {
     /// Eager protocol: gives up every partition, then joins, syncs and takes the new
@@ -24,7 +29,14 @@ extension Consumer {
         assignment = []
         positions = [:]
         assignmentEpoch += 1
-        try await apply(try await joinRound(owned: owned, ownedIn: generation))
+        let round = try await joinRound(owned: owned, ownedIn: generation)
+        try await apply(round)
+        // A group whose leader chose a cooperative assignor holds back what this member
+        // claimed and is not given: it is free only once the member rejoins without it.
+        if let name = round.protocolName, Assignors.named(name)?.rebalanceProtocol == .cooperative,
+           !Set(owned).subtracting(round.assignment).isEmpty {
+            needsJoin = true
+        }
     }
 
     /// Cooperative protocol: starts a join–sync round in the background, keeping the
@@ -44,18 +56,33 @@ extension Consumer {
         }
     }
 
-    /// Applies a finished background round, if there is one (`poll` calls this first).
+    /// Applies a finished background round, if there is one (`poll` calls this first). A
+    /// round that found the member out of the group loses the partitions and starts again.
     func applyFinishedJoin() async throws {
         guard let finished = finishedJoin else { return }
         finishedJoin = nil
         joining = nil
-        try await apply(try finished.get())
+        do {
+            try await apply(try finished.get())
+        } catch is DroppedFromGroup {
+            await loseAssignment()
+        }
+    }
+
+    /// A cooperative member that still owns partitions but whose join or sync says it is no
+    /// longer in the group (or in its generation) has lost them: others may be given them
+    /// now, so it must stop reading them before it claims anything again.
+    private func checkStillAMember(_ code: ErrorCode, owned: [TopicPartition]) throws(DroppedFromGroup) {
+        guard rebalanceProtocol == .cooperative, !owned.isEmpty, code == .unknownMemberId || code == .illegalGeneration else { return }
+        if code == .unknownMemberId { memberID = .none }
+        throw DroppedFromGroup()
     }
 
     /// Joins and syncs until the group answers with an assignment, retrying the protocol's
     /// transient answers. The subscription names `owned` and the generation it was owned in
     /// (what sticky assignors keep, and how a leader tells a stale claim).
     private func joinRound(owned: [TopicPartition], ownedIn: GenerationID) async throws -> JoinRound {
+        var ownedIn = ownedIn
         while true {
             guard !closed else { throw CancellationError() }
             try Task.checkCancellation()
@@ -77,17 +104,26 @@ extension Consumer {
                 throw CancellationError()
             }
             try Task.checkCancellation()
+            try checkStillAMember(joined.error, owned: owned)
             guard try proceeds(after: joined.error, step: "joining") else { continue }
+            // As in Kafka, a member that joined a generation claims what it owns in that
+            // generation, even if the sync then fails: the leader of that generation left its
+            // partitions to it (it never hands out what a current member claims), and a claim
+            // from an older generation would count for nothing next round, its partitions
+            // handed out while it still reads them.
+            ownedIn = joined.generation
             let assignments = joined.isLeader ? try computeAssignments(joined) : [:]
             let synced = await broker.coordinator.sync(
                 groupID: configuration.groupID, memberID: joined.memberID, generation: joined.generation, assignments: assignments
             )
             try Task.checkCancellation()
+            try checkStillAMember(synced.error, owned: owned)
             guard try proceeds(after: synced.error, step: "syncing") else { continue }
             return JoinRound(
                 memberID: joined.memberID, generation: joined.generation, isLeader: joined.isLeader,
                 assignment: try ConsumerAssignment.decode(synced.assignment).partitions.sorted(),
-                led: joined.isLeader ? try assignments.mapValues { try ConsumerAssignment.decode($0).partitions.sorted() } : nil
+                led: joined.isLeader ? try assignments.mapValues { try ConsumerAssignment.decode($0).partitions.sorted() } : nil,
+                protocolName: joined.protocolName
             )
         }
     }

@@ -121,7 +121,9 @@ public actor Consumer {
             }
         }
         let fetchable = assignment.filter { !paused.contains($0) && positions[$0] != nil }
-        let wait = max(1, min(configuration.fetchMaxWaitMs, nextHeartbeat - clock.milliseconds()))
+        // While a join is in flight no heartbeat is due: wait the whole fetch wait.
+        let untilHeartbeat = joining == nil ? nextHeartbeat - clock.milliseconds() : configuration.fetchMaxWaitMs
+        let wait = max(1, min(configuration.fetchMaxWaitMs, untilHeartbeat))
         if fetchable.isEmpty {
             try? await Task.sleep(for: .milliseconds(wait))
             return []
@@ -193,9 +195,10 @@ public actor Consumer {
         }
     }
 
-    /// Commits the current position of every owned partition.
+    /// Commits the current position of every owned partition (inside `onRevoked`, of the
+    /// partitions being revoked too: their positions go only after the callback).
     public func commitPositions(metadata: String = "") async throws(BrokerError) {
-        try await commit(positions.filter { assignment.contains($0.key) }, metadata: metadata)
+        try await commit(positions, metadata: metadata)
     }
 
     /// Gives up the partitions and leaves the group. Later polls fail.

@@ -152,19 +152,22 @@ public final class KafkaConsumerClient: @unchecked Sendable {
         var wait = timeoutMs
         var callbacks = box.callbacks.load(ordering: .sequentiallyConsistent)
         _ = box.takeRevoked()
+        /// Drops what a rebalance callback since the last look revoked.
+        func dropRevoked() {
+            let now = box.callbacks.load(ordering: .sequentiallyConsistent)
+            guard now != callbacks else { return }
+            let revoked = box.takeRevoked()
+            if Self.isCooperative(handle) {
+                messages.removeAll { revoked.contains($0.topicPartition) }
+            } else {
+                messages.removeAll()
+            }
+            callbacks = now
+        }
         while messages.count < maxMessages, let message = rd_kafka_consumer_poll(handle, wait) {
             defer { rd_kafka_message_destroy(message) }
             wait = 0
-            let now = box.callbacks.load(ordering: .sequentiallyConsistent)
-            if now != callbacks {
-                let revoked = box.takeRevoked()
-                if Self.isCooperative(handle) {
-                    messages.removeAll { revoked.contains($0.topicPartition) }
-                } else {
-                    messages.removeAll()
-                }
-                callbacks = now
-            }
+            dropRevoked()
             let record = message.pointee
             guard record.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 switch record.err {
@@ -183,6 +186,8 @@ public final class KafkaConsumerClient: @unchecked Sendable {
                 timestamp: rd_kafka_message_timestamp(message, &type)
             ))
         }
+        // The last call (the one that returned nothing) may have run a callback too.
+        dropRevoked()
         return messages
     }
 

@@ -19,8 +19,9 @@ import Testing
         private var task: Task<Void, Never>?
         private(set) var consumer: Consumer!
 
-        init(_ broker: Broker, group: String, assignor: String) {
-            let configuration = ConsumerGroupIntegrationTests.configuration(group, assignor: assignor)
+        init(_ broker: Broker, group: String, assignor: String, alsoOffering fallback: [String] = []) {
+            var configuration = ConsumerGroupIntegrationTests.configuration(group, assignor: assignor)
+            configuration.assignors += fallback
             let listener = RebalanceListener(onRevoked: { [weak self] partitions in
                 guard let self, let consumer = self.consumer else { return }
                 self.lock.withLock { self.revokedLists.append(partitions) }
@@ -141,5 +142,20 @@ import Testing
         #expect(await ConsumerGroupIntegrationTests.settledConsumers([lost.consumer], partitions: 6))
         #expect(await lost.consumer.generation > generation)
         await lost.stop()
+    }
+
+    /// Members offering cooperative-sticky and range (Kafka's rolling-upgrade setting) are
+    /// eager, yet their group may choose cooperative-sticky, whose leader holds back what moves:
+    /// the eager member that gave it up rejoins, so every partition is consumed.
+    @Test func eagerMembersInACooperativeGroupHandPartitionsOver() async throws {
+        let harness = try Self.harness()
+        let a = Member(harness.broker, group: "g", assignor: "cooperative-sticky", alsoOffering: ["range"])
+        #expect(a.consumer.rebalanceProtocol == .eager)
+        #expect(await ConsumerGroupIntegrationTests.settledConsumers([a.consumer], partitions: 6))
+        let b = Member(harness.broker, group: "g", assignor: "cooperative-sticky", alsoOffering: ["range"])
+        #expect(await ConsumerGroupIntegrationTests.settledConsumers([a.consumer, b.consumer], partitions: 6))
+        let shares = [await a.consumer.assignment.count, await b.consumer.assignment.count]
+        #expect(shares == [3, 3])
+        for member in [a, b] { await member.stop() }
     }
 }

@@ -48,11 +48,24 @@ import Testing
         ("simulation: { drivers: 10 }\n{a: 1}: 2\n", 2),
         ("topic:\n  - [a, b]  : c\n", 2),
         ("fare: {? [x]: 1}\n", 1),
+        // Other line breaks than LF end lines too (CR LF counts once).
+        ("simulation:\r\n  drivers: 10\r? ? ? a\r: 1\r", 3),
+        ("simulation:\u{2028}? ? a\u{2028}: 1\n", 2),
+        // '?' inside a flow collection needs no blank after it.
+        ("topic: {?[[a]], ?[[b]]}\n", 1),
+        // A quote inside a plain scalar starts nothing.
+        ("data_dir: Data/it's\n? [a]\n: 1\n", 2),
     ])
     func complexKeysAreRefusedWithTheirLine(text: String, line: Int) {
         let error = Self.error(text)
         #expect(error?.line == line, "\(String(describing: error))")
         #expect(error?.problem.contains("complex mapping key") == true, "\(String(describing: error))")
+    }
+
+    /// Anchors and aliases are refused: an alias can stand for a key of 2^40 nodes.
+    @Test func anchorsAndAliasesAreRefused() {
+        let error = Self.error("a: &p [x, a]\ntopic: {*p : 1}\n")
+        #expect(error?.line == 1 && error?.problem.contains("anchor or alias") == true, "\(String(describing: error))")
     }
 
     /// What only looks like a complex key is not one: inside quotes or comments, or mid-scalar.
@@ -66,6 +79,9 @@ import Testing
         #expect(try ConfigLoader.parse(text, file: "test.yaml").dataDirectory == "Data/what? [x]: {y}: ? z")
         #expect(try ConfigLoader.parse("data_dir: 'Data/it''s ? [x]: ok'\n", file: "test.yaml").dataDirectory == "Data/it's ? [x]: ok")
         #expect(try ConfigLoader.parse("data_dir: Data/why? not\n", file: "test.yaml").dataDirectory == "Data/why? not")
+        #expect(try ConfigLoader.parse("data_dir: /srv/o'neil/rides  # don't use [kafka]: here\n", file: "test.yaml").dataDirectory == "/srv/o'neil/rides")
+        #expect(try ConfigLoader.parse("data_dir: kafka-1:9092,[::1]:9092\n", file: "test.yaml").dataDirectory == "kafka-1:9092,[::1]:9092")
+        #expect(try ConfigLoader.parse("data_dir: a*b&c\r\nfare: { base: 2.5 }\r\n", file: "test.yaml").dataDirectory == "a*b&c")
     }
 
     @Test func unknownKeysAreRefusedWithTheirPath() {

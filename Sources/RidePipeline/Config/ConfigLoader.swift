@@ -24,8 +24,8 @@ public enum ConfigLoader {
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigError) -> PipelineConfiguration {
-        if let line = ComplexKeyScan.firstComplexKey(in: text) {
-            throw ConfigError(file: file, line: line, key: "", problem: "a complex mapping key ('? ' or a collection before ':'): every key here is a plain name")
+        if let found = ComplexKeyScan.first(in: text) {
+            throw ConfigError(file: file, line: found.line, key: "", problem: found.problem)
         }
         let root: Node
         do {
