@@ -36,6 +36,8 @@ let package = Package(
     targets: [
         // CRC-32C with the CPU's crc32 instruction when present, slicing-by-8 tables otherwise.
         .target(name: "CCRC32C"),
+        // Thread and process CPU clocks, and the CPU time of a run charged to its stages.
+        .target(name: "CPUTime", swiftSettings: swiftSettings),
         // Pure codec: RecordBatch v2, varints, murmur2, consumer protocol, error codes. No I/O.
         .target(name: "KafkaWire", dependencies: ["CCRC32C"], swiftSettings: swiftSettings),
         // Segments, indexes, recovery, retention: bytes in, bytes out.
@@ -50,7 +52,7 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "KafkaWire", "LogStore", "Groups",
+                "KafkaWire", "LogStore", "Groups", "CPUTime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -71,14 +73,14 @@ let package = Package(
         ),
         // The system libsqlite3 (Debian libsqlite3-dev) and a thin wrapper over its C API.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        .target(name: "SQLite", dependencies: ["CSQLite", "CPUTime"], swiftSettings: swiftSettings),
         // Events, regions, geo maths. No dependencies.
         .target(name: "RideModel", swiftSettings: swiftSettings),
         // Simulator, fare / analytics / support processors, SQLite sinks, config, run orchestration.
         .target(
             name: "RidePipeline",
             dependencies: [
-                "RideModel", "Broker", "KafkaWire", "KafkaAdmin", "LogStore", "Groups", "SQLite", "KafkaCluster",
+                "RideModel", "Broker", "KafkaWire", "KafkaAdmin", "LogStore", "Groups", "SQLite", "KafkaCluster", "CPUTime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -106,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "ridestream",
             dependencies: [
-                "RidePipeline", "Groups", "BrokerServer", "Broker", "KafkaWire", "LogStore", "KafkaCluster", "Dashboard",
+                "RidePipeline", "Groups", "BrokerServer", "Broker", "CPUTime", "KafkaWire", "LogStore", "KafkaCluster", "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,7 +159,7 @@ let package = Package(
         .testTarget(name: "KafkaClusterTests", dependencies: ["KafkaCluster", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RideModelTests", dependencies: ["RideModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "RidePipelineTests", dependencies: ["RidePipeline", "Broker", "Groups", "KafkaWire", "LogStore", "RideModel", "SQLite", "KafkaCluster", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RidePipelineTests", dependencies: ["RidePipeline", "CPUTime", "Broker", "Groups", "KafkaWire", "LogStore", "RideModel", "SQLite", "KafkaCluster", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DashboardTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import CPUTime
 import Foundation
 import Synchronization
 import KafkaWire
@@ -24,6 +25,7 @@ import LogStore
     private let broker: Broker
     private let maxQueuedBytes: Int
     private let onDelivery: (@Sendable (DeliveryReport) -> Void)?
+    private let stages: StageTimes?
     private let condition = Condition()
     /// Jobs in order; a taken slot is set to nil at once so its bytes are freed.
     private var queue: [Job?] = []
@@ -43,8 +45,9 @@ import LogStore
     /// Callers of `drain()` suspended until the queue is empty and nothing is being stored.
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(broker: Broker, maxQueuedBytes: Int, onDelivery: (@Sendable (DeliveryReport) -> Void)?) {
+    init(broker: Broker, maxQueuedBytes: Int, onDelivery: (@Sendable (DeliveryReport) -> Void)?, stages: StageTimes? = nil) {
         self.broker = broker
+        self.stages = stages
         self.maxQueuedBytes = maxQueuedBytes
         self.onDelivery = onDelivery
         // The thread holds the sender strongly until `run` returns after `stop()`.
@@ -134,7 +137,7 @@ import LogStore
                 return job
             }
             guard let job else { return }
-            let report = send(job)
+            let report = stages.measure(.append) { send(job) }
             onDelivery?(report)
             let (room, drained) = condition.withLock { () -> ([CheckedContinuation<Void, Never>], [CheckedContinuation<Void, Never>]) in
                 busy = false

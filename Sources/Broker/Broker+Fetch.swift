@@ -1,3 +1,4 @@
+import CPUTime
 import KafkaWire
 import LogStore
 
@@ -30,11 +31,13 @@ extension Broker {
     /// Fetches from several partitions, waiting up to `maxWaitMs` for at least `minBytes` in
     /// total (Kafka's long poll). Woken by appends, not by polling; returns early when the
     /// calling task is cancelled. `maxBytes` caps the response as a whole (after the first
-    /// partition that has data, like Kafka's `fetch.max.bytes`).
+    /// partition that has data, like Kafka's `fetch.max.bytes`). The reads' CPU time is
+    /// charged to `Stage.fetch` in `stages`, when given.
     public func fetch(
-        _ requests: [FetchRequest], maxWaitMs: Int64, minBytes: Int = 1, maxBytes: Int = 50 << 20
+        _ requests: [FetchRequest], maxWaitMs: Int64, minBytes: Int = 1, maxBytes: Int = 50 << 20, stages: StageTimes? = nil
     ) async -> [FetchResult] {
-        var results = readNow(requests, maxBytes: maxBytes)
+        let readNow = { stages.measure(.fetch) { self.readNow(requests, maxBytes: maxBytes) } }
+        var results = readNow()
         let deadline = clock.milliseconds() + maxWaitMs
         while results.reduce(0, { $0 + $1.bytes.count }) < minBytes, !Task.isCancelled {
             let remaining = deadline - clock.milliseconds()
@@ -44,7 +47,7 @@ extension Broker {
             for partition in partitions { partition.register(waiter) }
             // Re-read after registering: an append between the first read and the
             // registration must not be missed.
-            results = readNow(requests, maxBytes: maxBytes)
+            results = readNow()
             if results.reduce(0, { $0 + $1.bytes.count }) >= minBytes {
                 for partition in partitions { partition.unregister(waiter) }
                 break
@@ -60,7 +63,7 @@ extension Broker {
             }
             timer.cancel()
             for partition in partitions { partition.unregister(waiter) }
-            results = readNow(requests, maxBytes: maxBytes)
+            results = readNow()
         }
         return results
     }

@@ -1,3 +1,4 @@
+import CPUTime
 import Groups
 import KafkaWire
 import LogStore
@@ -132,11 +133,13 @@ public actor Consumer {
             FetchRequest($0, offset: positions[$0]!, maxBytes: configuration.maxPartitionFetchBytes)
         }
         let fetchedEpoch = assignmentEpoch
-        let results = await broker.fetch(requests, maxWaitMs: wait, minBytes: 1, maxBytes: configuration.fetchMaxBytes)
+        let results = await broker.fetch(
+            requests, maxWaitMs: wait, minBytes: 1, maxBytes: configuration.fetchMaxBytes, stages: configuration.stages
+        )
         // Eagerly, a rebalance that became due meanwhile revokes everything fetched for.
         guard fetchedEpoch == assignmentEpoch, rebalanceProtocol == .cooperative || !needsJoin, !closed else { return [] }
         let requested = Dictionary(uniqueKeysWithValues: requests.map { ($0.topicPartition, $0.offset) })
-        return try collect(results, requested: requested)
+        return try configuration.stages.measure(.fetch) { try collect(results, requested: requested) }
     }
 
     /// Turns fetched bytes into batches, skipping records before the position, and advances

@@ -1,3 +1,5 @@
+import CPUTime
+
 /// Where a consumer starts in a partition its group has no committed offset for.
 public enum AutoOffsetReset: String, Hashable, Sendable, CaseIterable {
     /// The log start: read everything still retained.
@@ -29,6 +31,8 @@ public struct ConsumerConfiguration: Sendable {
     public var fetchMaxBytes = 50 << 20
     /// How long a poll waits for new records (Kafka `fetch.max.wait.ms`, 500).
     public var fetchMaxWaitMs: Int64 = 500
+    /// Where fetching and decoding batches is charged (`Stage.fetch`), if anywhere.
+    public var stages: StageTimes?
 
     public init(groupID: String, topics: [String]) {
         self.groupID = groupID

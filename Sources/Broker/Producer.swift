@@ -1,3 +1,4 @@
+import CPUTime
 import KafkaWire
 import LogStore
 
@@ -48,6 +49,9 @@ public struct ProducerConfiguration: Sendable {
     /// Called once per batch, on the producer's sender thread, after the batch was stored or
     /// refused.
     public var onDelivery: (@Sendable (DeliveryReport) -> Void)?
+    /// Where the sender thread charges the CPU time of finishing and appending batches
+    /// (`Stage.append`), if anywhere.
+    public var stages: StageTimes?
 
     public init() {}
 }
@@ -98,7 +102,9 @@ public final class Producer: @unchecked Sendable {
         self.configuration = configuration
         self.clock = broker.clock
         partitioner = Partitioner(strategy: configuration.partitioner)
-        sender = BatchSender(broker: broker, maxQueuedBytes: configuration.maxQueuedBytes, onDelivery: configuration.onDelivery)
+        sender = BatchSender(
+            broker: broker, maxQueuedBytes: configuration.maxQueuedBytes, onDelivery: configuration.onDelivery, stages: configuration.stages
+        )
         let linger = max(1, configuration.lingerMs)
         lingerTask = Task { [weak self] in
             while !Task.isCancelled {

@@ -7,6 +7,13 @@ import CSQLite
 public final class Database {
     public let path: String
     let handle: OpaquePointer
+    /// Where statements record what they are asked to do, if anywhere (`StatementJournal`).
+    public var journal: StatementJournal?
+    /// Whether statements add the wall time of each execution to `statementNanoseconds`.
+    public var timesStatements = false
+    /// The wall time spent in statement executions (binds, steps, resets) while
+    /// `timesStatements` was on: how a caller splits a span between SQLite and its own work.
+    public internal(set) var statementNanoseconds: UInt64 = 0
 
     /// Opens (creating when asked) the database at `path`.
     ///
@@ -53,6 +60,7 @@ public final class Database {
 
     /// Runs one or more SQL statements that return no rows.
     public func execute(_ sql: String) throws(SQLiteError) {
+        if let journal, journal.isRecording { journal.recordScript(sql) }
         let code = sqlite3_exec(handle, sql, nil, nil, nil)
         guard code == SQLITE_OK else { throw error(code) }
     }

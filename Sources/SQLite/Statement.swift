@@ -1,15 +1,27 @@
+import CPUTime
 import CSQLite
 
 /// A prepared statement (https://www.sqlite.org/c3ref/stmt.html): bind, step, read, reset.
 ///
 /// Prepare once, then for each row: `bind` parameters (1-based), `step`, `reset`. Owned by the
 /// same owner as its `Database`.
+///
+/// An execution runs from its first bind (or step) to the end of `run`, to a `step` that
+/// finds no more rows, or to `reset`; when the database times statements its wall time is
+/// added to `Database.statementNanoseconds`. When the database has a recording journal,
+/// every call is recorded there too (`StatementJournal`).
 public final class Statement {
     let database: Database
     let handle: OpaquePointer
+    let sql: String
+    /// This statement's index in the database's journal, once it recorded a call there.
+    private var journalIndex = -1
+    /// The monotonic clock when the current execution began (0: none is open).
+    private var executionStart: UInt64 = 0
 
     init(database: Database, sql: String) throws(SQLiteError) {
         self.database = database
+        self.sql = sql
         var pointer: OpaquePointer?
         let code = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
         guard code == SQLITE_OK, let pointer else { throw database.error(code) }
@@ -18,13 +30,46 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
-    public func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
-    public func bind(_ index: Int32, _ value: Int) { sqlite3_bind_int64(handle, index, Int64(value)) }
-    public func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(handle, index, value) }
-    public func bindNull(_ index: Int32) { sqlite3_bind_null(handle, index) }
+    @inline(__always) private func begin() {
+        if database.timesStatements && executionStart == 0 { executionStart = CPUClock.monotonic() }
+    }
+
+    @inline(__always) private func end() {
+        guard executionStart != 0 else { return }
+        database.statementNanoseconds &+= CPUClock.monotonic() &- executionStart
+        executionStart = 0
+    }
+
+    /// The recording journal and this statement's index in it, when there is one.
+    @inline(__always) private func journal() -> (StatementJournal, Int)? {
+        guard let journal = database.journal, journal.isRecording else { return nil }
+        if journalIndex < 0 { journalIndex = journal.register(sql) }
+        return (journal, journalIndex)
+    }
+
+    public func bind(_ index: Int32, _ value: Int64) {
+        begin()
+        if let (journal, statement) = journal() { journal.record(.integer, statement: statement, parameter: index, payload: UInt64(bitPattern: value)) }
+        sqlite3_bind_int64(handle, index, value)
+    }
+
+    public func bind(_ index: Int32, _ value: Int) { bind(index, Int64(value)) }
+
+    public func bind(_ index: Int32, _ value: Double) {
+        begin()
+        if let (journal, statement) = journal() { journal.record(.double, statement: statement, parameter: index, payload: value.bitPattern) }
+        sqlite3_bind_double(handle, index, value)
+    }
+
+    public func bindNull(_ index: Int32) {
+        begin()
+        if let (journal, statement) = journal() { journal.record(.null, statement: statement, parameter: index) }
+        sqlite3_bind_null(handle, index)
+    }
 
     public func bind(_ index: Int32, _ value: String) {
-        sqlite3_bind_text(handle, index, value, -1, ridestream_sqlite_transient)
+        var value = value
+        value.withUTF8 { bytes in bindText(index, UnsafeRawBufferPointer(bytes)) }
     }
 
     public func bind(_ index: Int32, _ value: String?) {
@@ -39,31 +84,56 @@ public final class Statement {
 
     /// Binds UTF-8 bytes as text without building a `String`.
     public func bindText(_ index: Int32, _ bytes: ArraySlice<UInt8>) {
-        bytes.withUnsafeBufferPointer { buffer in
-            _ = sqlite3_bind_text(handle, index, buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(buffer.count), ridestream_sqlite_transient)
+        bytes.withUnsafeBytes { bindText(index, $0) }
+    }
+
+    /// Binds UTF-8 bytes as text (SQLite copies them).
+    public func bindText(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+        begin()
+        if let (journal, statement) = journal() { journal.recordText(statement: statement, parameter: index, bytes) }
+        guard let start = bytes.baseAddress, !bytes.isEmpty else {
+            // An empty buffer may have no address, which SQLite would bind as NULL.
+            sqlite3_bind_text(handle, index, "", 0, ridestream_sqlite_transient)
+            return
         }
+        sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), ridestream_sqlite_transient)
     }
 
     /// Advances: true when a row is ready to read, false when done.
     @discardableResult
     public func step() throws(SQLiteError) -> Bool {
+        begin()
+        if let (journal, statement) = journal() { journal.record(.step, statement: statement) }
         let code = sqlite3_step(handle)
         switch code {
         case SQLITE_ROW: return true
-        case SQLITE_DONE: return false
-        default: throw database.error(code)
+        case SQLITE_DONE:
+            end()
+            return false
+        default:
+            end()
+            throw database.error(code)
         }
     }
 
     /// Steps to completion and resets for the next use, keeping bindings to be overwritten.
     public func run() throws(SQLiteError) {
-        defer { sqlite3_reset(handle) }
-        while try step() {}
+        begin()
+        if let (journal, statement) = journal() { journal.record(.run, statement: statement) }
+        defer {
+            sqlite3_reset(handle)
+            end()
+        }
+        var code: Int32
+        repeat { code = sqlite3_step(handle) } while code == SQLITE_ROW
+        guard code == SQLITE_DONE else { throw database.error(code) }
     }
 
     public func reset() {
+        if let (journal, statement) = journal() { journal.record(.reset, statement: statement) }
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+        end()
     }
 
     public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }

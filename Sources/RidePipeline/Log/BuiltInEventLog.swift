@@ -1,4 +1,5 @@
 import Broker
+import CPUTime
 import Groups
 import KafkaWire
 import Logging
@@ -7,8 +8,13 @@ import LogStore
 /// The pipeline's log on the built-in broker, in this process.
 public final class BuiltInEventLog: EventLog {
     public let broker: Broker
+    /// Where producers and consumers made here charge appending and fetching, if anywhere.
+    let stages: StageTimes?
 
-    public init(broker: Broker) { self.broker = broker }
+    public init(broker: Broker, stages: StageTimes? = nil) {
+        self.broker = broker
+        self.stages = stages
+    }
 
     /// A data directory's broker opened read-only, to read what a finished run stored (its
     /// caller holds the directory): nothing in it is written, not even a torn tail repaired.
@@ -54,6 +60,7 @@ public final class BuiltInEventLog: EventLog {
         var configuration = ProducerConfiguration()
         configuration.batchBytes = settings.batchBytes
         configuration.lingerMs = settings.lingerMs
+        configuration.stages = stages
         return BuiltInProducer(producer: Producer(broker: broker, configuration: configuration), topic: settings.topic)
     }
 
@@ -66,6 +73,7 @@ public final class BuiltInEventLog: EventLog {
         configuration.fetchMaxWaitMs = settings.fetchMaxWaitMs
         configuration.assignors = [settings.assignor]
         configuration.autoOffsetReset = .earliest
+        configuration.stages = stages
         let broker = broker
         let rebalance = RebalanceListener(
             onRevoked: { partitions in await listener.onRevoked(partitions.map(\.partition)) },
@@ -82,7 +90,9 @@ public final class BuiltInEventLog: EventLog {
                 return positions
             }
         )
-        return BuiltInConsumer(consumer: Consumer(broker: broker, configuration: configuration, listener: rebalance), topic: settings.topic)
+        return BuiltInConsumer(
+            consumer: Consumer(broker: broker, configuration: configuration, listener: rebalance), topic: settings.topic, stages: stages
+        )
     }
 
     public func describeGroup(_ group: String) async -> GroupSnapshot? {
@@ -184,19 +194,24 @@ final class BuiltInProducer: EventProducer {
 final class BuiltInConsumer: EventConsumer {
     let consumer: Consumer
     let topic: String
+    let stages: StageTimes?
 
-    init(consumer: Consumer, topic: String) {
+    init(consumer: Consumer, topic: String, stages: StageTimes?) {
         self.consumer = consumer
         self.topic = topic
+        self.stages = stages
     }
 
     func poll() async throws(PipelineError) -> [EventBatch] {
         do {
-            return try await consumer.poll().map { batch in
-                EventBatch(
-                    partition: batch.topicPartition.partition, offsets: batch.records.indices.map { batch.records.offset(at: $0) },
-                    values: batch.records.indices.map { batch.records.value(at: $0) }, nextOffset: batch.nextOffset
-                )
+            let batches = try await consumer.poll()
+            return stages.measure(.fetch) {
+                batches.map { batch in
+                    EventBatch(
+                        partition: batch.topicPartition.partition, offsets: batch.records.indices.map { batch.records.offset(at: $0) },
+                        values: batch.records.indices.map { batch.records.value(at: $0) }, nextOffset: batch.nextOffset
+                    )
+                }
             }
         } catch {
             throw PipelineError(error)

@@ -52,7 +52,7 @@ actor GroupFleet {
         let consumer = PipelineConsumer(
             name: name, group: group, log: log, writer: writer, configuration: configuration, aheadOfLog: aheadOfLog, logger: logger,
             onFailure: onFailure, rebalanceContext: { state.rebalanceContext(group, sessionTimeoutMs: sessionTimeoutMs) },
-            producedMs: { state.simulatedMs }
+            producedMs: { state.simulatedMs }, stages: state.stages
         )
         members.append(Member(consumer: consumer, state: .running))
         state.noteConsumerEvent(group, consumer: name, kind: .added)

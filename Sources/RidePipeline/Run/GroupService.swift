@@ -66,7 +66,7 @@ final class GroupService: Service, Sendable {
         do {
             writer = try await SinkWriter.open(
                 group: group, path: databasePath, topic: configuration.topic, tariff: configuration.tariff, metrics: metrics,
-                onCommit: { continuation.yield(.committed($0)) }
+                stages: state.stages, onCommit: { continuation.yield(.committed($0)) }
             )
         } catch {
             throw .sink(error)

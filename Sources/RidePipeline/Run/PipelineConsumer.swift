@@ -1,3 +1,4 @@
+import CPUTime
 import Groups
 import KafkaWire
 import Logging
@@ -47,6 +48,8 @@ actor PipelineConsumer {
     private let rebalanceContext: @Sendable () -> RebalanceContext
     /// The simulated time production has reached, recorded with each batch.
     private let producedMs: @Sendable () -> Int64?
+    /// Where decoding events is charged (`Stage.decode`).
+    private let stages: StageTimes?
     /// Per partition, the stored offset the database holds beyond the log end while the log
     /// is written again up to it (`.skipUntilReproduced`).
     private var storedAhead: [PartitionID: Offset] = [:]
@@ -66,8 +69,9 @@ actor PipelineConsumer {
         aheadOfLog: AheadOfLog = .refuse, logger: Logger = Logger(label: "ridestream.consumer"),
         onFailure: @escaping @Sendable (String, PipelineError) -> Void = { _, _ in },
         rebalanceContext: @escaping @Sendable () -> RebalanceContext = { .unknown },
-        producedMs: @escaping @Sendable () -> Int64? = { nil }
+        producedMs: @escaping @Sendable () -> Int64? = { nil }, stages: StageTimes? = nil
     ) {
+        self.stages = stages
         self.aheadOfLog = aheadOfLog
         self.rebalanceContext = rebalanceContext
         self.producedMs = producedMs
@@ -191,7 +195,9 @@ actor PipelineConsumer {
                 let now = ContinuousClock.now
                 for fetched in batches {
                     guard let batch = skippingStoredAhead(fetched) else { continue }
-                    if case let .jumped(from, _) = buffers.take(batch, now: now) { try await resolveJump(batch, from: from, now: now) }
+                    if case let .jumped(from, _) = stages.measure(.decode, { buffers.take(batch, now: now) }) {
+                        try await resolveJump(batch, from: from, now: now)
+                    }
                 }
                 try await writeDue(force: false)
             } catch {

@@ -1,4 +1,5 @@
 import Broker
+import CPUTime
 import Foundation
 import Groups
 import KafkaWire
@@ -120,7 +121,8 @@ public final class PipelineRunner: Sendable {
             do { removed = try directory.removePreviousRun() } catch { throw .dataDirectory(error) }
             if !removed.isEmpty { terminal.line("fresh run: removed the previous run's \(removed.joined(separator: ", ")) in \(directory.path)/") }
         }
-        let log = try openLog(directory)
+        let stages = StageTimes()
+        let log = try openLog(directory, stages: stages)
         var groups: [GroupService] = []
         do {
             let partitionCount = try await preparedTopic(log)
@@ -150,7 +152,7 @@ public final class PipelineRunner: Sendable {
                 resumePoint = found
             }
             try settings.write(in: directory.path)
-            let state = RunState(totalTicks: configuration.ticks, simulationStartMs: configuration.startTime)
+            let state = RunState(totalTicks: configuration.ticks, simulationStartMs: configuration.startTime, stages: stages)
             state.update { $0.resumedFrom = resumePoint?.produced ?? 0 }
             for name in GroupName.allCases {
                 let group = try await GroupService.open(
@@ -240,14 +242,14 @@ public final class PipelineRunner: Sendable {
             partitionRegions: regionsOfPartition, simulatedSeconds: configuration.second(ofTick: snapshot.ticks),
             stoppedEarly: snapshot.stoppedEarly, wallSeconds: wallSeconds,
             eventsPerSecond: Double(snapshot.produced) / max(wallSeconds, 0.001), groups: groups, scenario: snapshot.scenario,
-            skippedSteps: prepared.playsScenario ? plan.skipped.map(\.description) : []
+            skippedSteps: prepared.playsScenario ? plan.skipped.map(\.description) : [], cpu: prepared.state.stages.breakdown
         )
     }
 
     // MARK: - The log
 
     /// The built-in broker in the data directory, or the configured Kafka cluster.
-    func openLog(_ directory: DataDirectory?) throws(PipelineError) -> any EventLog {
+    func openLog(_ directory: DataDirectory?, stages: StageTimes? = nil) throws(PipelineError) -> any EventLog {
         switch configuration.brokerMode {
         case .embedded:
             guard let directory else { throw .remoteLogRequired(role: "simulate") }
@@ -268,7 +270,7 @@ public final class PipelineRunner: Sendable {
                 try? broker.close()  // failing anyway; a log that cannot close is recovered next time
                 throw .nothingToResume(directory: directory.path, topic: configuration.topic)
             }
-            return BuiltInEventLog(broker: broker)
+            return BuiltInEventLog(broker: broker, stages: stages)
         case let .kafka(settings):
             return try KafkaEventLog.open(settings)
         }

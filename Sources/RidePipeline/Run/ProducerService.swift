@@ -1,4 +1,5 @@
 import CoreMetrics
+import CPUTime
 import KafkaWire
 import LogStore
 import RideModel
@@ -51,6 +52,15 @@ actor ProductionLoop {
         var drivers: DriverPositions?
     }
 
+    /// One event ready to send.
+    private struct Encoded {
+        var partition: PartitionID
+        var key: [UInt8]
+        var value: [UInt8]
+        var region: [UInt8]
+        var timestamp: Int64
+    }
+
     private let executor = ThreadExecutor(name: "ridestream-simulator")
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     nonisolated let production: Production
@@ -59,7 +69,7 @@ actor ProductionLoop {
 
     func run() async throws(PipelineError) {
         let (configuration, log, state, terminal) = (production.configuration, production.log, production.state, production.terminal)
-        let (partitionCount, fleets) = (production.partitionCount, production.fleets)
+        let (partitionCount, fleets, stages) = (production.partitionCount, production.fleets, Optional(production.state.stages))
         var stored = production.resumePoint.map(ResumePoint.Cursor.init)
         let producer = try log.makeProducer(EventProducerSettings(
             topic: configuration.topic, batchBytes: configuration.producerBatchBytes, lingerMs: configuration.producerLingerMs
@@ -102,20 +112,28 @@ actor ProductionLoop {
                     break
                 }
             }
-            let events = simulator.step()
+            let events = stages.measure(.simulate) { simulator.step() }
             if let drivers = production.drivers, drivers.wanted, tick + 1 == ticks || clock.now - published >= drivers.interval {
                 drivers.publish(events, simulatedMs: configuration.startTime + Int64(tick + 1) * configuration.tickMs)
                 published = clock.now
             }
-            for event in events {
-                let (key, partition) = partitioner.route(event)
-                if stored?.isStored(partition: partition) == true { continue }
+            let encoded = stages.measure(.encode) {
+                events.compactMap { event -> Encoded? in
+                    let (key, partition) = partitioner.route(event)
+                    if stored?.isStored(partition: partition) == true { return nil }
+                    return Encoded(partition: PartitionID(partition), key: key, value: event.json(), region: Array(event.region.utf8), timestamp: event.ts)
+                }
+            }
+            // This loop runs on the simulator's own thread, awaits included: its thread CPU
+            // time is the sending's.
+            let sending = stages?.start()
+            for record in encoded {
                 try await producer.send(
-                    partition: PartitionID(partition), key: key, value: event.json(),
-                    headers: [("region", Array(event.region.utf8))], timestamp: event.ts
+                    partition: record.partition, key: record.key, value: record.value, headers: [("region", record.region)], timestamp: record.timestamp
                 )
                 produced += 1
             }
+            if let sending { stages?.add(.append, since: sending) }
             let done = tick + 1
             producedCounter.increment(by: produced - counted)
             counted = produced

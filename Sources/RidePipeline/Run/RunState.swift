@@ -1,3 +1,4 @@
+import CPUTime
 import KafkaWire
 import Synchronization
 
@@ -59,10 +60,15 @@ public final class RunState: Sendable {
     }
 
     private let state: Mutex<Snapshot>
+    /// The CPU time of the run's stages (`StageTimes`), shared by its producer, broker,
+    /// consumers and writers.
+    public let stages: StageTimes
     private let endWaiters = Mutex<[UInt64: CheckedContinuation<[PartitionID: Offset]?, Never>]>([:])
     private let nextWaiter = Atomic<UInt64>(0)
 
-    public init(totalTicks: Int, simulationStartMs: Int64 = 0) {
+    /// - Parameter stages: where the run's parts charge their CPU time.
+    public init(totalTicks: Int, simulationStartMs: Int64 = 0, stages: StageTimes = StageTimes()) {
+        self.stages = stages
         var snapshot = Snapshot(totalTicks: totalTicks)
         snapshot.simulationStartMs = simulationStartMs
         state = Mutex(snapshot)

@@ -1,3 +1,5 @@
+import CPUTime
+
 /// What a run did, printed at the end and written by `--json-summary`.
 public struct RunSummary: Codable, Sendable {
     public struct Consumer: Codable, Sendable {
@@ -49,6 +51,8 @@ public struct RunSummary: Codable, Sendable {
     public var scenario: [String]
     /// Scenario steps after the run's end, not applied.
     public var skippedSteps: [String]
+    /// Where the run's CPU time went, by stage (`StageBreakdown`).
+    public var cpu = StageBreakdown(seconds: [:], processSeconds: 0)
 
     enum CodingKeys: String, CodingKey {
         case eventsProduced = "events_produced"
@@ -62,5 +66,6 @@ public struct RunSummary: Codable, Sendable {
         case groups
         case scenario
         case skippedSteps = "skipped_steps"
+        case cpu = "cpu_seconds"
     }
 }

@@ -1,3 +1,4 @@
+import CPUTime
 import Foundation
 
 extension RunSummary {
@@ -25,6 +26,11 @@ extension RunSummary {
         }
         for name in groups.keys.sorted() {
             lines += groupLines(name, groups[name]!)
+        }
+        if cpu.processSeconds > 0 {
+            lines.append("")
+            lines.append("CPU time by stage (\(String(format: "%.1f", cpu.processSeconds)) s of CPU over \(String(format: "%.1f", wallSeconds)) s wall: \(String(format: "%.2f", cpu.processSeconds / max(wallSeconds, 0.001))) cores busy):")
+            lines += cpu.lines(events: max(0, eventsProduced - resumedFrom)).map { "  " + $0 }
         }
         lines.append("")
         lines.append("Every group received every event (pub/sub between groups); inside a group each partition had one consumer at a time (queue).")

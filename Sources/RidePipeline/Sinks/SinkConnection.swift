@@ -1,3 +1,4 @@
+import CPUTime
 import Foundation
 import KafkaWire
 import Groups
@@ -28,16 +29,24 @@ final class SinkConnection: @unchecked Sendable {
     private let readPreviousTime: Statement
     private let logGap: Statement
     private let logMemberRound: Statement
+    /// Where each batch transaction's CPU time is charged, if anywhere.
+    private let stages: StageTimes?
 
-    /// - Parameter tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false
-    ///   keeps SQLite's defaults (rollback journal, `synchronous=FULL`), as a naive application
-    ///   would, for the benchmark's baseline.
-    init(group: GroupName, path: String, topic: String, tariff: Tariff, tuned: Bool) throws(SinkError) {
+    /// - Parameters:
+    ///   - tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false keeps
+    ///     SQLite's defaults (rollback journal, `synchronous=FULL`), as a naive application
+    ///     would, for the benchmark's baseline.
+    ///   - stages: where a batch's CPU time goes: the processor's call is split between
+    ///     `Stage.sqlite` and `Stage.processing` by the wall time its statements took
+    ///     (`Database.timesStatements`); the rest of the transaction is `Stage.commit`.
+    init(group: GroupName, path: String, topic: String, tariff: Tariff, tuned: Bool, stages: StageTimes? = nil) throws(SinkError) {
         self.group = group
         self.path = path
         self.topic = topic
+        self.stages = stages
         do {
             database = try Database(path: path)
+            database.timesStatements = stages != nil
             try Self.prepareSchema(database, group: group, tuned: tuned)
             processor = try group.processorType.init(database: database, tariff: tariff)
             readOffset = try database.prepare(#"SELECT next_offset FROM consumer_offsets WHERE topic = ?1 AND "partition" = ?2"#)
@@ -162,11 +171,14 @@ final class SinkConnection: @unchecked Sendable {
     func write(
         consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events: [PositionedEvent], producedMs: Int64? = nil
     ) throws(SinkError) -> SinkWriteOutcome {
+        let started = stages?.start()
+        var processed: UInt64 = 0
+        defer { if let started, let stages { stages.add(.commit, nanoseconds: (CPUClock.thread() &- started) &- processed) } }
         do {
             return try database.transaction { () throws -> SinkWriteOutcome in
                 let stored = try storedOffset(partition) ?? .zero
                 if stored != firstOffset { return .stale(storedOffset: stored) }
-                let rows = try processor.process(events)
+                let rows = try process(events, cpu: &processed)
                 try store(partition, next: nextOffset)
                 logBatch.bind(1, consumer)
                 logBatch.bind(2, Int64(partition.rawValue))
@@ -183,6 +195,22 @@ final class SinkConnection: @unchecked Sendable {
         } catch {
             throw failure(error)
         }
+    }
+
+    /// The processor's work on a batch, its CPU time charged to `Stage.sqlite` and
+    /// `Stage.processing` in proportion to the wall time spent in statements; `cpu` is set
+    /// to the whole.
+    private func process(_ events: [PositionedEvent], cpu: inout UInt64) throws(SQLiteError) -> Int {
+        guard let stages else { return try processor.process(events) }
+        let (cpuStart, wallStart, inStatements) = (CPUClock.thread(), CPUClock.monotonic(), database.statementNanoseconds)
+        let rows = try processor.process(events)
+        cpu = CPUClock.thread() &- cpuStart
+        let wall = max(1, CPUClock.monotonic() &- wallStart)
+        let share = min(1, Double(database.statementNanoseconds &- inStatements) / Double(wall))
+        let sqlite = UInt64(Double(cpu) * share)
+        stages.add(.sqlite, nanoseconds: sqlite)
+        stages.add(.processing, nanoseconds: cpu - sqlite)
+        return rows
     }
 
     /// Moves a partition's stored offset from `from` (what it was) to `to` (the log start)

@@ -1,4 +1,5 @@
 import CoreMetrics
+import CPUTime
 import Groups
 import KafkaWire
 import LogStore
@@ -42,15 +43,17 @@ public actor SinkWriter {
 
     /// Opens (creating when absent) the group's database at `path`, on the writer's thread.
     ///
-    /// - Parameter tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false
-    ///   keeps SQLite's defaults, as a naive application would (the benchmark's baseline).
+    /// - Parameters:
+    ///   - tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false keeps
+    ///     SQLite's defaults, as a naive application would (the benchmark's baseline).
+    ///   - stages: where each transaction's CPU time is charged (processing, SQLite, commit).
     public static func open(
         group: GroupName, path: String, topic: String, tariff: Tariff, tuned: Bool = true, metrics: RunMetrics = .none,
-        onCommit: @escaping @Sendable (SinkCommit) -> Void = { _ in }
+        stages: StageTimes? = nil, onCommit: @escaping @Sendable (SinkCommit) -> Void = { _ in }
     ) async throws(SinkError) -> SinkWriter {
         let executor = ThreadExecutor(name: "ridestream-sqlite-\(group.rawValue)")
         let connection = try await executor.perform { () throws(SinkError) in
-            try SinkConnection(group: group, path: path, topic: topic, tariff: tariff, tuned: tuned)
+            try SinkConnection(group: group, path: path, topic: topic, tariff: tariff, tuned: tuned, stages: stages)
         }
         return SinkWriter(connection: connection, executor: executor, metrics: metrics.sink(group), onCommit: onCommit)
     }

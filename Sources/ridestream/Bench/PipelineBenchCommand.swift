@@ -1,6 +1,7 @@
 import ArgumentParser
 import Broker
 import BrokerServer
+import CPUTime
 import Foundation
 import Groups
 import KafkaCluster
@@ -11,7 +12,7 @@ import RidePipeline
 struct PipelineBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Compare one transaction per event, the whole pipeline, and direct batch inserts, in one process."
+        abstract: "Compare one transaction per event, the whole pipeline, its databases' SQLite work alone, and direct batch inserts, in one process."
     )
 
     @Option(help: "The pipeline configuration file (its tariff, regions, batch size and consumers are used).")
@@ -93,8 +94,14 @@ struct PipelineBenchCommand: AsyncParsableCommand {
                 "naive_events_per_s": result.naiveEventsPerSecond.rounded(),
                 "pipeline_events_per_s": result.pipelineEventsPerSecond.rounded(),
                 "ceiling_events_per_s": result.ceilingEventsPerSecond.rounded(),
+                "ceiling_per_file_events_per_s": result.ceilingPerFileEventsPerSecond.rounded(),
+                "ceiling_one_thread_events_per_s": result.ceilingOneThreadEventsPerSecond.rounded(),
+                "direct_events_per_s": result.directEventsPerSecond.rounded(),
                 "pipeline_over_naive": result.pipelineOverNaive,
                 "pipeline_over_ceiling": result.pipelineOverCeiling,
+                "pipeline_over_direct": result.pipelineOverDirect,
+                "pipeline_cpu_seconds": try JSONSerialization.jsonObject(with: JSONEncoder().encode(result.medianCPU)),
+                "ceiling_workload_bytes": result.workloadBytes,
                 "naive_events": result.naiveEvents,
                 "events": result.events,
                 "runs": result.rounds.count,
@@ -108,7 +115,10 @@ struct PipelineBenchCommand: AsyncParsableCommand {
             print("RideStream pipeline benchmark: \(result.events) events (naive: \(result.naiveEvents)), median of \(result.rounds.count) round(s)")
             print(String(format: "  naive (one synced transaction per event per database) %10.0f events/s", result.naiveEventsPerSecond))
             print(String(format: "  pipeline (simulator -> broker -> three groups)         %10.0f events/s  %.0fx naive", result.pipelineEventsPerSecond, result.pipelineOverNaive))
-            print(String(format: "  ceiling (batch inserts straight into the databases)   %10.0f events/s  pipeline = %.0f%% of it", result.ceilingEventsPerSecond, result.pipelineOverCeiling * 100))
+            print(String(format: "  ceiling: the sinks' SQLite work alone, best of        %10.0f events/s  pipeline = %.0f%% of it", result.ceilingEventsPerSecond, result.pipelineOverCeiling * 100))
+            print(String(format: "    one thread per file                                 %10.0f events/s", result.ceilingPerFileEventsPerSecond))
+            print(String(format: "    one thread for all                                  %10.0f events/s", result.ceilingOneThreadEventsPerSecond))
+            print(String(format: "  direct (the processors, batches straight in, no log)  %10.0f events/s  pipeline = %.0f%% of it", result.directEventsPerSecond, result.pipelineOverDirect * 100))
             if let watched = result.watchedEventsPerSecond {
                 print(String(format: "  pipeline with the dashboard watching                  %10.0f events/s  %.1f%% of the pipeline", watched, (result.watchedOverPipeline ?? 0) * 100))
             }
@@ -117,6 +127,8 @@ struct PipelineBenchCommand: AsyncParsableCommand {
             } else {
                 print("  kafka mode: not measured (build with --traits KafkaCluster)")
             }
+            print("\nThe pipeline's CPU time by stage (the median round):")
+            for line in result.medianCPU.lines(events: result.events) { print("  " + line) }
         }
     }
 }
