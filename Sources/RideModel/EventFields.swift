@@ -1,81 +1,126 @@
-/// The fields of a `LocationEvent` as they are read from JSON, checked when complete.
+/// The fields of an event as they are read from its JSON, checked when complete.
+///
+/// Texts are kept as ranges of the JSON's bytes. A text that must change to be valid (it has
+/// escapes, or bytes that are not UTF-8) is written, unescaped or repaired, to `extra`, which
+/// the view appends to a copy of the bytes; the simulator's events never need it.
 struct EventFields {
-    var eventId: String?
-    var driverId: String?
-    var region: String?
+    /// Where a text is: in the record's bytes or in `extra`.
+    enum Text {
+        case record(Range<Int>)
+        case extra(Range<Int>)
+    }
+
+    var eventId: Text?
+    var driverId: Text?
+    var region: Text?
     var lat: Double?
     var lon: Double?
     var speedKmh: Double?
     var status: DriverStatus?
-    var tripId: String?
-    var riderId: String?
+    var tripId: Text?
+    var riderId: Text?
     var milestone: TripMilestone?
     var surge: Double?
     var ts: Int64?
+    var extra: [UInt8] = []
 
-    mutating func set(_ key: UnsafeRawBufferPointer, _ value: FlatJSON.Value) throws(EventDecodingError) {
-        let name = String(decoding: key, as: UTF8.self)
-        switch name {
-        case "eventId": eventId = try Self.string(name, value)
-        case "driverId": driverId = try Self.string(name, value)
-        case "region": region = try Self.string(name, value)
-        case "lat": lat = try Self.number(name, value)
-        case "lon": lon = try Self.number(name, value)
-        case "speedKmh": speedKmh = try Self.number(name, value)
-        case "surge": surge = try Self.number(name, value)
-        case "tripId": tripId = try Self.optionalString(name, value)
-        case "riderId": riderId = try Self.optionalString(name, value)
-        case "status":
-            let text = try Self.string(name, value)
-            guard let parsed = DriverStatus(rawValue: text) else { throw EventDecodingError("unknown status '\(text)'") }
-            status = parsed
-        case "milestone":
-            if let text = try Self.optionalString(name, value) {
-                guard let parsed = TripMilestone(rawValue: text) else { throw EventDecodingError("unknown milestone '\(text)'") }
-                milestone = parsed
-            }
-        case "ts":
+    private static let statuses = DriverStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
+    private static let milestones = TripMilestone.allCases.map { (Array($0.rawValue.utf8), $0) }
+
+    mutating func set(_ field: EventField, _ value: FlatJSON.Value, in bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
+        switch field {
+        case .eventId: eventId = try text(field, value, bytes)
+        case .driverId: driverId = try text(field, value, bytes)
+        case .region: region = try text(field, value, bytes)
+        case .lat: lat = try Self.number(field, value)
+        case .lon: lon = try Self.number(field, value)
+        case .speedKmh: speedKmh = try Self.number(field, value)
+        case .surge: surge = try Self.number(field, value)
+        case .tripId: tripId = try optionalText(field, value, bytes)
+        case .riderId: riderId = try optionalText(field, value, bytes)
+        case .status:
+            status = try Self.named(Self.statuses, field, value, bytes)
+        case .milestone:
+            if case .null = value { return }
+            milestone = try Self.named(Self.milestones, field, value, bytes)
+        case .ts:
             guard case let .integer(integer) = value else { throw EventDecodingError("field 'ts' must be an integer") }
             ts = integer
-        default: break
         }
     }
 
-    func event() throws(EventDecodingError) -> LocationEvent {
-        guard let eventId else { throw Self.missing("eventId") }
-        guard let driverId else { throw Self.missing("driverId") }
-        guard let region else { throw Self.missing("region") }
-        guard let lat else { throw Self.missing("lat") }
-        guard let lon else { throw Self.missing("lon") }
-        guard let speedKmh else { throw Self.missing("speedKmh") }
-        guard let status else { throw Self.missing("status") }
-        guard let ts else { throw Self.missing("ts") }
-        return LocationEvent(
-            eventId: eventId, driverId: driverId, region: region, lat: lat, lon: lon, speedKmh: speedKmh, status: status,
-            tripId: tripId, riderId: riderId, milestone: milestone, surge: surge ?? 1, ts: ts
+    /// The view over `storage` (the bytes the fields were read from).
+    func view(_ storage: ArraySlice<UInt8>) throws(EventDecodingError) -> LocationEventView {
+        guard let eventId else { throw Self.missing(.eventId) }
+        guard let driverId else { throw Self.missing(.driverId) }
+        guard let region else { throw Self.missing(.region) }
+        guard let lat else { throw Self.missing(.lat) }
+        guard let lon else { throw Self.missing(.lon) }
+        guard let speedKmh else { throw Self.missing(.speedKmh) }
+        guard let status else { throw Self.missing(.status) }
+        guard let ts else { throw Self.missing(.ts) }
+        let base = storage.count
+        func span(_ text: Text) -> TextSpan {
+            switch text {
+            case let .record(range): TextSpan(start: range.lowerBound, count: range.count)
+            case let .extra(range): TextSpan(start: base + range.lowerBound, count: range.count)
+            }
+        }
+        return LocationEventView(
+            storage: extra.isEmpty ? storage : ArraySlice(Array(storage) + extra), eventIdText: span(eventId),
+            driverIdText: span(driverId), regionText: span(region), tripIdText: tripId.map(span), riderIdText: riderId.map(span),
+            lat: lat, lon: lon, speedKmh: speedKmh, status: status, milestone: milestone, surge: surge ?? 1, ts: ts
         )
     }
 
-    static func missing(_ name: String) -> EventDecodingError { EventDecodingError("field '\(name)' is missing") }
-
-    static func string(_ name: String, _ value: FlatJSON.Value) throws(EventDecodingError) -> String {
-        guard case let .string(text) = value else { throw EventDecodingError("field '\(name)' must be a string") }
-        return text
+    private mutating func text(_ field: EventField, _ value: FlatJSON.Value, _ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> Text {
+        guard case let .string(range, escaped, ascii) = value else { throw EventDecodingError("field '\(field.rawValue)' must be a string") }
+        if !escaped {
+            if ascii { return .record(range) }
+            let repaired = String(decoding: bytes[range], as: UTF8.self)
+            if repaired.utf8.elementsEqual(bytes[range]) { return .record(range) }
+            return keep(Array(repaired.utf8))
+        }
+        return keep(try FlatJSON.unescaped(bytes, range))
     }
 
-    static func optionalString(_ name: String, _ value: FlatJSON.Value) throws(EventDecodingError) -> String? {
+    private mutating func keep(_ value: [UInt8]) -> Text {
+        let start = extra.count
+        extra.append(contentsOf: value)
+        return .extra(start ..< extra.count)
+    }
+
+    private mutating func optionalText(_ field: EventField, _ value: FlatJSON.Value, _ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> Text? {
         switch value {
         case .null: return nil
-        case let .string(text): return text
-        default: throw EventDecodingError("field '\(name)' must be a string or null")
+        case .string: return try text(field, value, bytes)
+        default: throw EventDecodingError("field '\(field.rawValue)' must be a string or null")
         }
     }
 
-    static func number(_ name: String, _ value: FlatJSON.Value) throws(EventDecodingError) -> Double {
+    /// The case a short text names (status, milestone), compared in place.
+    private static func named<Name>(
+        _ names: [([UInt8], Name)], _ field: EventField, _ value: FlatJSON.Value, _ bytes: UnsafeRawBufferPointer
+    ) throws(EventDecodingError) -> Name {
+        guard case let .string(range, escaped, _) = value else {
+            throw EventDecodingError("field '\(field.rawValue)' must be a string\(field == .milestone ? " or null" : "")")
+        }
+        if !escaped {
+            for (name, known) in names where name.count == range.count && name.elementsEqual(bytes[range]) { return known }
+            throw EventDecodingError("unknown \(field.rawValue) '\(String(decoding: bytes[range], as: UTF8.self))'")
+        }
+        let text = try FlatJSON.unescaped(bytes, range)
+        for (name, known) in names where name == text { return known }
+        throw EventDecodingError("unknown \(field.rawValue) '\(String(decoding: text, as: UTF8.self))'")
+    }
+
+    static func missing(_ field: EventField) -> EventDecodingError { EventDecodingError("field '\(field.rawValue)' is missing") }
+
+    static func number(_ field: EventField, _ value: FlatJSON.Value) throws(EventDecodingError) -> Double {
         switch value {
         case let .number(number): return number
         case let .integer(integer): return Double(integer)
-        default: throw EventDecodingError("field '\(name)' must be a number")
+        default: throw EventDecodingError("field '\(field.rawValue)' must be a number")
         }
     }
 }

@@ -1,10 +1,14 @@
 /// A reader for one flat JSON object whose values are strings, numbers or null: the shape of
 /// a `LocationEvent`. It walks raw bytes and hands each key and value to a callback, without
-/// building a dictionary. Nested objects and arrays are rejected; malformed input throws with
-/// the byte position.
+/// building a dictionary or a `String`: a string value is the range of its bytes, unescaped
+/// only when asked (`unescaped`). Nested objects and arrays are rejected; malformed input
+/// throws with the byte position.
 enum FlatJSON {
     enum Value {
-        case string(String)
+        /// The bytes between the quotes. `escaped`: they hold backslash escapes, so the value
+        /// is `unescaped(range)`, not the bytes; `ascii`: every byte is below 0x80 (the bytes
+        /// are valid UTF-8 as they are).
+        case string(Range<Int>, escaped: Bool, ascii: Bool)
         case number(Double)
         case integer(Int64)
         case null
@@ -33,6 +37,64 @@ enum FlatJSON {
         }
     }
 
+    /// The UTF-8 value of an escaped string's bytes (`Value.string(range, escaped: true, ...)`):
+    /// `\n`, `\t`, `\r`, `\b`, `\f`, `\uXXXX` (surrogate pairs joined) and `\` before any other
+    /// byte standing for that byte. Invalid UTF-8 is repaired with U+FFFD.
+    static func unescaped(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws(EventDecodingError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count)
+        var index = range.lowerBound
+        func fail(_ message: String) -> EventDecodingError { EventDecodingError("invalid JSON at byte \(index): \(message)") }
+        func hex4(_ at: Int) -> UInt32? {
+            guard range.upperBound - at >= 4 else { return nil }
+            var code: UInt32 = 0
+            for byte in bytes[at ..< at + 4] {
+                guard let digit = hexDigit(byte) else { return nil }
+                code = code << 4 | digit
+            }
+            return code
+        }
+        while index < range.upperBound {
+            let byte = bytes[index]
+            index += 1
+            guard byte == UInt8(ascii: "\\") else {
+                out.append(byte)
+                continue
+            }
+            guard index < range.upperBound else { throw fail("unterminated escape") }
+            let escaped = bytes[index]
+            index += 1
+            switch escaped {
+            case UInt8(ascii: "n"): out.append(0x0a)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "r"): out.append(0x0d)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0c)
+            case UInt8(ascii: "u"):
+                guard var code = hex4(index) else { throw fail("bad \\u escape") }
+                index += 4
+                if (0xD800 ..< 0xDC00).contains(code), range.upperBound > index + 1, bytes[index] == UInt8(ascii: "\\"),
+                   bytes[index + 1] == UInt8(ascii: "u"), let low = hex4(index + 2), (0xDC00 ..< 0xE000).contains(low) {
+                    code = 0x10000 + (code - 0xD800) << 10 + (low - 0xDC00)
+                    index += 6
+                }
+                guard let scalar = Unicode.Scalar(code) else { throw fail("bad \\u escape") }
+                out.append(contentsOf: String(Character(scalar)).utf8)
+            default: out.append(escaped)
+            }
+        }
+        return out.allSatisfy({ $0 < 0x80 }) ? out : Array(String(decoding: out, as: UTF8.self).utf8)
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case UInt8(ascii: "0") ... UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a") ... UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A") ... UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
     struct Parser {
         let bytes: UnsafeRawBufferPointer
         var index: Int
@@ -57,54 +119,31 @@ enum FlatJSON {
 
         /// A string without escapes, as the bytes between the quotes.
         mutating func rawString() throws(EventDecodingError) -> UnsafeRawBufferPointer {
+            guard case let .string(range, escaped, _) = try string() else { throw fail("expected a string") }
+            guard !escaped else { throw fail("escapes are not expected here") }
+            return UnsafeRawBufferPointer(rebasing: bytes[range])
+        }
+
+        /// A string value: the range between its quotes, and whether it holds escapes or bytes
+        /// beyond ASCII.
+        mutating func string() throws(EventDecodingError) -> Value {
             guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string") }
             index += 1
             let start = index
+            var escaped = false
+            var high: UInt8 = 0
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     defer { index += 1 }
-                    return UnsafeRawBufferPointer(rebasing: bytes[start ..< index])
+                    return .string(start ..< index, escaped: escaped, ascii: high < 0x80)
                 }
-                if byte == UInt8(ascii: "\\") { throw fail("escapes are not expected here") }
-                index += 1
-            }
-            throw fail("unterminated string")
-        }
-
-        mutating func string() throws(EventDecodingError) -> String {
-            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string") }
-            index += 1
-            var raw: [UInt8] = []
-            let start = index
-            while index < bytes.count {
-                let byte = bytes[index]
-                index += 1
-                if byte == UInt8(ascii: "\"") {
-                    return raw.isEmpty && !bytes[start ..< index - 1].contains(UInt8(ascii: "\\"))
-                        ? String(decoding: bytes[start ..< index - 1], as: UTF8.self)
-                        : String(decoding: raw, as: UTF8.self)
-                }
+                high |= byte
                 if byte == UInt8(ascii: "\\") {
-                    if raw.isEmpty { raw.append(contentsOf: bytes[start ..< index - 1]) }
-                    guard index < bytes.count else { break }
-                    let escaped = bytes[index]
+                    escaped = true
                     index += 1
-                    switch escaped {
-                    case UInt8(ascii: "n"): raw.append(0x0a)
-                    case UInt8(ascii: "t"): raw.append(0x09)
-                    case UInt8(ascii: "r"): raw.append(0x0d)
-                    case UInt8(ascii: "u"):
-                        guard bytes.count - index >= 4,
-                              let code = UInt32(String(decoding: bytes[index ..< index + 4], as: UTF8.self), radix: 16),
-                              let scalar = Unicode.Scalar(code) else { throw fail("bad \\u escape") }
-                        raw.append(contentsOf: Array(String(Character(scalar)).utf8))
-                        index += 4
-                    default: raw.append(escaped)
-                    }
-                } else if !raw.isEmpty {
-                    raw.append(byte)
                 }
+                index += 1
             }
             throw fail("unterminated string")
         }
@@ -113,7 +152,7 @@ enum FlatJSON {
             skipSpace()
             guard let first = peek() else { throw fail("missing value") }
             switch first {
-            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "\""): return try string()
             case UInt8(ascii: "n"):
                 guard bytes.count - index >= 4, bytes[index + 1] == UInt8(ascii: "u"), bytes[index + 2] == UInt8(ascii: "l"),
                       bytes[index + 3] == UInt8(ascii: "l") else { throw fail("bad literal") }

@@ -83,28 +83,18 @@ public struct LocationEvent: Hashable, Sendable {
         out.append(contentsOf: #","surge":"#.utf8)
         FixedDecimal.write(surge, decimals: 2, into: &out)
         out.append(contentsOf: #","ts":"#.utf8)
-        out.append(contentsOf: String(ts).utf8)
+        FixedDecimal.write(ts, into: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }
 
-    /// Decodes an event's JSON. Unknown fields are ignored; a missing or mistyped required
-    /// field is an error naming it.
+    /// Decodes an event's JSON (`LocationEventView.decode`, texts made `String`s).
     public static func decode(_ bytes: ArraySlice<UInt8>) throws(EventDecodingError) -> LocationEvent {
-        let result: Result<LocationEvent, EventDecodingError> = bytes.withUnsafeBytes { raw in
-            Result { () throws(EventDecodingError) in try decode(raw) }
-        }
-        return try result.get()
+        try LocationEventView.decode(bytes).event
     }
 
     public static func decode(_ bytes: [UInt8]) throws(EventDecodingError) -> LocationEvent {
         try decode(bytes[...])
-    }
-
-    public static func decode(_ raw: UnsafeRawBufferPointer) throws(EventDecodingError) -> LocationEvent {
-        var fields = EventFields()
-        try FlatJSON.forEachField(raw) { (key, value) throws(EventDecodingError) in try fields.set(key, value) }
-        return try fields.event()
     }
 }
 

@@ -89,6 +89,24 @@ public final class Statement {
 
     /// Binds UTF-8 bytes as text (SQLite copies them).
     public func bindText(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+        bindText(index, bytes, destructor: ridestream_sqlite_transient)
+    }
+
+    /// Binds UTF-8 bytes as text without copying them (`SQLITE_STATIC`): SQLite reads them in
+    /// place when the statement steps, so they must stay valid and unchanged until the
+    /// execution ends (`run`, or the last `step`) and the parameter is bound again. Call it
+    /// where the pointer is valid, then run the statement in the same scope.
+    public func bindStaticText(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+        bindText(index, bytes, destructor: nil)
+    }
+
+    /// `bindStaticText`, or NULL when there is no text.
+    public func bindStaticText(_ index: Int32, _ bytes: UnsafeRawBufferPointer?) {
+        guard let bytes else { return bindNull(index) }
+        bindStaticText(index, bytes)
+    }
+
+    private func bindText(_ index: Int32, _ bytes: UnsafeRawBufferPointer, destructor: sqlite3_destructor_type?) {
         begin()
         if let (journal, statement) = journal() { journal.recordText(statement: statement, parameter: index, bytes) }
         guard let start = bytes.baseAddress, !bytes.isEmpty else {
@@ -96,7 +114,7 @@ public final class Statement {
             sqlite3_bind_text(handle, index, "", 0, ridestream_sqlite_transient)
             return
         }
-        sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), ridestream_sqlite_transient)
+        sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), destructor)
     }
 
     /// Advances: true when a row is ready to read, false when done.

@@ -33,10 +33,51 @@ import Testing
         #expect(event.tripId == nil)
     }
 
+    @Test func aViewKeepsPlainTextsInTheRecordAndCopiesOnlyWhatMustChange() throws {
+        let plain = Self.sample.json()
+        let view = try LocationEventView.decode(plain[...])
+        #expect(view.storage.count == plain.count)
+        #expect(view.event == Self.sample.rounded)
+        #expect(view.withBytes { Array($0[view.driverIdText]) } == Array("D00042".utf8))
+
+        // An escape, a \u escape beyond ASCII, a surrogate pair, and bytes that are not UTF-8.
+        var bytes = Array(#"{"eventId":"e\"1\\","driverId":"d"#.utf8) + [0xFF, 0x41]
+        bytes += Array(#"","region":"K\u00f6ln","lat":1,"lon":2,"speedKmh":3,"status":"on_trip","tripId":"\ud83d\ude95","riderId":"Zoë","ts":9}"#.utf8)
+        let escaped = try LocationEventView.decode(bytes[...])
+        #expect(escaped.eventId == #"e"1\"#)
+        #expect(escaped.driverId == "d\u{FFFD}A")
+        #expect(escaped.region == "Köln")
+        #expect(escaped.tripId == "🚕")
+        #expect(escaped.riderId == "Zoë")
+        #expect(escaped.milestone == nil)
+        // What the spans cover is what the strings say, byte for byte.
+        #expect(escaped.withBytes { Array($0[escaped.regionText]) } == Array("Köln".utf8))
+        #expect(escaped.withBytes { $0[escaped.riderIdText].map(Array.init) } == Array("Zoë".utf8))
+    }
+
+    @Test func keysAreFoundInAnyOrderAndUnknownOnesSkipped() throws {
+        let ordered = try LocationEvent.decode(Self.sample.json())
+        let shuffled = #"{"ts":1767600017000,"surge":1.25,"milestone":"pickup","x":"y","riderId":"R00042-3","tripId":"T00042-3","status":"on_trip","speedKmh":23.4,"lon":77.612345,"lat":12.934512,"region":"koramangala","driverIdX":"no","driverId":"D00042","eventId":"0000017-D00042"}"#
+        #expect(try LocationEvent.decode(Array(shuffled.utf8)) == ordered)
+    }
+
+    @Test func aViewMadeFromAnEventIsWhatDecodingItsJSONGives() throws {
+        let made = LocationEventView(Self.sample)
+        #expect(made.event == (try LocationEventView.decode(Self.sample.json()[...])).event)
+        var idle = Self.sample
+        idle.tripId = nil
+        idle.riderId = ""
+        #expect(LocationEventView(idle).event == idle.rounded)
+    }
+
     @Test(arguments: [
         (#"{"eventId":"e"}"#, "field 'driverId' is missing"),
         (#"{"eventId":1,"driverId":"d"}"#, "field 'eventId' must be a string"),
         (#"{"status":"flying"}"#, "unknown status 'flying'"),
+        (#"{"milestone":"lunch"}"#, "unknown milestone 'lunch'"),
+        (#"{"tripId":3}"#, "field 'tripId' must be a string or null"),
+        (#"{"eventId":"a\u12"}"#, "bad \\u escape"),
+        (#"{"eventId":"e","driverId":"d","region":"r","lat":1,"lon":2,"speedKmh":3,"status":"offline","ts":1.5}"#, "field 'ts' must be an integer"),
         (#"{"eventId":"e""#, "invalid JSON"),
         ("not json", "invalid JSON"),
     ])

@@ -117,7 +117,7 @@ struct SQLiteCeiling {
         for _ in 0 ..< configuration.ticks {
             for event in simulator.step() {
                 let partition = partitioner.route(event).partition
-                pending[partition].append(PositionedEvent(partition: PartitionID(partition), offset: next[partition], event: event.rounded))
+                pending[partition].append(PositionedEvent(partition: PartitionID(partition), offset: next[partition], event: event))
                 next[partition] = next[partition] + 1
                 events += 1
                 if pending[partition].count >= configuration.batchSize { try flush(partition) }

@@ -142,7 +142,7 @@ public struct SinkRebuild {
             for index in records.indices {
                 let offset = records.offset(at: index)
                 guard offset < bounds.highWatermark, let value = records.value(at: index) else { continue }
-                pending.append(PositionedEvent(partition: partition, offset: offset, event: try LocationEvent.decode(value)))
+                pending.append(PositionedEvent(partition: partition, offset: offset, event: try LocationEventView.decode(value)))
                 if pending.count == batchSize { try flush(upTo: offset + 1) }
             }
             next = min(records.nextOffset, bounds.highWatermark)

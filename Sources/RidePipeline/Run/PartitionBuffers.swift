@@ -63,7 +63,7 @@ struct PartitionBuffers {
         var buffer = buffers.removeValue(forKey: partition) ?? Buffer(firstOffset: first, nextOffset: first, since: now)
         if buffer.events.isEmpty { buffer.since = now }
         for index in batch.offsets.indices where batch.offsets[index] >= buffer.nextOffset {
-            guard let value = batch.values[index], let event = try? LocationEvent.decode(value) else {
+            guard let value = batch.values[index], let event = try? LocationEventView.decode(value) else {
                 undecodable += 1
                 continue
             }

@@ -48,7 +48,11 @@ final class AnalyticsProcessor: EventProcessor {
         ) WITHOUT ROWID;
         """
 
+    /// One region's minute as a batch adds to it.
     private struct Rollup {
+        let region: String
+        /// The minute's first millisecond.
+        let minuteMs: Int64
         var events = 0
         /// Speeds in tenths of km/h (events carry one decimal): integer sums are the same in
         /// any batching order, so reruns and resumed runs give identical rows.
@@ -56,6 +60,15 @@ final class AnalyticsProcessor: EventProcessor {
         var started = 0
         var completed = 0
         var drivers: Set<String> = []
+
+        init(region: String, minuteMs: Int64) {
+            self.region = region
+            self.minuteMs = minuteMs
+        }
+
+        func isFor(_ region: UnsafeRawBufferPointer, minuteMs: Int64) -> Bool {
+            self.minuteMs == minuteMs && self.region.utf8.elementsEqual(region)
+        }
     }
 
     private let insertEvent: Statement
@@ -82,61 +95,65 @@ final class AnalyticsProcessor: EventProcessor {
     }
 
     func process(_ events: [PositionedEvent]) throws(SQLiteError) -> Int {
-        var rollups: [String: [String: Rollup]] = [:]
-        // Events of one tick share their timestamp: its texts are made once.
+        // A batch is one partition's: a region or a few, a minute or two.
+        var rollups: [Rollup] = []
+        var current = 0
+        // Events of one tick share their timestamp: its text is made once.
         var lastTimestamp = Int64.min
         var iso = ""
-        var minute = ""
         for positioned in events {
             let event = positioned.event
             if event.ts != lastTimestamp {
                 lastTimestamp = event.ts
                 iso = Timestamp.iso(event.ts)
-                minute = Timestamp.minute(event.ts)
             }
-            insertEvent.bind(1, event.eventId)
-            insertEvent.bind(2, event.driverId)
-            insertEvent.bind(3, event.region)
-            insertEvent.bind(4, Int64(positioned.partition.rawValue))
-            insertEvent.bind(5, positioned.offset.rawValue)
-            insertEvent.bind(6, event.lat)
-            insertEvent.bind(7, event.lon)
-            insertEvent.bind(8, event.speedKmh)
-            insertEvent.bind(9, event.status.rawValue)
-            insertEvent.bind(10, event.tripId)
-            insertEvent.bind(11, event.milestone?.rawValue)
-            insertEvent.bind(12, event.surge)
-            insertEvent.bind(13, iso)
-            try insertEvent.run()
-            var rollup = rollups[event.region]?[minute] ?? Rollup()
-            rollup.events += 1
-            rollup.speedTenths += Int64((event.speedKmh * 10).rounded())
-            if event.milestone == .pickup { rollup.started += 1 }
-            if event.milestone == .dropoff { rollup.completed += 1 }
-            if event.status != .offline { rollup.drivers.insert(event.driverId) }
-            rollups[event.region, default: [:]][minute] = rollup
+            let minuteMs = Timestamp.minuteStart(event.ts)
+            try event.withBytes { (bytes) throws(SQLiteError) in
+                insertEvent.bindStaticText(1, bytes[event.eventIdText])
+                insertEvent.bindStaticText(2, bytes[event.driverIdText])
+                insertEvent.bindStaticText(3, bytes[event.regionText])
+                insertEvent.bind(4, Int64(positioned.partition.rawValue))
+                insertEvent.bind(5, positioned.offset.rawValue)
+                insertEvent.bind(6, event.lat)
+                insertEvent.bind(7, event.lon)
+                insertEvent.bind(8, event.speedKmh)
+                insertEvent.bind(9, event.status.rawValue)
+                insertEvent.bindStaticText(10, bytes[event.tripIdText])
+                insertEvent.bind(11, event.milestone?.rawValue)
+                insertEvent.bind(12, event.surge)
+                insertEvent.bind(13, iso)
+                try insertEvent.run()
+                if current == rollups.count || !rollups[current].isFor(bytes[event.regionText], minuteMs: minuteMs) {
+                    current = rollups.firstIndex { $0.isFor(bytes[event.regionText], minuteMs: minuteMs) } ?? rollups.count
+                    if current == rollups.count { rollups.append(Rollup(region: event.region, minuteMs: minuteMs)) }
+                }
+            }
+            rollups[current].events += 1
+            rollups[current].speedTenths += Int64((event.speedKmh * 10).rounded())
+            if event.milestone == .pickup { rollups[current].started += 1 }
+            if event.milestone == .dropoff { rollups[current].completed += 1 }
+            if event.status != .offline { rollups[current].drivers.insert(event.driverId) }
         }
         var rows = events.count
-        for (region, minutes) in rollups {
-            for (minute, rollup) in minutes {
-                var newDrivers = 0
-                for driver in rollup.drivers {
-                    insertDriver.bind(1, region)
-                    insertDriver.bind(2, minute)
-                    insertDriver.bind(3, driver)
-                    try insertDriver.run()
-                    newDrivers += database.changes
-                }
-                upsertRollup.bind(1, region)
-                upsertRollup.bind(2, minute)
-                upsertRollup.bind(3, rollup.events)
-                upsertRollup.bind(4, newDrivers)
-                upsertRollup.bind(5, rollup.speedTenths)
-                upsertRollup.bind(6, rollup.started)
-                upsertRollup.bind(7, rollup.completed)
-                try upsertRollup.run()
-                rows += 1
+        for rollup in rollups {
+            let minute = Timestamp.minute(rollup.minuteMs)
+            var newDrivers = 0
+            for driver in rollup.drivers {
+                insertDriver.bind(1, rollup.region)
+                insertDriver.bind(2, minute)
+                insertDriver.bind(3, driver)
+                try insertDriver.run()
+                newDrivers += database.changes
             }
+            upsertRollup.bind(1, rollup.region)
+            upsertRollup.bind(2, minute)
+            upsertRollup.bind(3, rollup.events)
+            upsertRollup.bind(4, newDrivers)
+            upsertRollup.bind(5, rollup.speedTenths)
+            upsertRollup.bind(6, rollup.started)
+            upsertRollup.bind(7, rollup.completed)
+            try upsertRollup.run()
+            rows += 1
         }
         return rows
     }

@@ -2,16 +2,23 @@ import KafkaWire
 import RideModel
 import SQLite
 
-/// An event decoded from the log with where it came from.
+/// An event decoded from the log with where it came from. Its texts stay in the record's
+/// bytes (`LocationEventView`).
 public struct PositionedEvent: Sendable {
     public var partition: PartitionID
     public var offset: Offset
-    public var event: LocationEvent
+    public var event: LocationEventView
 
-    public init(partition: PartitionID, offset: Offset, event: LocationEvent) {
+    public init(partition: PartitionID, offset: Offset, event: LocationEventView) {
         self.partition = partition
         self.offset = offset
         self.event = event
+    }
+
+    /// An event made here rather than read from the log (tests, benchmarks): the view a
+    /// consumer would decode from its JSON.
+    public init(partition: PartitionID, offset: Offset, event: LocationEvent) {
+        self.init(partition: partition, offset: offset, event: LocationEventView(event))
     }
 }
 

@@ -153,7 +153,7 @@ final class SupportProcessor: EventProcessor {
         )
     }
 
-    private func record(_ kind: String, _ event: LocationEvent, detail: String) throws(SQLiteError) {
+    private func record(_ kind: String, _ event: LocationEventView, detail: String) throws(SQLiteError) {
         incident.bind(1, kind)
         incident.bind(2, event.driverId)
         incident.bind(3, event.tripId)

@@ -6,6 +6,9 @@ enum Timestamp {
     /// The minute containing the timestamp, as `2026-01-05T08:00` (UTC).
     static func minute(_ milliseconds: Int64) -> String { text(milliseconds, length: 16) }
 
+    /// The first millisecond of the minute containing the timestamp.
+    static func minuteStart(_ milliseconds: Int64) -> Int64 { floorDivide(milliseconds, 60_000) * 60_000 }
+
     /// The first `length` characters of the ISO form, written digit by digit into the
     /// string's own storage (no intermediate strings: this runs once or twice per event).
     private static func text(_ milliseconds: Int64, length: Int) -> String {
