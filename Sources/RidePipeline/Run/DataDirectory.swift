@@ -104,9 +104,10 @@ public final class DataDirectory: @unchecked Sendable {
         guard fd >= 0, var bytes = try? JSONEncoder().encode(holder) else { return }
         bytes.append(UInt8(ascii: "\n"))
         // Best effort: the record only names the holder for others' messages; the lock itself
-        // is the flock.
-        _ = ftruncate(fd, 0)
-        _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        // is the flock. Written over the old record and then cut to its length, so a reader
+        // never finds the file empty (it reads up to the first newline).
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        if written == bytes.count { _ = ftruncate(fd, off_t(bytes.count)) }
     }
 
     /// Unlocks the directory (the process's end does the same); later calls do nothing.
@@ -185,6 +186,9 @@ public final class DataDirectory: @unchecked Sendable {
                   let inode = fields[5].split(separator: ":").last.flatMap({ UInt64($0) }), inode == UInt64(info.st_ino) else { continue }
             if !pids.contains(pid) { pids.append(pid) }
         }
+        // No line for this file (the table can be read between the holder's open and its
+        // flock, or the system hides other processes' pids): the holder's record still names it.
+        guard !pids.isEmpty else { return recorded.map { [$0] } ?? [] }
         return pids.map { pid in
             if let recorded, recorded.pid == pid { return recorded }
             return DirectoryHolder(pid: pid, command: DirectoryHolder.command(ofProcess: pid) ?? "another process", startedAt: nil, kafkaAddress: nil)
