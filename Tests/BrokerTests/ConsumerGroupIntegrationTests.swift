@@ -67,13 +67,14 @@ import Testing
     }
 
     /// Waits until every live member has the same generation and together they own all
-    /// partitions exactly once.
+    /// partitions exactly once. Up to a minute: a group formed while every other test starts
+    /// too on a 2-core machine may take several rounds of heartbeats and joins to settle.
     static func settled(_ members: [Member], partitions: Int) async -> Bool {
         await settledConsumers(members.map(\.consumer), partitions: partitions)
     }
 
     static func settledConsumers(_ consumers: [Consumer], partitions: Int) async -> Bool {
-        await eventually {
+        await eventually(timeoutMs: 60_000) {
             var all: [TopicPartition] = []
             var generations = Set<GenerationID>()
             for consumer in consumers {

@@ -14,8 +14,7 @@ extension Interop {
 
         @Test func listProduceAndConsumeWithKcat() async throws {
             try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
-            let server = try InteropServer()
-            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let server = try await InteropServer.start()
 
             let lines = (1 ... 100_000).map { "line-\($0)" }
             _ = try await Self.kcat(["-b", server.bootstrap, "-P", "-t", "rides"], input: lines.joined(separator: "\n") + "\n")
@@ -35,6 +34,7 @@ extension Interop {
             for (partition, numbers) in perPartition {
                 #expect(numbers == numbers.sorted(), "partition \(partition) keeps the produce order")
             }
+            #expect(await server.stop() == 0, "clean shutdown on SIGTERM")
         }
 
         /// kcat's high-level consumer (`-G`): FindCoordinator, JoinGroup, SyncGroup, Heartbeat,
@@ -44,8 +44,7 @@ extension Interop {
         /// without one would start at the log end, Kafka's default reset).
         @Test func consumerGroupResumesFromCommittedOffsets() async throws {
             try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/kcat"), "kcat is not installed (apt-get install kcat)")
-            let server = try InteropServer()
-            defer { #expect(server.stop() == 0) }
+            let server = try await InteropServer.start()
             let first = (1 ... 3000).map { "a-\($0)" }
             _ = try await Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: first.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
             let firstRun = try await Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-o", "beginning", "-q", "-e"])
@@ -54,14 +53,14 @@ extension Interop {
             _ = try await Self.kcat(["-b", server.bootstrap, "-P", "-t", "trips", "-K", ":"], input: second.map { "k\($0):\($0)" }.joined(separator: "\n") + "\n")
             let secondRun = try await Self.kcat(["-b", server.bootstrap, "-G", "billing", "trips", "-q", "-e"])
             #expect(secondRun.split(separator: "\n").map(String.init).sorted() == second.sorted(), "only the new records, each once")
+            #expect(await server.stop() == 0)
         }
 
         /// A second server on a port in use, or on a data directory in use, exits 1 and says why
         /// (the flag to change, or who holds the directory); a failed start leaves no data
         /// directory behind.
         @Test func aPortOrDirectoryInUseFailsClearly() async throws {
-            let server = try InteropServer()
-            defer { #expect(server.stop() == 0) }
+            let server = try await InteropServer.start()
             let other = server.dir.path + "-other"
             let portInUse = try await ChildProcess(
                 InteropServer.binary, ["broker", "serve", "--data-dir", other, "--port", String(server.port), "--host", "127.0.0.1"]
@@ -88,6 +87,7 @@ extension Interop {
             #expect(held.output.contains("is in use by `ridestream broker serve"), "\(held.output)")
             #expect(held.output.contains("Kafka port 127.0.0.1:\(server.port)"), "\(held.output)")
             try? FileManager.default.removeItem(atPath: other)
+            #expect(await server.stop() == 0)
         }
     }
 }

@@ -20,12 +20,12 @@ extension Interop {
                 in: source
             ).exit()
             #expect(compiled.status == 0, "go build: \(compiled.errors.suffix(3000))")
-            let server = try InteropServer()
-            defer { #expect(server.stop() == 0, "clean shutdown on SIGTERM") }
+            let server = try await InteropServer.start()
             let run = await (try ChildProcess(binary, [server.bootstrap], errors: .separate)).exit(killingAfterMs: 180_000)
             #expect(run.status == 0, "\(run.output)\(run.errors.suffix(2000))\n--- broker log ---\n\(server.log.suffix(3000))")
             #expect(run.output.contains("2000 records, each read once; members a, b"), "\(run.output)")
             #expect(!server.log.contains("unsupported request"), "sarama asked for a version this broker does not serve: \(server.log.suffix(2000))")
+            #expect(await server.stop() == 0, "clean shutdown on SIGTERM")
         }
     }
 }

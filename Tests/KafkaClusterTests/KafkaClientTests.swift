@@ -8,9 +8,13 @@ import Testing
 /// The librdkafka clients of cluster mode against `ridestream broker serve` (a Kafka-protocol
 /// cluster of one). Built and run with `swift test --traits KafkaCluster`.
 @Suite(.serialized) struct KafkaClientTests {
-    @Test func adminProducerAndConsumer() throws {
-        let server = try InteropServer()
-        defer { #expect(server.stop() == 0) }
+    @Test func adminProducerAndConsumer() async throws {
+        let server = try await InteropServer.start()
+        try await onOwnThread { try Self.adminProducerAndConsumer(server) }
+        #expect(await server.stop() == 0)
+    }
+
+    static func adminProducerAndConsumer(_ server: InteropServer) throws {
         let settings = KafkaSettings(bootstrapServers: server.bootstrap)
         let admin = try KafkaAdminClient(settings: settings)
         #expect(try admin.createTopic("orders", partitions: 4, replicationFactor: 1))

@@ -28,8 +28,7 @@ import Testing
     }
 
     @Test func aRunOnAKafkaClusterStoresTheRowsOfAnEmbeddedRun() async throws {
-        let server = try InteropServer(["--initial-rebalance-delay-ms", "0"])
-        defer { #expect(server.stop() == 0) }
+        let server = try await InteropServer.start(["--initial-rebalance-delay-ms", "0"])
         let dir = TemporaryDirectory("cluster-mode")
         defer { dir.remove() }
         var options = RunOptions()
@@ -76,6 +75,7 @@ import Testing
             try await PipelineRunner(configuration: onCluster, options: options).run()
         }
         #expect("\(again.map { "\($0)" } ?? "")".contains("already holds \(clusterRun.eventsProduced) events"))
+        #expect(await server.stop() == 0)
     }
 
     /// The roles as separate processes: `produce`, and two `consume` processes of the fare
@@ -84,8 +84,7 @@ import Testing
     /// processes, and the trips are those of an embedded run of the same seed.
     @Test func rolesInSeparateProcessesSurviveAKilledConsumer() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: CrashResumeTests.binary), "build the executable first")
-        let server = try InteropServer(["--initial-rebalance-delay-ms", "0"])
-        defer { #expect(server.stop() == 0) }
+        let server = try await InteropServer.start(["--initial-rebalance-delay-ms", "0"])
         let dir = TemporaryDirectory("roles")
         defer { dir.remove() }
         let config = dir.file("roles.yaml")
@@ -138,6 +137,7 @@ import Testing
         let expected = try CrashResumeTests.rows(dir.file("reference/fare.sqlite"), trips.1)
         #expect(!expected.isEmpty)
         #expect(try CrashResumeTests.rows(fare, trips.1) == expected)
+        #expect(await server.stop() == 0)
     }
 
     /// Batches stored by consumers whose name contains `writer`.

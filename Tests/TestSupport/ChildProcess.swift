@@ -87,6 +87,9 @@ public final class ChildProcess: @unchecked Sendable {
     /// The output so far.
     public var output: String { lock.withLock { String(decoding: gathered, as: UTF8.self) } }
 
+    /// Standard error so far, when it is `.separate`.
+    public var errorOutput: String { lock.withLock { String(decoding: gatheredErrors, as: UTF8.self) } }
+
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits for the child to end and its output to close.
