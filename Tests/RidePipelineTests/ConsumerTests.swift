@@ -129,24 +129,21 @@ import Testing
         #expect(commits.withLock { $0 } == [SinkCommit(partition: PartitionID(2), nextOffset: Offset(40), events: 0)])
     }
 
-    /// A database of the first schema version (no `log_gaps`, no rebalance history) is brought
-    /// up to date; one of an unknown version or another application is refused untouched.
-    @Test func olderSchemasAreMigratedUnknownOnesRefused() async throws {
+    /// A database of an older schema version (5: text-keyed, text-timed `location_events`) or
+    /// of an unknown one is refused untouched, naming both versions.
+    @Test(arguments: [Int64(5), 1, 99])
+    func otherSchemaVersionsAreRefusedUntouched(version: Int64) async throws {
         let dir = TemporaryDirectory("sink")
         defer { dir.remove() }
-        let path = dir.file("support.sqlite")
-        let old = try Database(path: path)
-        try old.execute(SinkSchema.common.components(separatedBy: "CREATE TABLE log_gaps")[0] + GroupName.support.processorType.schema)
-        try old.execute("PRAGMA application_id = \(SinkSchema.applicationID); PRAGMA user_version = 1;")
-        _ = try await SinkWriter.open(group: .support, path: path, topic: "t", tariff: Tariff())
-        #expect(try Database(path: path, readOnly: true).userVersion == SinkSchema.version)
-        #expect(try Database(path: path, readOnly: true).scalar("SELECT count(*) FROM log_gaps") == 0)
-
-        try old.execute("PRAGMA user_version = 99;")
+        let path = dir.file("analytics.sqlite")
+        _ = try await SinkWriter.open(group: .analytics, path: path, topic: "t", tariff: Tariff()).close()
+        try Database(path: path).execute("PRAGMA user_version = \(version);")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        await #expect(throws: SinkError.schemaVersion(group: .support, path: path, found: 99, expected: SinkSchema.version)) {
-            _ = try await SinkWriter.open(group: .support, path: path, topic: "t", tariff: Tariff())
+        let refusal = SinkError.schemaVersion(group: .analytics, path: path, found: version, expected: SinkSchema.version)
+        await #expect(throws: refusal) {
+            _ = try await SinkWriter.open(group: .analytics, path: path, topic: "t", tariff: Tariff())
         }
+        #expect(refusal.description.contains("schema version \(version), this build uses 6"), "\(refusal)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 }

@@ -171,35 +171,6 @@ import Testing
         #expect(business["sticky"] == business["cooperative-sticky"], "the same rows either way")
     }
 
-    // MARK: - Older files
-
-    @Test func aVersionTwoFileGainsTheHistoryAndKeepsItsRows() async throws {
-        let dir = TemporaryDirectory("rebalance-migration")
-        defer { dir.remove() }
-        let path = dir.file("support.sqlite")
-        do {
-            // The version-2 layout: version 1's tables and log_gaps, a generation recorded.
-            let old = try Database(path: path)
-            let versionOne = SinkSchema.common.components(separatedBy: "CREATE TABLE log_gaps")[0]
-            try old.execute(versionOne + SinkSchema.logGaps + GroupName.support.processorType.schema)
-            try old.execute("INSERT INTO rebalances VALUES (1, 'support-1', 'support-1=0,1,2', '2026-01-05T00:00:00.000Z')")
-            try old.execute(#"INSERT INTO batches (consumer, "partition", first_offset, last_offset, events, rows, committed_at) VALUES ('support-1', 0, 0, 9, 10, 0, 'x')"#)
-            try old.execute("PRAGMA application_id = \(SinkSchema.applicationID); PRAGMA user_version = 2")
-        }
-        let writer = try await SinkWriter.open(group: .support, path: path, topic: "driver-locations", tariff: Tariff())
-        let record = try await writer.recordRebalance(
-            generation: 2, assignment: ["support-1(a)": [0], "support-2(b)": [1, 2]], context: Self.context(at: 20, [("support-2", .added, 10)])
-        )
-        // The old generation has no rows to compare with: told as the group's formation.
-        #expect(record?.causes == [.formed])
-        #expect(try await writer.recordRebalance(generation: 2, assignment: [:], context: .unknown) == nil)
-        try await writer.close()
-        #expect(try await sqlite3(path, "PRAGMA user_version") == [String(SinkSchema.version)])
-        #expect(try await sqlite3(path, "SELECT generation, ifnull(run_second, '-'), cause FROM rebalance_timeline") == ["1|-|", "2|20.0|formed"])
-        #expect(try await sqlite3(path, "SELECT count(*), count(last_event_ms) FROM batches") == ["1|0"])
-        #expect(try await sqlite3(path, #"SELECT count(*) FROM rebalance_assignments WHERE generation = 2"#) == ["3"])
-    }
-
     /// Rows the `sqlite3` shell prints for `sql` (columns joined by "|").
     func sqlite3(_ path: String, _ sql: String) async throws -> [String] {
         let exit = try await ChildProcess("/usr/bin/sqlite3", [path, sql], errors: .separate).exit()

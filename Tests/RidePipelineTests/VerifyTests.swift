@@ -73,15 +73,15 @@ import Testing
         defer { dir.remove() }
         let data = try await Self.run(dir)
         let analytics = data + "/analytics.sqlite"
-        let index = "CREATE INDEX location_events_region ON location_events (region, ts)"
-        try await Self.sqlite(analytics, "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql='\(index) WHERE 0' WHERE name='location_events_region';")
-        try await Self.sqlite(analytics, "DELETE FROM location_events WHERE rowid = (SELECT min(rowid) FROM location_events);")
-        try await Self.sqlite(analytics, "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql='\(index)' WHERE name='location_events_region';")
+        let index = #"CREATE INDEX batches_consumer ON batches (consumer, "partition")"#
+        try await Self.sqlite(analytics, "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql='\(index) WHERE 0' WHERE name='batches_consumer';")
+        try await Self.sqlite(analytics, "DELETE FROM batches WHERE rowid = (SELECT min(rowid) FROM batches);")
+        try await Self.sqlite(analytics, "PRAGMA writable_schema=ON; UPDATE sqlite_master SET sql='\(index)' WHERE name='batches_consumer';")
         let before = try Self.snapshot(data)
 
         let verified = try await Self.ridestream(["verify", "--data-dir", data])
         #expect(verified.status == 1)
-        #expect(verified.output.contains("PROBLEM  analytics.sqlite: integrity_check: wrong # of entries in index location_events_region"), "\(verified.output)")
+        #expect(verified.output.contains("PROBLEM  analytics.sqlite: integrity_check: wrong # of entries in index batches_consumer"), "\(verified.output)")
         let resumed = try await Self.ridestream(["simulate", "--config", CrashResumeTests.writeConfig(dir), "--duration", "400", "--data-dir", data, "--resume"])
         #expect(resumed.status == 1, "\(resumed.output)")
         #expect(resumed.output.contains("the analytics database is damaged"), "\(resumed.output)")

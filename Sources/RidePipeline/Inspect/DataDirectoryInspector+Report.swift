@@ -12,7 +12,7 @@ extension DataDirectoryInspector {
         )
         var ends = LogEnds()
         if let analytics {
-            report.startMs = try analytics.scalar("SELECT CAST(round((julianday(min(ts)) - 2440587.5) * 86400000) AS INTEGER) FROM location_events")
+            report.startMs = try analytics.scalar("SELECT min(\(try Self.eventTimeMs(analytics))) FROM location_events")
             ends = try Self.logEndsOverTime(analytics)
             report.eventsPerPartition = (0 ..< (ends.series.keys.max().map { $0 + 1 } ?? 0)).map { ends.series[$0]?.last?.end ?? 0 }
             let minutes = try analytics.prepare("SELECT region, minute, events FROM region_minute_stats ORDER BY minute, region")
@@ -72,8 +72,14 @@ extension DataDirectoryInspector {
         }
     }
 
+    /// An event's time in milliseconds: `ts_ms`, or computed from the `ts` text of a file
+    /// older than schema version 6.
+    private static func eventTimeMs(_ analytics: Database) throws -> String {
+        try has(analytics, column: "ts_ms", in: "location_events") ? "ts_ms" : "CAST(round((julianday(ts) - 2440587.5) * 86400000) AS INTEGER)"
+    }
+
     private static func logEndsOverTime(_ analytics: Database) throws -> LogEnds {
-        let milliseconds = "CAST(round((julianday(ts) - 2440587.5) * 86400000) AS INTEGER)"
+        let milliseconds = try eventTimeMs(analytics)
         let first = try analytics.scalar("SELECT min(\(milliseconds)) FROM location_events") ?? 0
         let last = try analytics.scalar("SELECT max(\(milliseconds)) FROM location_events") ?? 0
         var ends = LogEnds(bucketMs: max(1, (last - first) / LogEnds.maxBuckets))

@@ -8,8 +8,7 @@ import SQLite
 /// A group database's connection, its processor and its prepared statements: what
 /// `SinkWriter` runs on its thread. Opening checks the file: a new file gets the schema (WAL
 /// journal, `synchronous=NORMAL`); an existing one must carry RideStream's application id and
-/// a schema version this build knows (older ones are migrated), or opening fails without
-/// touching it.
+/// this build's schema version (`SinkSchema`), or opening fails without touching it.
 ///
 /// Not thread-safe: used only on its writer's thread (the `@unchecked Sendable` lets the
 /// writer receive it from the `perform` that opened it there).
@@ -86,14 +85,14 @@ final class SinkConnection: @unchecked Sendable {
         }
     }
 
-    /// Creates the schema in a new file, migrates an older version, or refuses a file that is
-    /// not this group's database, all under the write lock: another process (a `consume` of
-    /// the same group) may be opening the same file.
+    /// Creates the schema in a new file, or refuses a file that is not this group's database
+    /// of this schema version, all under the write lock: another process (a `consume` of the
+    /// same group) may be opening the same file.
     private static func prepareSchema(_ database: Database, group: GroupName, tuned: Bool) throws -> Void {
         let path = database.path
         let (applicationID, version) = try database.transaction { () throws -> (Int64, Int64) in
             let applicationID = try database.scalar("PRAGMA application_id") ?? 0
-            var version = try database.userVersion
+            let version = try database.userVersion
             let tables = try database.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0
             if tables == 0 && version == 0 && applicationID == 0 {
                 try database.execute(SinkSchema.common)
@@ -102,18 +101,13 @@ final class SinkConnection: @unchecked Sendable {
                 try database.setUserVersion(SinkSchema.version)
                 return (SinkSchema.applicationID, SinkSchema.version)
             }
-            guard applicationID == SinkSchema.applicationID else { return (applicationID, version) }
+            guard applicationID == SinkSchema.applicationID, version == SinkSchema.version else { return (applicationID, version) }
             // A file resumed into is checked whole first (`integrity_check`: every page, and
             // every index against its table), so rows are never added to a damaged database.
             let check = try database.prepare("PRAGMA integrity_check")
             var findings: [String] = []
             while try check.step(), findings.count < 5 { findings.append(check.string(0) ?? "") }
             guard findings == ["ok"] else { throw SinkError.damaged(group: group, path: path, findings: findings) }
-            while version < SinkSchema.version, let migration = SinkSchema.migrations[version] {
-                try database.execute(migration)
-                version += 1
-                try database.setUserVersion(version)
-            }
             return (applicationID, version)
         }
         guard applicationID == SinkSchema.applicationID else {

@@ -24,16 +24,14 @@
 ///   first (partition, from, to: `to - from` events missing).
 ///
 /// `PRAGMA user_version` holds `SinkSchema.version`; `PRAGMA application_id` marks the file as
-/// RideStream's. Version 1 lacked `log_gaps`, version 2 the rebalance history and
-/// `last_event_ms`, version 3 `produced_ms`, version 4 `member_rebalances`; opening one adds
-/// them (`migrations`; rows written before have NULL there).
-/// A new file is made the same way: version 1's tables, then every migration.
+/// RideStream's. A run writes only files of this version and refuses any other untouched
+/// (`SinkError.schemaVersion`); inspection reads older files as they are. Version 6 keys
+/// `location_events` by an integer made from the event id and keeps its time in integer
+/// milliseconds (the texts are generated columns); version 5 added `member_rebalances`, 4
+/// `produced_ms`, 3 the rebalance history and `last_event_ms`, 2 `log_gaps`.
 enum SinkSchema {
-    static let version: Int64 = 5
+    static let version: Int64 = 6
     static let applicationID: Int64 = 0x5249_4445  // "RIDE"
-
-    /// DDL that brings a file of version N to N + 1, keyed by N.
-    static let migrations: [Int64: String] = [1: logGaps, 2: rebalanceHistory, 3: productionTime, 4: memberRounds]
 
     static let memberRounds = """
         CREATE TABLE member_rebalances (

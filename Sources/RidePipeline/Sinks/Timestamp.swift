@@ -6,6 +6,11 @@ enum Timestamp {
     /// The minute containing the timestamp, as `2026-01-05T08:00` (UTC).
     static func minute(_ milliseconds: Int64) -> String { text(milliseconds, length: 16) }
 
+    /// SQL giving `iso` of an integer millisecond column (`%f` is seconds with milliseconds).
+    static func sqlText(_ column: String) -> String {
+        "strftime('%Y-%m-%dT%H:%M:%fZ', \(column) / 1000.0, 'unixepoch')"
+    }
+
     /// The first millisecond of the minute containing the timestamp.
     static func minuteStart(_ milliseconds: Int64) -> Int64 { floorDivide(milliseconds, 60_000) * 60_000 }
 

@@ -82,7 +82,15 @@ try:
             time.sleep(0.2)
     wait_for("the add button's answer", lambda: "added support-" in browser.find_element(By.ID, "control-message").text)
     wait_for("a rebalance after pressing add consumer", lambda: support_generations() > before, 60)
-    joined = browser.find_elements(By.CSS_SELECTOR, '#timeline li[data-group="support"]')[0].get_attribute("data-cause")  # newest first
+    # The timeline is redrawn with each snapshot: an item found may be replaced before it is read.
+    for attempt in range(10):
+        try:
+            joined = browser.find_elements(By.CSS_SELECTOR, '#timeline li[data-group="support"]')[0].get_attribute("data-cause")  # newest first
+            break
+        except StaleElementReferenceException:
+            time.sleep(0.2)
+    else:
+        fail("the timeline kept changing under the reader")
     if "joined" not in joined:
         fail("the rebalance after pressing add consumer is not a join: " + joined)
 
