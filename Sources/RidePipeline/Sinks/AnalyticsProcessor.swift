@@ -7,21 +7,21 @@ import SQLite
 /// started and completed). Distinct drivers are counted through `region_minute_drivers`, so
 /// the counts stay exact across batches and consumers.
 ///
-/// `location_events` costs one B-tree and no index: its key is the event id as an integer
-/// (`EventKey`: an event stored twice still fails), its time is integer milliseconds
-/// (`ts_ms`), and `event_id` and `ts` are the readable texts SQLite generates from them when
-/// a query reads them, never stored. Its rows arrive nearly in key order (a tick's events
-/// follow the previous tick's), so ingestion stays linear as the table grows to millions of
-/// rows. Per-region or per-driver questions over many rows want an index made after a run,
+/// `location_events` costs one B-tree and no index: its key is the event's partition and id
+/// as one integer (`EventKey`: an event stored twice in its partition still fails), its time
+/// is integer milliseconds (`ts_ms`), and `event_id`, `"partition"` and `ts` are generated
+/// from them when a query reads them, never stored. Each partition's rows are appended at
+/// the end of its own range of keys, so ingestion stays linear as the table grows to
+/// millions of rows. Per-region or per-driver questions over many rows want an index made after a run,
 /// e.g. `CREATE INDEX ... ON location_events (region, ts_ms)`.
 final class AnalyticsProcessor: EventProcessor {
     static let schema = """
         CREATE TABLE location_events (
             event_key INTEGER PRIMARY KEY,
-            event_id TEXT GENERATED ALWAYS AS (\(EventKey.sqlText("event_key"))) VIRTUAL,
+            event_id TEXT GENERATED ALWAYS AS (\(EventKey.idSQL("event_key"))) VIRTUAL,
             driver_id TEXT NOT NULL,
             region TEXT NOT NULL,
-            "partition" INTEGER NOT NULL,
+            "partition" INTEGER GENERATED ALWAYS AS (\(EventKey.partitionSQL("event_key"))) VIRTUAL,
             "offset" INTEGER NOT NULL,
             lat REAL NOT NULL,
             lon REAL NOT NULL,
@@ -84,8 +84,8 @@ final class AnalyticsProcessor: EventProcessor {
         self.database = database
         insertEvent = try database.prepare(
             """
-            INSERT INTO location_events (event_key, driver_id, region, "partition", "offset", lat, lon, speed_kmh, status, trip_id, milestone, surge, ts_ms)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            INSERT INTO location_events (event_key, driver_id, region, "offset", lat, lon, speed_kmh, status, trip_id, milestone, surge, ts_ms)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
             """
         )
         insertDriver = try database.prepare("INSERT OR IGNORE INTO region_minute_drivers VALUES (?1, ?2, ?3)")
@@ -109,27 +109,26 @@ final class AnalyticsProcessor: EventProcessor {
             let event = positioned.event
             let minuteMs = Timestamp.minuteStart(event.ts)
             try event.withBytes { (bytes) throws(SQLiteError) in
-                guard let key = EventKey.of(bytes[event.eventIdText]) else {
+                guard let key = EventKey.of(bytes[event.eventIdText], partition: positioned.partition.rawValue) else {
                     throw SQLiteError(
                         code: 20,  // SQLITE_MISMATCH
                         message: "event id '\(event.eventId)' (partition \(positioned.partition.rawValue), offset \(positioned.offset.rawValue)) "
-                            + "is not of the simulator's form 0000123-D00042, which location_events keys its rows by",
+                            + "is not of the simulator's form 0000123-D00042 or beyond its ranges, which location_events keys its rows by",
                         path: database.path
                     )
                 }
                 insertEvent.bind(1, key)
                 insertEvent.bindStaticText(2, bytes[event.driverIdText])
                 insertEvent.bindStaticText(3, bytes[event.regionText])
-                insertEvent.bind(4, Int64(positioned.partition.rawValue))
-                insertEvent.bind(5, positioned.offset.rawValue)
-                insertEvent.bind(6, event.lat)
-                insertEvent.bind(7, event.lon)
-                insertEvent.bind(8, event.speedKmh)
-                insertEvent.bind(9, event.status.rawValue)
-                insertEvent.bindStaticText(10, bytes[event.tripIdText])
-                insertEvent.bind(11, event.milestone?.rawValue)
-                insertEvent.bind(12, event.surge)
-                insertEvent.bind(13, event.ts)
+                insertEvent.bind(4, positioned.offset.rawValue)
+                insertEvent.bind(5, event.lat)
+                insertEvent.bind(6, event.lon)
+                insertEvent.bind(7, event.speedKmh)
+                insertEvent.bind(8, event.status.rawValue)
+                insertEvent.bindStaticText(9, bytes[event.tripIdText])
+                insertEvent.bind(10, event.milestone?.rawValue)
+                insertEvent.bind(11, event.surge)
+                insertEvent.bind(12, event.ts)
                 try insertEvent.run()
                 if current == rollups.count || !rollups[current].isFor(bytes[event.regionText], minuteMs: minuteMs) {
                     current = rollups.firstIndex { $0.isFor(bytes[event.regionText], minuteMs: minuteMs) } ?? rollups.count

@@ -1,29 +1,43 @@
-/// The integer key of an event's row in `location_events`, made from its id.
+/// The integer key of an event's row in `location_events`: its partition and its id.
 ///
 /// The simulator's ids read `0000123-D00042`: the driver's sequence number (at least seven
-/// digits) and the driver's number (at least five) — `Simulator.eventID`. The key is
-/// `sequence * 10_000_000 + driver`, so that the row's `event_id` text is generated from it
-/// (`sqlText`) instead of stored and indexed a second time, and an event stored twice still
-/// fails its primary key. Ids of any other form have no key: they are refused, not stored
-/// under a text that would read back differently.
+/// digits) and the driver's number (at least five) — `Simulator.eventID`. The key packs the
+/// partition, the sequence and the driver into one integer, in that order of significance:
+///
+///     bits 51–62 partition (< 4096) · bits 21–50 sequence (< 2^30) · bits 0–20 driver (< 2^21)
+///
+/// so that a partition's events, which arrive in sequence order, are appended at the end of
+/// that partition's range of keys (one B-tree with a few growing ends, as the log itself);
+/// the row's `event_id` and `"partition"` are generated from it (`idSQL`, `partitionSQL`)
+/// instead of stored and indexed a second time, and an event stored twice in its partition
+/// (a producer's duplicate is in the same one) still fails the primary key. Ids of any other
+/// form, or numbers beyond these ranges, have no key: they are refused, not stored under a
+/// text that would read back differently.
 enum EventKey {
-    static let driverFactor: Int64 = 10_000_000
-    /// Sequences beyond this would overflow the key (a year of seconds is 3.2 · 10^7).
-    static let maxSequence: Int64 = Int64.max / driverFactor - 1
+    static let partitionShift: Int64 = 51
+    static let sequenceShift: Int64 = 21
+    static let partitions: Int64 = 1 << 12
+    static let sequences: Int64 = 1 << 30
+    static let drivers: Int64 = 1 << 21
 
-    /// SQL giving the id back from a key column, digit for digit.
-    static func sqlText(_ column: String) -> String {
-        "printf('%07d-D%05d', \(column) / \(driverFactor), \(column) % \(driverFactor))"
+    /// SQL giving the event id back from a key column, digit for digit.
+    static func idSQL(_ column: String) -> String {
+        "printf('%07d-D%05d', (\(column) >> \(sequenceShift)) & \(sequences - 1), \(column) & \(drivers - 1))"
     }
 
-    /// The key of an id's UTF-8 bytes, or nil when the id is not of the simulator's form.
-    static func of(_ id: UnsafeRawBufferPointer) -> Int64? {
-        guard let dash = id.firstIndex(of: UInt8(ascii: "-")),
+    /// SQL giving the partition back from a key column.
+    static func partitionSQL(_ column: String) -> String { "\(column) >> \(partitionShift)" }
+
+    /// The key of an id's UTF-8 bytes in `partition`, or nil when the id is not of the
+    /// simulator's form or a number is out of its range.
+    static func of(_ id: UnsafeRawBufferPointer, partition: Int32) -> Int64? {
+        guard partition >= 0, Int64(partition) < partitions,
+              let dash = id.firstIndex(of: UInt8(ascii: "-")),
               dash + 1 < id.count, id[dash + 1] == UInt8(ascii: "D"),
-              let sequence = number(id[0 ..< dash], width: 7, below: maxSequence + 1),
-              let driver = number(id[(dash + 2)...], width: 5, below: driverFactor)
+              let sequence = number(id[0 ..< dash], width: 7, below: sequences),
+              let driver = number(id[(dash + 2)...], width: 5, below: drivers)
         else { return nil }
-        return sequence * driverFactor + driver
+        return Int64(partition) << partitionShift | sequence << sequenceShift | driver
     }
 
     /// Decimal digits that `printf("%0<width>d")` would write the same way: at least `width`
