@@ -89,6 +89,10 @@ public final class PartitionLog: @unchecked Sendable {
     let logger: Logger
     let lock = Lock()
     private let syncLock = Lock()
+    /// Held only while `recovery-point` is written (innermost: nothing else is taken under
+    /// it). A timed flush writes it under `syncLock` alone, a counted one or a close under
+    /// `lock`: both at once would rename the same temporary file.
+    private let recoveryPointLock = Lock()
     var segments: [Segment]
     /// Sealed segments whose indexes are in memory, least recently used first.
     var loadedSealed: [ObjectIdentifier] = []
@@ -360,7 +364,9 @@ public final class PartitionLog: @unchecked Sendable {
     private func noteRecoveryPoint(_ segment: Segment, position: Int) throws(LogError) {
         // Offline, a sync that succeeds may stand over pages an earlier failed one lost.
         guard case .interval = flushPolicy, storageFailure == nil else { return }
-        try RecoveryPoint(segmentBase: segment.baseOffset, position: position).write(directory: directory)
+        try recoveryPointLock.withLock { () throws(LogError) in
+            try RecoveryPoint(segmentBase: segment.baseOffset, position: position).write(directory: directory)
+        }
     }
 
     /// Forces every appended record to the disk.
