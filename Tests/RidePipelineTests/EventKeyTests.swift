@@ -58,7 +58,7 @@ import Testing
     @Test(arguments: [Int64(0), 1_767_600_000_000, 1_767_600_001_001, 1_767_603_599_999, 951_782_400_123])
     func generatedTimesMatchTheISOText(ms: Int64) throws {
         let database = try Database(path: ":memory:")
-        let text = try database.prepare("SELECT \(Timestamp.sqlText("?1"))")
+        let text = try database.prepare("SELECT \(Timestamp.isoSQL("?1"))")
         text.bind(1, ms)
         #expect(try text.step())
         #expect(text.string(0) == Timestamp.iso(ms))

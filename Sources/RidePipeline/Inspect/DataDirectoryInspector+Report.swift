@@ -12,8 +12,9 @@ extension DataDirectoryInspector {
         )
         var ends = LogEnds()
         if let analytics {
-            report.startMs = try analytics.scalar("SELECT min(\(try Self.eventTimeMs(analytics))) FROM location_events")
-            ends = try Self.logEndsOverTime(analytics)
+            let milliseconds = try Self.eventTimeMs(analytics)
+            report.startMs = try analytics.scalar("SELECT min(\(milliseconds)) FROM location_events")
+            ends = try Self.logEndsOverTime(analytics, milliseconds: milliseconds, first: report.startMs ?? 0)
             report.eventsPerPartition = (0 ..< (ends.series.keys.max().map { $0 + 1 } ?? 0)).map { ends.series[$0]?.last?.end ?? 0 }
             let minutes = try analytics.prepare("SELECT region, minute, events FROM region_minute_stats ORDER BY minute, region")
             while try minutes.step() {
@@ -78,9 +79,8 @@ extension DataDirectoryInspector {
         try has(analytics, column: "ts_ms", in: "location_events") ? "ts_ms" : "CAST(round((julianday(ts) - 2440587.5) * 86400000) AS INTEGER)"
     }
 
-    private static func logEndsOverTime(_ analytics: Database) throws -> LogEnds {
-        let milliseconds = try eventTimeMs(analytics)
-        let first = try analytics.scalar("SELECT min(\(milliseconds)) FROM location_events") ?? 0
+    /// `milliseconds` is `eventTimeMs`; `first`, the earliest event's time.
+    private static func logEndsOverTime(_ analytics: Database, milliseconds: String, first: Int64) throws -> LogEnds {
         let last = try analytics.scalar("SELECT max(\(milliseconds)) FROM location_events") ?? 0
         var ends = LogEnds(bucketMs: max(1, (last - first) / LogEnds.maxBuckets))
         let statement = try analytics.prepare(

@@ -12,8 +12,8 @@ import SQLite
 /// is integer milliseconds (`ts_ms`), and `event_id`, `"partition"` and `ts` are generated
 /// from them when a query reads them, never stored. Each partition's rows are appended at
 /// the end of its own range of keys, so ingestion stays linear as the table grows to
-/// millions of rows. Per-region or per-driver questions over many rows want an index made after a run,
-/// e.g. `CREATE INDEX ... ON location_events (region, ts_ms)`.
+/// millions of rows. Per-region or per-driver questions over many rows want an index made
+/// after a run, e.g. `CREATE INDEX ... ON location_events (region, ts_ms)`.
 final class AnalyticsProcessor: EventProcessor {
     static let schema = """
         CREATE TABLE location_events (
@@ -31,7 +31,7 @@ final class AnalyticsProcessor: EventProcessor {
             milestone TEXT,
             surge REAL NOT NULL,
             ts_ms INTEGER NOT NULL,
-            ts TEXT GENERATED ALWAYS AS (\(Timestamp.sqlText("ts_ms"))) VIRTUAL
+            ts TEXT GENERATED ALWAYS AS (\(Timestamp.isoSQL("ts_ms"))) VIRTUAL
         );
         CREATE TABLE region_minute_stats (
             region TEXT NOT NULL,

@@ -14,11 +14,14 @@
 /// form, or numbers beyond these ranges, have no key: they are refused, not stored under a
 /// text that would read back differently.
 enum EventKey {
-    static let partitionShift: Int64 = 51
-    static let sequenceShift: Int64 = 21
-    static let partitions: Int64 = 1 << 12
-    static let sequences: Int64 = 1 << 30
-    static let drivers: Int64 = 1 << 21
+    static let driverBits: Int64 = 21
+    static let sequenceBits: Int64 = 30
+    static let partitionBits: Int64 = 12
+    static let sequenceShift = driverBits
+    static let partitionShift = driverBits + sequenceBits
+    static let partitions: Int64 = 1 << partitionBits
+    static let sequences: Int64 = 1 << sequenceBits
+    static let drivers: Int64 = 1 << driverBits
 
     /// SQL giving the event id back from a key column, digit for digit.
     static func idSQL(_ column: String) -> String {

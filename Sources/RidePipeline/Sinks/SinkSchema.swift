@@ -33,54 +33,8 @@ enum SinkSchema {
     static let version: Int64 = 6
     static let applicationID: Int64 = 0x5249_4445  // "RIDE"
 
-    static let memberRounds = """
-        CREATE TABLE member_rebalances (
-            id INTEGER PRIMARY KEY,
-            generation INTEGER,
-            consumer TEXT NOT NULL,
-            protocol TEXT NOT NULL,
-            revoked INTEGER NOT NULL,
-            assigned INTEGER NOT NULL,
-            owned INTEGER NOT NULL,
-            revoked_partitions TEXT NOT NULL,
-            assigned_partitions TEXT NOT NULL,
-            owned_partitions TEXT NOT NULL,
-            run_second REAL,
-            recorded_at TEXT NOT NULL
-        );
-        """
-
-    static let productionTime = "ALTER TABLE batches ADD COLUMN produced_ms INTEGER;"
-
-    static let rebalanceHistory = """
-        ALTER TABLE batches ADD COLUMN last_event_ms INTEGER;
-        ALTER TABLE rebalances ADD COLUMN simulated_ms INTEGER;
-        ALTER TABLE rebalances ADD COLUMN run_second REAL;
-        ALTER TABLE rebalances ADD COLUMN cause TEXT NOT NULL DEFAULT '';
-        ALTER TABLE rebalances ADD COLUMN story TEXT NOT NULL DEFAULT '';
-        CREATE TABLE rebalance_assignments (
-            generation INTEGER NOT NULL,
-            consumer TEXT NOT NULL,
-            "partition" INTEGER,
-            previous_consumer TEXT
-        );
-        CREATE INDEX rebalance_assignments_generation ON rebalance_assignments (generation, "partition");
-        CREATE VIEW rebalance_timeline AS
-            SELECT generation, run_second, cause, story FROM rebalances ORDER BY generation;
-        """
-
-    static let logGaps = """
-        CREATE TABLE log_gaps (
-            id INTEGER PRIMARY KEY,
-            topic TEXT NOT NULL,
-            "partition" INTEGER NOT NULL,
-            from_offset INTEGER NOT NULL,
-            to_offset INTEGER NOT NULL,
-            consumer TEXT NOT NULL,
-            recorded_at TEXT NOT NULL
-        );
-        """
-
+    /// The common tables, in the column order files of versions 2 to 5 reached by adding
+    /// columns (`batches`' and `rebalances`' last ones), so `SELECT *` reads the same.
     static let common = """
         CREATE TABLE consumer_offsets (
             topic TEXT NOT NULL,
@@ -96,14 +50,52 @@ enum SinkSchema {
             last_offset INTEGER NOT NULL,
             events INTEGER NOT NULL,
             rows INTEGER NOT NULL,
-            committed_at TEXT NOT NULL
+            committed_at TEXT NOT NULL,
+            last_event_ms INTEGER,
+            produced_ms INTEGER
         );
         CREATE INDEX batches_consumer ON batches (consumer, "partition");
         CREATE TABLE rebalances (
             generation INTEGER PRIMARY KEY,
             members TEXT NOT NULL,
             assignment TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            simulated_ms INTEGER,
+            run_second REAL,
+            cause TEXT NOT NULL DEFAULT '',
+            story TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE log_gaps (
+            id INTEGER PRIMARY KEY,
+            topic TEXT NOT NULL,
+            "partition" INTEGER NOT NULL,
+            from_offset INTEGER NOT NULL,
+            to_offset INTEGER NOT NULL,
+            consumer TEXT NOT NULL,
             recorded_at TEXT NOT NULL
         );
-        """ + logGaps + rebalanceHistory + productionTime + memberRounds
+        CREATE TABLE rebalance_assignments (
+            generation INTEGER NOT NULL,
+            consumer TEXT NOT NULL,
+            "partition" INTEGER,
+            previous_consumer TEXT
+        );
+        CREATE INDEX rebalance_assignments_generation ON rebalance_assignments (generation, "partition");
+        CREATE VIEW rebalance_timeline AS
+            SELECT generation, run_second, cause, story FROM rebalances ORDER BY generation;
+        CREATE TABLE member_rebalances (
+            id INTEGER PRIMARY KEY,
+            generation INTEGER,
+            consumer TEXT NOT NULL,
+            protocol TEXT NOT NULL,
+            revoked INTEGER NOT NULL,
+            assigned INTEGER NOT NULL,
+            owned INTEGER NOT NULL,
+            revoked_partitions TEXT NOT NULL,
+            assigned_partitions TEXT NOT NULL,
+            owned_partitions TEXT NOT NULL,
+            run_second REAL,
+            recorded_at TEXT NOT NULL
+        );
+        """
 }

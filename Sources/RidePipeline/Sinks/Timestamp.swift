@@ -7,7 +7,7 @@ enum Timestamp {
     static func minute(_ milliseconds: Int64) -> String { text(milliseconds, length: 16) }
 
     /// SQL giving `iso` of an integer millisecond column (`%f` is seconds with milliseconds).
-    static func sqlText(_ column: String) -> String {
+    static func isoSQL(_ column: String) -> String {
         "strftime('%Y-%m-%dT%H:%M:%fZ', \(column) / 1000.0, 'unixepoch')"
     }
 
