@@ -264,7 +264,7 @@ class Campaign:
         if "needs cluster mode" in self.reason(done):
             self.record("mock-cluster", "skipped", "this build has no cluster mode (build with --traits KafkaCluster)")
             return
-        if done.returncode != 0 and "UNIQUE constraint failed: location_events.event_key" in self.reason(done):
+        if done.returncode != 0 and "UNIQUE constraint failed: location_event_rows.event_key" in self.reason(done):
             # The cluster's log holds an event twice, which the analytics database refuses (an
             # idempotent librdkafka producer can still duplicate a batch while leaders move:
             # confluentinc/librdkafka#4953). Refused with its reason, not wrong; counted apart.

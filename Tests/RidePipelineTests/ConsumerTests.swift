@@ -129,9 +129,10 @@ import Testing
         #expect(commits.withLock { $0 } == [SinkCommit(partition: PartitionID(2), nextOffset: Offset(40), events: 0)])
     }
 
-    /// A database of an older schema version (5: text-keyed, text-timed `location_events`) or
-    /// of an unknown one is refused untouched, naming both versions.
-    @Test(arguments: [Int64(5), 1, 99])
+    /// A database of an older schema version (6: `location_events` a table with generated
+    /// texts; 5: text-keyed and text-timed) or of an unknown one is refused untouched, naming
+    /// both versions.
+    @Test(arguments: [Int64(6), 5, 1, 99])
     func otherSchemaVersionsAreRefusedUntouched(version: Int64) async throws {
         let dir = TemporaryDirectory("sink")
         defer { dir.remove() }
@@ -143,7 +144,7 @@ import Testing
         await #expect(throws: refusal) {
             _ = try await SinkWriter.open(group: .analytics, path: path, topic: "t", tariff: Tariff())
         }
-        #expect(refusal.description.contains("schema version \(version), this build uses 6"), "\(refusal)")
+        #expect(refusal.description.contains("schema version \(version), this build uses 7"), "\(refusal)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 }

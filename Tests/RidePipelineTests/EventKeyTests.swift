@@ -4,14 +4,15 @@ import SQLite
 import TestSupport
 import Testing
 
-/// The integer key of `location_events` and the texts SQLite generates back from it.
+/// The integer key of `location_event_rows` and the texts the `location_events` view makes
+/// back from it.
 @Suite struct EventKeyTests {
     static func key(_ id: String, partition: Int32 = 3) -> Int64? {
         Array(id.utf8).withUnsafeBytes { EventKey.of($0, partition: partition) }
     }
 
-    /// Every id the simulator makes has a key in every partition, and SQLite's generated
-    /// `event_id` and `"partition"` give both back, digit for digit, for small and wide
+    /// Every id the simulator makes has a key in every partition, and the view's `event_id`
+    /// and `"partition"` give both back, digit for digit, for small and wide
     /// numbers alike.
     @Test(arguments: [(0, "D00001", 0), (123, "D00042", 3), (9_999_999, "D99999", 999), (31_536_000, "D1000000", 4095), (0, "D100000", 1)])
     func simulatorIDsReadBackTheSame(sequence: Int, driver: String, partition: Int32) throws {
@@ -54,9 +55,9 @@ import Testing
         #expect(Self.key("0000123-D00042", partition: -1) == nil)
     }
 
-    /// The generated `ts` is `Timestamp.iso` of the stored milliseconds.
+    /// The view's `ts` is `Timestamp.iso` of the stored milliseconds.
     @Test(arguments: [Int64(0), 1_767_600_000_000, 1_767_600_001_001, 1_767_603_599_999, 951_782_400_123])
-    func generatedTimesMatchTheISOText(ms: Int64) throws {
+    func viewTimesMatchTheISOText(ms: Int64) throws {
         let database = try Database(path: ":memory:")
         let text = try database.prepare("SELECT \(Timestamp.isoSQL("?1"))")
         text.bind(1, ms)

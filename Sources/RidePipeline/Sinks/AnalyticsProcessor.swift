@@ -7,21 +7,22 @@ import SQLite
 /// started and completed). Distinct drivers are counted through `region_minute_drivers`, so
 /// the counts stay exact across batches and consumers.
 ///
-/// `location_events` costs one B-tree and no index: its key is the event's partition and id
-/// as one integer (`EventKey`: an event stored twice in its partition still fails), its time
-/// is integer milliseconds (`ts_ms`), and `event_id`, `"partition"` and `ts` are generated
-/// from them when a query reads them, never stored. Each partition's rows are appended at
-/// the end of its own range of keys, so ingestion stays linear as the table grows to
-/// millions of rows. Per-region or per-driver questions over many rows want an index made
-/// after a run, e.g. `CREATE INDEX ... ON location_events (region, ts_ms)`.
+/// Events are stored in `location_event_rows`: one B-tree and no index. Its key is the
+/// event's partition and id as one integer (`EventKey`: an event stored twice in its
+/// partition still fails), its time integer milliseconds (`ts_ms`). Each partition's rows are
+/// appended at the end of its own range of keys, so ingestion stays linear as the table grows
+/// to millions of rows. `location_events` is the view people query: the same rows with
+/// `event_id`, `"partition"` and `ts` made back from the key and the milliseconds as a query
+/// reads them. (They are not generated columns of the table: SQLite computes a table's
+/// generated columns, virtual ones included, for every row it inserts, which cost more than
+/// the rest of the insert.) Per-region or per-driver questions over many rows want an index
+/// made after a run, e.g. `CREATE INDEX events_by_region ON location_event_rows (region, ts_ms)`.
 final class AnalyticsProcessor: EventProcessor {
     static let schema = """
-        CREATE TABLE location_events (
+        CREATE TABLE location_event_rows (
             event_key INTEGER PRIMARY KEY,
-            event_id TEXT GENERATED ALWAYS AS (\(EventKey.idSQL("event_key"))) VIRTUAL,
             driver_id TEXT NOT NULL,
             region TEXT NOT NULL,
-            "partition" INTEGER GENERATED ALWAYS AS (\(EventKey.partitionSQL("event_key"))) VIRTUAL,
             "offset" INTEGER NOT NULL,
             lat REAL NOT NULL,
             lon REAL NOT NULL,
@@ -30,9 +31,17 @@ final class AnalyticsProcessor: EventProcessor {
             trip_id TEXT,
             milestone TEXT,
             surge REAL NOT NULL,
-            ts_ms INTEGER NOT NULL,
-            ts TEXT GENERATED ALWAYS AS (\(Timestamp.isoSQL("ts_ms"))) VIRTUAL
+            ts_ms INTEGER NOT NULL
         );
+        CREATE VIEW location_events AS SELECT
+            event_key,
+            \(EventKey.idSQL("event_key")) AS event_id,
+            driver_id,
+            region,
+            \(EventKey.partitionSQL("event_key")) AS "partition",
+            "offset", lat, lon, speed_kmh, status, trip_id, milestone, surge, ts_ms,
+            \(Timestamp.isoSQL("ts_ms")) AS ts
+            FROM location_event_rows;
         CREATE TABLE region_minute_stats (
             region TEXT NOT NULL,
             minute TEXT NOT NULL,
@@ -84,7 +93,7 @@ final class AnalyticsProcessor: EventProcessor {
         self.database = database
         insertEvent = try database.prepare(
             """
-            INSERT INTO location_events (event_key, driver_id, region, "offset", lat, lon, speed_kmh, status, trip_id, milestone, surge, ts_ms)
+            INSERT INTO location_event_rows (event_key, driver_id, region, "offset", lat, lon, speed_kmh, status, trip_id, milestone, surge, ts_ms)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
             """
         )
@@ -113,7 +122,7 @@ final class AnalyticsProcessor: EventProcessor {
                     throw SQLiteError(
                         code: 20,  // SQLITE_MISMATCH
                         message: "event id '\(event.eventId)' (partition \(positioned.partition.rawValue), offset \(positioned.offset.rawValue)) "
-                            + "is not of the simulator's form 0000123-D00042 or beyond its ranges, which location_events keys its rows by",
+                            + "is not of the simulator's form 0000123-D00042 or beyond its ranges, which location_event_rows keys its rows by",
                         path: database.path
                     )
                 }

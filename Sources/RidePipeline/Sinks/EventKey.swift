@@ -1,4 +1,4 @@
-/// The integer key of an event's row in `location_events`: its partition and its id.
+/// The integer key of an event's row in `location_event_rows`: its partition and its id.
 ///
 /// The simulator's ids read `0000123-D00042`: the driver's sequence number (at least seven
 /// digits) and the driver's number (at least five) — `Simulator.eventID`. The key packs the
@@ -8,11 +8,11 @@
 ///
 /// so that a partition's events, which arrive in sequence order, are appended at the end of
 /// that partition's range of keys (one B-tree with a few growing ends, as the log itself);
-/// the row's `event_id` and `"partition"` are generated from it (`idSQL`, `partitionSQL`)
-/// instead of stored and indexed a second time, and an event stored twice in its partition
-/// (a producer's duplicate is in the same one) still fails the primary key. Ids of any other
-/// form, or numbers beyond these ranges, have no key: they are refused, not stored under a
-/// text that would read back differently.
+/// the `location_events` view makes the row's `event_id` and `"partition"` back from it
+/// (`idSQL`, `partitionSQL`) instead of storing and indexing them a second time, and an
+/// event stored twice in its partition (a producer's duplicate is in the same one) still
+/// fails the primary key. Ids of any other form, or numbers beyond these ranges, have no key:
+/// they are refused, not stored under a text that would read back differently.
 enum EventKey {
     static let driverBits: Int64 = 21
     static let sequenceBits: Int64 = 30

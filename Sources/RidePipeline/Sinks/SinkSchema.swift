@@ -25,12 +25,14 @@
 ///
 /// `PRAGMA user_version` holds `SinkSchema.version`; `PRAGMA application_id` marks the file as
 /// RideStream's. A run writes only files of this version and refuses any other untouched
-/// (`SinkError.schemaVersion`); inspection reads older files as they are. Version 6 keys
-/// `location_events` by an integer made from the event id and keeps its time in integer
-/// milliseconds (the texts are generated columns); version 5 added `member_rebalances`, 4
-/// `produced_ms`, 3 the rebalance history and `last_event_ms`, 2 `log_gaps`.
+/// (`SinkError.schemaVersion`); inspection reads older files as they are. Version 7 stores
+/// events in `location_event_rows` and makes `location_events` the view that reads them with
+/// their texts (version 6 had those texts as generated columns of the table, which SQLite
+/// computes on every insert); 6 keyed events by an integer made from the event id and kept
+/// their time in integer milliseconds; 5 added `member_rebalances`, 4 `produced_ms`, 3 the
+/// rebalance history and `last_event_ms`, 2 `log_gaps`.
 enum SinkSchema {
-    static let version: Int64 = 6
+    static let version: Int64 = 7
     static let applicationID: Int64 = 0x5249_4445  // "RIDE"
 
     /// The common tables, in the column order files of versions 2 to 5 reached by adding
