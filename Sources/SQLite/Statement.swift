@@ -14,10 +14,22 @@ public final class Statement {
     let database: Database
     let handle: OpaquePointer
     let sql: String
-    /// This statement's index in the database's journal, once it recorded a call there.
-    private var journalIndex = -1
-    /// The monotonic clock when the current execution began (0: none is open).
-    private var executionStart: UInt64 = 0
+    /// The execution in progress, behind a pointer rather than in stored `var`s: Swift checks
+    /// each access to a class's stored `var` for exclusivity at run time, and with a dozen
+    /// binds per row those checks cost a writer a tenth of its CPU. Only `begin` reads the
+    /// database's settings, once per execution.
+    private let execution: UnsafeMutablePointer<Execution>
+
+    private struct Execution {
+        /// Between the first call of an execution and its end.
+        var open = false
+        /// The monotonic clock when it began, when the database times statements (else 0).
+        var start: UInt64 = 0
+        /// Whether its calls are recorded in the database's journal.
+        var recording = false
+        /// This statement's index in the database's journal, once it recorded a call there.
+        var journalIndex = -1
+    }
 
     init(database: Database, sql: String) throws(SQLiteError) {
         self.database = database
@@ -26,25 +38,39 @@ public final class Statement {
         let code = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
         guard code == SQLITE_OK, let pointer else { throw database.error(code) }
         handle = pointer
+        execution = .allocate(capacity: 1)
+        execution.initialize(to: Execution())
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit {
+        sqlite3_finalize(handle)
+        execution.deinitialize(count: 1)
+        execution.deallocate()
+    }
 
+    /// Opens an execution unless one is open: reads whether it is timed and recorded.
     @inline(__always) private func begin() {
-        if database.timesStatements && executionStart == 0 { executionStart = CPUClock.monotonic() }
+        guard !execution.pointee.open else { return }
+        openExecution()
+    }
+
+    private func openExecution() {
+        execution.pointee.open = true
+        execution.pointee.start = database.timesStatements ? CPUClock.monotonic() : 0
+        execution.pointee.recording = database.journal?.isRecording == true
     }
 
     @inline(__always) private func end() {
-        guard executionStart != 0 else { return }
-        database.statementNanoseconds &+= CPUClock.monotonic() &- executionStart
-        executionStart = 0
+        guard execution.pointee.open else { return }
+        if execution.pointee.start != 0 { database.statementNanoseconds &+= CPUClock.monotonic() &- execution.pointee.start }
+        execution.pointee.open = false
     }
 
-    /// The recording journal and this statement's index in it, when there is one.
+    /// The recording journal and this statement's index in it, when this execution records.
     @inline(__always) private func journal() -> (StatementJournal, Int)? {
-        guard let journal = database.journal, journal.isRecording else { return nil }
-        if journalIndex < 0 { journalIndex = journal.register(sql) }
-        return (journal, journalIndex)
+        guard execution.pointee.recording, let journal = database.journal else { return nil }
+        if execution.pointee.journalIndex < 0 { execution.pointee.journalIndex = journal.register(sql) }
+        return (journal, execution.pointee.journalIndex)
     }
 
     public func bind(_ index: Int32, _ value: Int64) {
@@ -148,6 +174,7 @@ public final class Statement {
     }
 
     public func reset() {
+        begin()
         if let (journal, statement) = journal() { journal.record(.reset, statement: statement) }
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)

@@ -63,7 +63,7 @@ final class AnalyticsProcessor: EventProcessor {
 
     /// One region's minute as a batch adds to it.
     private struct Rollup {
-        let region: String
+        let region: TextKey
         /// The minute's first millisecond.
         let minuteMs: Int64
         var events = 0
@@ -72,15 +72,11 @@ final class AnalyticsProcessor: EventProcessor {
         var speedTenths: Int64 = 0
         var started = 0
         var completed = 0
-        var drivers: Set<String> = []
+        var drivers: Set<TextKey> = []
 
-        init(region: String, minuteMs: Int64) {
+        init(region: TextKey, minuteMs: Int64) {
             self.region = region
             self.minuteMs = minuteMs
-        }
-
-        func isFor(_ region: UnsafeRawBufferPointer, minuteMs: Int64) -> Bool {
-            self.minuteMs == minuteMs && self.region.utf8.elementsEqual(region)
         }
     }
 
@@ -139,29 +135,30 @@ final class AnalyticsProcessor: EventProcessor {
                 insertEvent.bind(11, event.surge)
                 insertEvent.bind(12, event.ts)
                 try insertEvent.run()
-                if current == rollups.count || !rollups[current].isFor(bytes[event.regionText], minuteMs: minuteMs) {
-                    current = rollups.firstIndex { $0.isFor(bytes[event.regionText], minuteMs: minuteMs) } ?? rollups.count
-                    if current == rollups.count { rollups.append(Rollup(region: event.region, minuteMs: minuteMs)) }
+                let region = TextKey(bytes[event.regionText])
+                if current == rollups.count || rollups[current].region != region || rollups[current].minuteMs != minuteMs {
+                    current = rollups.firstIndex { $0.region == region && $0.minuteMs == minuteMs } ?? rollups.count
+                    if current == rollups.count { rollups.append(Rollup(region: region, minuteMs: minuteMs)) }
                 }
+                if event.status != .offline { rollups[current].drivers.insert(TextKey(bytes[event.driverIdText])) }
             }
             rollups[current].events += 1
             rollups[current].speedTenths += Int64((event.speedKmh * 10).rounded())
             if event.milestone == .pickup { rollups[current].started += 1 }
             if event.milestone == .dropoff { rollups[current].completed += 1 }
-            if event.status != .offline { rollups[current].drivers.insert(event.driverId) }
         }
         var rows = events.count
         for rollup in rollups {
             let minute = Timestamp.minute(rollup.minuteMs)
             var newDrivers = 0
             for driver in rollup.drivers {
-                insertDriver.bind(1, rollup.region)
+                rollup.region.withBytes { insertDriver.bindText(1, $0) }
                 insertDriver.bind(2, minute)
-                insertDriver.bind(3, driver)
+                driver.withBytes { insertDriver.bindText(3, $0) }
                 try insertDriver.run()
                 newDrivers += database.changes
             }
-            upsertRollup.bind(1, rollup.region)
+            rollup.region.withBytes { upsertRollup.bindText(1, $0) }
             upsertRollup.bind(2, minute)
             upsertRollup.bind(3, rollup.events)
             upsertRollup.bind(4, newDrivers)

@@ -1,0 +1,39 @@
+/// A text as a set member or dictionary key, made from its UTF-8 bytes without building a
+/// `String` for short ones: up to 15 bytes are held in two words and a length, compared and
+/// hashed as integers; a longer text is kept as a `String`. The simulator's driver ids (6
+/// bytes) and region names (at most 15) are all short.
+///
+/// Two keys are equal when their bytes are, as SQLite compares texts (not by Unicode
+/// equivalence, as `String` does): what a processor counts as one text is what its table
+/// stores as one row.
+struct TextKey: Hashable {
+    private enum Storage: Hashable {
+        case short(UInt64, UInt64, count: UInt8)
+        case long([UInt8])
+    }
+
+    private let storage: Storage
+
+    static let shortLimit = 15
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count <= Self.shortLimit else {
+            storage = .long(Array(bytes))
+            return
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: bytes) }
+        storage = .short(words.0, words.1, count: UInt8(bytes.count))
+    }
+
+    /// Gives `body` the text's bytes.
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        switch storage {
+        case let .long(bytes):
+            return bytes.withUnsafeBytes(body)
+        case let .short(low, high, count):
+            var words = (low, high)
+            return withUnsafeBytes(of: &words) { body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(count)))) }
+        }
+    }
+}
