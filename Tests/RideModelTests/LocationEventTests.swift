@@ -55,6 +55,25 @@ import Testing
         #expect(escaped.withBytes { $0[escaped.riderIdText].map(Array.init) } == Array("Zoë".utf8))
     }
 
+    /// Texts are read a word at a time where they hold nothing special: an escaped quote, a
+    /// backslash or a byte beyond ASCII at any position of a text of any length, on either
+    /// side of a word's end, is still found and decoded.
+    @Test(arguments: [(#"\""#, "\""), (#"\\"#, "\\"), ("é", "é"), (#"\u00e9"#, "é"), ("🚕", "🚕")])
+    func specialBytesAnywhereInATextAreFound(special: String, decoded: String) throws {
+        for length in 0 ... 24 {
+            for position in 0 ... length {
+                let plain = (0 ..< length).map { String(UnicodeScalar(UInt8(0x61 + $0 % 26))) }
+                let raw = (plain[..<position] + [special] + plain[position...]).joined()
+                let expected = (plain[..<position] + [decoded] + plain[position...]).joined()
+                let json = #"{"eventId":"\#(raw)","driverId":"D1","region":"\#(raw)","lat":1,"lon":2,"speedKmh":3,"status":"on_trip","ts":9}"#
+                let view = try LocationEventView.decode(Array(json.utf8)[...])
+                #expect(view.eventId == expected, "\(raw)")
+                #expect(view.region == expected, "\(raw)")
+                #expect(view.driverId == "D1")
+            }
+        }
+    }
+
     @Test func keysAreFoundInAnyOrderAndUnknownOnesSkipped() throws {
         let ordered = try LocationEvent.decode(Self.sample.json())
         let shuffled = #"{"ts":1767600017000,"surge":1.25,"milestone":"pickup","x":"y","riderId":"R00042-3","tripId":"T00042-3","status":"on_trip","speedKmh":23.4,"lon":77.612345,"lat":12.934512,"region":"koramangala","driverIdX":"no","driverId":"D00042","eventId":"0000017-D00042"}"#
