@@ -18,6 +18,8 @@ actor GroupFleet {
     private var members: [Member] = []
     /// Set by `stopAll`: no consumer may be added or changed from then on.
     private var closing = false
+    /// Clean stops under way (`stop(at:crash:)`), awaited by `stopAll`.
+    private var stopping: [Task<Void, Never>] = []
     /// What consumer names start with: the group's name, or more where several processes
     /// run consumers of one group (`ridestream consume`), so that names stay unique.
     private let namePrefix: String
@@ -124,8 +126,11 @@ actor GroupFleet {
             return "crashed \(member.name) (no leave: the group waits for its session to time out)"
         }
         state.noteConsumerEvent(group, consumer: member.name, kind: .removed)
-        await member.stop()
-        return "removed \(member.name) (left the group cleanly)"
+        // The consumer stores what it holds and leaves beside the run: a producer applying
+        // the step goes on producing meanwhile, as a Kafka producer would (the stop waits
+        // for the group's writer, which may be seconds behind production).
+        stopping.append(Task { await member.stop() })
+        return "removed \(member.name) (it stores what it holds and leaves the group cleanly)"
     }
 
     /// The group's recorded rebalances (its database's history), oldest first.
@@ -187,6 +192,8 @@ actor GroupFleet {
             members[index].state = .stopped
             await members[index].consumer.stop()
         }
+        for stop in stopping { await stop.value }
+        stopping = []
     }
 }
 
