@@ -151,9 +151,10 @@ final class AnalyticsProcessor: EventProcessor {
         for rollup in rollups {
             let minute = Timestamp.minute(rollup.minuteMs)
             var newDrivers = 0
+            // A run keeps the statement's bindings: region and minute are bound once.
+            rollup.region.withBytes { insertDriver.bindText(1, $0) }
+            insertDriver.bind(2, minute)
             for driver in rollup.drivers {
-                rollup.region.withBytes { insertDriver.bindText(1, $0) }
-                insertDriver.bind(2, minute)
                 driver.withBytes { insertDriver.bindText(3, $0) }
                 try insertDriver.run()
                 newDrivers += database.changes
