@@ -40,7 +40,9 @@ Kinds:
   cluster (`mock_cluster.c`: three brokers; leaders moved, a broker taken down and back, the
   group coordinator moved, retriable errors pushed for produce, fetch, commit and group
   requests); must end with the rows of an embedded run, or fail naming why (needs a build with
-  `--traits KafkaCluster` and librdkafka-dev; skipped otherwise);
+  `--traits KafkaCluster` and librdkafka-dev; skipped otherwise). When the mock itself dies
+  during a run (librdkafka's own assertions can fire under these faults), the run is stopped
+  and tried again on another seed, printed as "(again)"; after 3 such tries it is skipped;
 - disk-full: the data directory on a tmpfs of a random size (2-24 MiB) that the run outgrows;
   the run must fail naming the disk; the tmpfs is then grown and `--resume` must finish it
   (needs root);
@@ -141,6 +143,26 @@ class Campaign:
         command = [self.binary, "simulate", "--config", self.config(seconds, broker, partitions), "--data-dir", data, *extra]
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
+    def simulate_beside(self, companion, data, seconds, *extra, timeout=TIMEOUT, partitions=3):
+        """`simulate` while `companion` (a process it needs) runs: None, with the run killed, when
+        the companion exits first."""
+        command = [self.binary, "simulate", "--config", self.config(seconds, "", partitions), "--data-dir", data, *extra]
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            def read(file):
+                file.seek(0)
+                return file.read().decode(errors="replace")
+            process = subprocess.Popen(command, stdout=out, stderr=err)
+            deadline = time.monotonic() + timeout
+            while process.poll() is None:
+                if companion.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    process.wait()
+                    if companion.poll() is not None:
+                        return None
+                    raise subprocess.TimeoutExpired(command, timeout, output=read(out), stderr=read(err))
+                time.sleep(0.1)
+            return subprocess.CompletedProcess(command, process.returncode, read(out), read(err))
+
     def reference(self, seconds, partitions=3):
         """The rows of an uninterrupted run on the built-in broker, its wall time and directory."""
         if (seconds, partitions) not in self.references:
@@ -227,14 +249,26 @@ class Campaign:
         shutil.rmtree(data, ignore_errors=True)
 
     def mock_cluster(self, index):
+        # librdkafka's mock cluster can itself die under the faults it is asked for (an assertion
+        # in its group coordinator: `rd_kafka_mock_cgrp_member_add: !member->resp`). That judges
+        # the mock, not RideStream: the run is stopped and tried again on another seed.
+        for attempt in range(3):
+            died = self.mock_cluster_once(index, attempt)
+            if died is None:
+                return
+            print(f"{'mock-cluster':12} {'(again)':24} {died}", flush=True)
+        self.record("mock-cluster", "skipped", "the mock cluster died in each of 3 tries")
+
+    def mock_cluster_once(self, index, attempt):
+        """One run on the mock cluster, recorded; or what ended the mock when it died first."""
         # The mock keeps about 5 MiB per partition and deletes older records (a retention of its
         # own, which the run would rightly report as gaps): 6 partitions of 12,000 events stay under.
         expected, _, _ = self.reference(240, partitions=6)
         tool = self.mock_tool()
         if tool is None:
             self.record("mock-cluster", "skipped", "cannot build mock_cluster.c (cc and librdkafka-dev needed)")
-            return
-        data = os.path.join(self.work, f"mock-{index}")
+            return None
+        data = os.path.join(self.work, f"mock-{index}-{attempt}")
         seed = self.random.randrange(1 << 62)
         output = data + ".mock"
         with open(output, "w") as sink:  # a file, never a pipe that could fill and stall the mock
@@ -249,33 +283,41 @@ class Campaign:
                     first = file.readline().split()
             if first[:1] != ["bootstrap"]:
                 self.record("mock-cluster", "WRONG", f"the mock cluster did not start: {open(output).read()[-300:]}")
-                return
+                return None
             try:
-                done = self.simulate(data, 240, "--bootstrap", first[1], partitions=6)
+                done = self.simulate_beside(mock, data, 240, "--bootstrap", first[1], partitions=6)
+                if mock.poll() is not None:
+                    done = None  # it died while the run was ending: the run's outcome says nothing
             except subprocess.TimeoutExpired as error:
                 error.cmd = [f"mock seed {seed}"] + list(error.cmd)
                 raise
         finally:
-            mock.stdin.close()
-            mock.wait(timeout=60)
+            if mock.poll() is None:
+                mock.stdin.close()
+                mock.wait(timeout=60)
             with open(output) as file:
-                faults = [line for line in file.read().splitlines() if line.startswith("fault:")]
+                lines = file.read().splitlines()
+            faults = [line for line in lines if line.startswith("fault:")]
             os.remove(output)
+        if done is None:
+            shutil.rmtree(data, ignore_errors=True)
+            return f"seed {seed}: the mock cluster exited ({mock.returncode}) during the run: {(lines or [''])[-1][:200]}"
         if "needs cluster mode" in self.reason(done):
             self.record("mock-cluster", "skipped", "this build has no cluster mode (build with --traits KafkaCluster)")
-            return
+            return None
         if done.returncode != 0 and "UNIQUE constraint failed: location_event_rows.event_key" in self.reason(done):
             # The cluster's log holds an event twice, which the analytics database refuses (an
             # idempotent librdkafka producer can still duplicate a batch while leaders move:
             # confluentinc/librdkafka#4953). Refused with its reason, not wrong; counted apart.
             self.record("mock-cluster", "refused", f"seed {seed}: a record twice in the cluster's log: {self.reason(done)[:200]}")
             shutil.rmtree(data, ignore_errors=True)
-            return
+            return None
         counts = {name: sum(marker in line for line in faults) for name, marker in
                   (("leader moves", "led by"), ("brokers down", " down"), ("coordinator moves", "coordinated"), ("error pushes", "errors"))}
         detail = f"seed {seed}: " + ", ".join(f"{count} {name}" for name, count in counts.items())
         self.judge("mock-cluster", done, data, expected, detail)
         shutil.rmtree(data, ignore_errors=True)
+        return None
 
     def mock_tool(self):
         """Builds mock_cluster.c once; None when it cannot be built."""
