@@ -139,14 +139,17 @@ class Campaign:
             self.configs[key] = path
         return self.configs[key]
 
+    def simulate_command(self, data, seconds, *extra, broker="", partitions=3):
+        return [self.binary, "simulate", "--config", self.config(seconds, broker, partitions), "--data-dir", data, *extra]
+
     def simulate(self, data, seconds, *extra, timeout=TIMEOUT, broker="", partitions=3):
-        command = [self.binary, "simulate", "--config", self.config(seconds, broker, partitions), "--data-dir", data, *extra]
+        command = self.simulate_command(data, seconds, *extra, broker=broker, partitions=partitions)
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
     def simulate_beside(self, companion, data, seconds, *extra, timeout=TIMEOUT, partitions=3):
         """`simulate` while `companion` (a process it needs) runs: None, with the run killed, when
         the companion exits first."""
-        command = [self.binary, "simulate", "--config", self.config(seconds, "", partitions), "--data-dir", data, *extra]
+        command = self.simulate_command(data, seconds, *extra, partitions=partitions)
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             def read(file):
                 file.seek(0)

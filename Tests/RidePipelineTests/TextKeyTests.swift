@@ -6,7 +6,7 @@ import Testing
     static func key(_ bytes: [UInt8]) -> TextKey { bytes.withUnsafeBytes { TextKey($0) } }
     static func bytes(_ key: TextKey) -> [UInt8] { key.withBytes { Array($0) } }
 
-    /// Every length, on both sides of the short limit, gives its bytes back, and keys are
+    /// Every length, on both sides of the short limit (16 bytes), gives its bytes back, and keys are
     /// equal exactly when their bytes are (a trailing NUL or one more byte makes another key).
     @Test func keysGiveTheirBytesBackAndDifferWithThem() {
         var seen: Set<TextKey> = []

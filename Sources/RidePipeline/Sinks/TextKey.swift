@@ -1,6 +1,6 @@
 /// A text as a set member or dictionary key, made from its UTF-8 bytes without building a
-/// `String` for short ones: up to 15 bytes are held in two words and a length, compared and
-/// hashed as integers; a longer text is kept as a `String`. The simulator's driver ids (6
+/// `String`: up to 16 bytes are held in two words and a length, compared and hashed as
+/// integers; a longer text is kept as an array of its bytes. The simulator's driver ids (6
 /// bytes) and region names (at most 15) are all short.
 ///
 /// Two keys are equal when their bytes are, as SQLite compares texts (not by Unicode
@@ -14,7 +14,8 @@ struct TextKey: Hashable {
 
     private let storage: Storage
 
-    static let shortLimit = 15
+    /// The most bytes the two words hold.
+    static let shortLimit = MemoryLayout<(UInt64, UInt64)>.size
 
     init(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count <= Self.shortLimit else {
