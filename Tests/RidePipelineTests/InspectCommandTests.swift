@@ -168,4 +168,29 @@ import Testing
         let again = try await CommandLineTests.run(["groups", "delete", "fare", "--data-dir", data])
         #expect(again.status == 1 && again.output.contains("Consumer group 'fare' does not exist"), "\(again.output)")
     }
+
+    /// The log's committed offsets are the databases' stored ones when a run's consumers have
+    /// left, also where the members' own commits did not land (refused while their group
+    /// rebalanced, or, here, rewound behind them): a run that finds nothing more to store
+    /// still brings them back.
+    @Test func aRunEndsWithItsGroupsCommittedOffsetsAtTheStoredOnes() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary))
+        let dir = TemporaryDirectory("inspect")
+        defer { dir.remove() }
+        let data = try await Self.finishedRun(dir)
+        let rewound = try await CommandLineTests.run(["groups", "reset-offsets", "--group", "fare", "--all-topics", "--to-earliest", "--execute", "--data-dir", data])
+        #expect(rewound.status == 0, "\(rewound.output)")
+        let offsets = { () async throws -> [(committed: Int?, stored: Int?)] in
+            let json = try Self.json(try await CommandLineTests.run(["groups", "describe", "fare", "--format", "json", "--data-dir", data]).output)
+            return (json.first?["offsets"] as? [[String: Any]] ?? []).map { ($0["current_offset"] as? Int, $0["stored"] as? Int) }
+        }
+        #expect(try await offsets().map(\.committed) == [0, 0, 0])
+        let resumed = try await CommandLineTests.run(
+            ["simulate", "--config", dir.file("test.yaml"), "--drivers", "40", "--duration", "60", "--data-dir", data, "--resume"]
+        )
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let after = try await offsets()
+        #expect(after.map(\.committed) == [840, 780, 780], "\(after)")
+        #expect(after.map(\.stored) == [840, 780, 780])
+    }
 }

@@ -125,6 +125,16 @@ public final class BuiltInEventLog: EventLog {
         return result
     }
 
+    public func commitWithoutMembers(_ group: String, topic: String, _ offsets: [PartitionID: Offset]) async throws(PipelineError) -> Bool {
+        var commits: [TopicPartition: CommittedOffset] = [:]
+        for (partition, offset) in offsets { commits[TopicPartition(topic, partition)] = CommittedOffset(offset: offset) }
+        let results = await broker.coordinator.commitOffsets(groupID: group, offsets: commits)
+        if let failed = results.first(where: { $0.value != .noError }) {
+            throw .broker(BrokerError(failed.value, "commit for \(failed.key) in group '\(group)' refused: \(failed.value)"))
+        }
+        return true
+    }
+
     public func forEachStoredRecord(
         _ topic: String, partition: PartitionID, _ body: (Offset, ArraySlice<UInt8>?, ArraySlice<UInt8>?) -> Void
     ) async throws(PipelineError) {

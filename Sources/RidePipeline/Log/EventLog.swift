@@ -30,6 +30,12 @@ public protocol EventLog: Sendable {
     /// the log can tell without a client of its own.
     func committedOffsets(_ group: String, topic: String) async -> [PartitionID: Offset]?
 
+    /// Commits `offsets` of `topic` for a group from outside it, as Kafka's tools do (no
+    /// member id, generation -1): accepted only while the group has no members. Returns
+    /// false where this log takes no such commits (a Kafka cluster, whose record of a group
+    /// is what its consumers committed).
+    func commitWithoutMembers(_ group: String, topic: String, _ offsets: [PartitionID: Offset]) async throws(PipelineError) -> Bool
+
     /// Calls `body` with the offset, key and value of every record stored in one partition,
     /// in offset order from the log start (`--resume` checks what an interrupted run produced).
     func forEachStoredRecord(
@@ -46,6 +52,8 @@ public protocol EventLog: Sendable {
 
 extension EventLog {
     public func latestRecords(_ topic: String, partition: PartitionID, limit: Int) async throws(PipelineError) -> [StoredRecord]? { nil }
+
+    public func commitWithoutMembers(_ group: String, topic: String, _ offsets: [PartitionID: Offset]) async throws(PipelineError) -> Bool { false }
 }
 
 /// One record as a reader shows it: key and value as text (lossy where not UTF-8).

@@ -194,6 +194,32 @@ actor GroupFleet {
         }
         for stop in stopping { await stop.value }
         stopping = []
+        await commitStoredOffsets()
+    }
+
+    /// Once this process's consumers have left: brings the log's committed offsets of the group
+    /// to what its database stored, so that lag tools and `groups reset-offsets` read the
+    /// group's progress. A member's own commits are refused while its group rebalances, and a
+    /// run may end in a rebalance (or under a load that keeps the group rebalancing); the
+    /// database stays the source of truth. The commit is accepted only while the group has no
+    /// members: consumers of it in another process (or a crashed one whose session has not
+    /// ended) keep committing their own.
+    private func commitStoredOffsets() async {
+        let topic = configuration.topic
+        guard let committed = await log.committedOffsets(group.rawValue, topic: topic),
+              let stored = try? await writer.allStoredOffsets() else { return }
+        let behind = stored.filter { committed[$0.key] != $0.value }
+        guard !behind.isEmpty else { return }
+        do {
+            guard try await log.commitWithoutMembers(group.rawValue, topic: topic, behind) else { return }
+            logger.info("committed the stored offsets the members could not", metadata: [
+                "group": "\(group.rawValue)", "partitions": "\(behind.keys.map(\.rawValue).sorted())",
+            ])
+        } catch {
+            logger.info("the log's committed offsets stay behind the database", metadata: [
+                "group": "\(group.rawValue)", "partitions": "\(behind.keys.map(\.rawValue).sorted())", "reason": "\(error)",
+            ])
+        }
     }
 }
 
