@@ -104,6 +104,35 @@ import Testing
         await #expect(throws: SinkError.self) { try await first.allStoredOffsets() }
     }
 
+    /// Support keeps the drivers' rows it wrote and updates a row in place when its status
+    /// stays; when another connection (a consumer of the group in another process) has written
+    /// the file between two of its batches, it reads the drivers from the file again. Here the
+    /// other writer put the driver on a trip: a kept row would still say available, and the
+    /// in-place update would leave the file saying on a trip after the driver was available again.
+    @Test func aSupportWriterRereadsTheDriversAnotherConnectionWrote() async throws {
+        let dir = TemporaryDirectory("sink")
+        defer { dir.remove() }
+        let path = dir.file("support.sqlite")
+        let first = try await SinkWriter.open(group: .support, path: path, topic: "t", tariff: Tariff())
+        let second = try await SinkWriter.open(group: .support, path: path, topic: "t", tariff: Tariff())
+        func at(_ offset: Int64, _ status: DriverStatus) -> [PositionedEvent] {
+            let trip = status == .onTrip ? "T00001-1" : nil
+            let event = LocationEvent(
+                eventId: "000000\(offset)-D00001", driverId: "D00001", region: "koramangala", lat: 12.93 + Double(offset) * 0.0001, lon: 77.61,
+                speedKmh: 20, status: status, tripId: trip, riderId: trip.map { _ in "R00001-1" }, milestone: nil, surge: 1, ts: 1_767_600_000_000 + offset * 1000
+            )
+            return [PositionedEvent(partition: PartitionID(0), offset: Offset(offset), event: event)]
+        }
+        let database = try Database(path: path, create: false, readOnly: true)
+        let status = { try database.scalar("SELECT count(*) FROM driver_status WHERE status = 'available' AND updated_ms = \(1_767_600_000_000 + $0 * 1000)") }
+        for (writer, offset, driver) in [(first, Int64(0), DriverStatus.available), (first, 1, .available), (second, 2, .onTrip), (first, 3, .available)] {
+            let outcome = try await writer.write(consumer: "c", partition: PartitionID(0), firstOffset: Offset(offset), nextOffset: Offset(offset + 1), events: at(offset, driver))
+            #expect(outcome == .stored(rows: 1), "batch at \(offset)")
+        }
+        #expect(try status(3) == 1, "the driver is available again, as last reported")
+        #expect(try database.scalar("SELECT count(*) FROM driver_status") == 1)
+    }
+
     /// A partition never stored counts as stored up to 0: a first batch that starts later
     /// would skip events silently, so it is refused.
     @Test func aFirstBatchThatSkipsTheStartIsRefused() async throws {

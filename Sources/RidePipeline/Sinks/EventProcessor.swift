@@ -28,6 +28,8 @@ public struct PositionedEvent: Sendable {
 /// partition in offset order. State that spans batches (an open trip, a driver's last
 /// position) is read from and written to the database in the same transaction, never kept
 /// only in memory, so that whichever consumer owns the partition next continues correctly.
+/// A processor may keep a copy of rows it read or wrote to spare reading them again; the
+/// file stays the truth, and the copy goes when `forgetFileState` is called.
 protocol EventProcessor: AnyObject {
     /// DDL for the group's own tables and indexes.
     static var schema: String { get }
@@ -36,6 +38,14 @@ protocol EventProcessor: AnyObject {
 
     /// Writes the rows for `events`; returns how many rows it inserted or changed.
     func process(_ events: [PositionedEvent]) throws(SQLiteError) -> Int
+
+    /// Drops every copy of the file's rows kept from earlier transactions: another connection
+    /// has committed to the file since, or the transaction that wrote them did not commit.
+    func forgetFileState()
+}
+
+extension EventProcessor {
+    func forgetFileState() {}
 }
 
 extension GroupName {

@@ -30,6 +30,10 @@ final class SinkConnection: @unchecked Sendable {
     private let logMemberRound: Statement
     /// Where each batch transaction's CPU time is charged, if anywhere.
     private let stages: StageTimes?
+    /// `PRAGMA data_version`: changes when another connection has committed to the file.
+    private let readDataVersion: Statement
+    /// Its value in the last batch transaction (nil before the first).
+    private var dataVersion: Int64?
 
     /// - Parameters:
     ///   - tuned: WAL journal and `synchronous=NORMAL` (the pipeline's setting); false keeps
@@ -48,6 +52,7 @@ final class SinkConnection: @unchecked Sendable {
             database.timesStatements = stages != nil
             try Self.prepareSchema(database, group: group, tuned: tuned)
             processor = try group.processorType.init(database: database, tariff: tariff)
+            readDataVersion = try database.prepare("PRAGMA data_version")
             readOffset = try database.prepare(#"SELECT next_offset FROM consumer_offsets WHERE topic = ?1 AND "partition" = ?2"#)
             readAllOffsets = try database.prepare(#"SELECT "partition", next_offset FROM consumer_offsets WHERE topic = ?1"#)
             writeOffset = try database.prepare(
@@ -170,6 +175,7 @@ final class SinkConnection: @unchecked Sendable {
         defer { if let started, let stages { stages.add(.commit, nanoseconds: (CPUClock.thread() &- started) &- processed) } }
         do {
             return try database.transaction { () throws -> SinkWriteOutcome in
+                try noteOtherWriters()
                 let stored = try storedOffset(partition) ?? .zero
                 if stored != firstOffset { return .stale(storedOffset: stored) }
                 let rows = try process(events, cpu: &processed)
@@ -187,8 +193,19 @@ final class SinkConnection: @unchecked Sendable {
                 return .stored(rows: rows)
             }
         } catch {
+            processor.forgetFileState()
             throw failure(error)
         }
+    }
+
+    /// Inside a batch's transaction (the write lock held): tells the processor to forget what
+    /// it kept of the file when another connection (a `consume` of the group in another
+    /// process, a `sqlite3` shell) has committed since this connection's previous batch.
+    private func noteOtherWriters() throws(SQLiteError) {
+        defer { readDataVersion.reset() }
+        let version = try readDataVersion.step() ? readDataVersion.int(0) : nil
+        if version != dataVersion { processor.forgetFileState() }
+        dataVersion = version
     }
 
     /// The processor's work on a batch, its CPU time charged to `Stage.sqlite` and
@@ -213,6 +230,7 @@ final class SinkConnection: @unchecked Sendable {
     func recordGap(consumer: String, partition: PartitionID, from: Offset, to: Offset) throws(SinkError) -> SinkWriteOutcome {
         do {
             return try database.transaction { () throws -> SinkWriteOutcome in
+                try noteOtherWriters()
                 let stored = try storedOffset(partition) ?? .zero
                 if stored != from { return .stale(storedOffset: stored) }
                 try store(partition, next: to)

@@ -65,6 +65,16 @@ final class SupportProcessor: EventProcessor {
 
     private let load: Statement
     private let save: Statement
+    /// `save` for a driver whose row is in the file with the same region and status: the row
+    /// is rewritten in place, its indexes untouched (`save` deletes and re-inserts it and
+    /// every index entry).
+    private let update: Statement
+    /// Drivers' rows as they are in the file, as this connection last read or wrote them:
+    /// a batch reads a driver from here instead of the file. Forgotten when another connection
+    /// has written the file or a transaction did not commit (`forgetFileState`); emptied when
+    /// it holds `rememberedDrivers`.
+    private var inFile: [String: DriverRow] = [:]
+    static let rememberedDrivers = 200_000
     private let timeline: Statement
     private let incident: Statement
 
@@ -73,6 +83,13 @@ final class SupportProcessor: EventProcessor {
             "SELECT region, lat, lon, speed_kmh, status, trip_id, last_event_id, updated_ms, stopped_since_ms, stop_reported FROM driver_status WHERE driver_id = ?1"
         )
         save = try database.prepare("INSERT OR REPLACE INTO driver_status VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
+        update = try database.prepare(
+            """
+            UPDATE driver_status SET lat = ?3, lon = ?4, speed_kmh = ?5, trip_id = ?7, last_event_id = ?8, updated_at = ?9, updated_ms = ?10,
+                stopped_since_ms = ?11, stop_reported = ?12
+            WHERE driver_id = ?1
+            """
+        )
         timeline = try database.prepare("INSERT OR REPLACE INTO trip_timeline VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
         incident = try database.prepare("INSERT INTO incidents (kind, driver_id, trip_id, event_id, ts, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
     }
@@ -82,8 +99,11 @@ final class SupportProcessor: EventProcessor {
         var rows = 0
         for positioned in events {
             let event = positioned.event
-            var previous = drivers[event.driverId]
-            if previous == nil { previous = try loadDriver(event.driverId) }
+            var previous = drivers[event.driverId] ?? inFile[event.driverId]
+            if previous == nil {
+                previous = try loadDriver(event.driverId)
+                inFile[event.driverId] = previous
+            }
             var row = DriverRow(
                 region: event.region, position: event.position, speedKmh: event.speedKmh, status: event.status,
                 tripID: event.tripId, lastEventID: event.eventId, updatedMs: event.ts, stoppedSinceMs: nil, stopReported: false
@@ -122,23 +142,35 @@ final class SupportProcessor: EventProcessor {
             }
             drivers[event.driverId] = row
         }
+        if inFile.count + drivers.count > Self.rememberedDrivers { inFile.removeAll(keepingCapacity: true) }
         for (driverID, row) in drivers {
-            save.bind(1, driverID)
-            save.bind(2, row.region)
-            save.bind(3, row.position.lat)
-            save.bind(4, row.position.lon)
-            save.bind(5, row.speedKmh)
-            save.bind(6, row.status.rawValue)
-            save.bind(7, row.tripID)
-            save.bind(8, row.lastEventID)
-            save.bind(9, Timestamp.iso(row.updatedMs))
-            save.bind(10, row.updatedMs)
-            save.bind(11, row.stoppedSinceMs)
-            save.bind(12, row.stopReported ? 1 : 0)
-            try save.run()
+            try store(driverID, row)
             rows += 1
         }
         return rows
+    }
+
+    func forgetFileState() { inFile.removeAll(keepingCapacity: true) }
+
+    /// Writes a driver's row: in place when the file's row has the same region and status.
+    private func store(_ driverID: String, _ row: DriverRow) throws(SQLiteError) {
+        let old = inFile.updateValue(row, forKey: driverID)
+        let statement = old.map { $0.region == row.region && $0.status == row.status } == true ? update : save
+        statement.bind(1, driverID)
+        if statement === save {
+            save.bind(2, row.region)
+            save.bind(6, row.status.rawValue)
+        }
+        statement.bind(3, row.position.lat)
+        statement.bind(4, row.position.lon)
+        statement.bind(5, row.speedKmh)
+        statement.bind(7, row.tripID)
+        statement.bind(8, row.lastEventID)
+        statement.bind(9, Timestamp.iso(row.updatedMs))
+        statement.bind(10, row.updatedMs)
+        statement.bind(11, row.stoppedSinceMs)
+        statement.bind(12, row.stopReported ? 1 : 0)
+        try statement.run()
     }
 
     private func loadDriver(_ driverID: String) throws(SQLiteError) -> DriverRow? {
