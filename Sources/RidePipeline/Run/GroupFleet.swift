@@ -208,7 +208,13 @@ actor GroupFleet {
         let topic = configuration.topic
         guard let committed = await log.committedOffsets(group.rawValue, topic: topic),
               let stored = try? await writer.allStoredOffsets() else { return }
-        let behind = stored.filter { committed[$0.key] != $0.value }
+        var behind: [PartitionID: Offset] = [:]
+        for (partition, offset) in stored where committed[partition] != offset {
+            // A database ahead of the log (a run that failed on that) is not mirrored: an offset
+            // past the log end is out of range for every reader of the group.
+            guard let end = try? await log.bounds(topic, partition: partition).end, offset <= end else { continue }
+            behind[partition] = offset
+        }
         guard !behind.isEmpty else { return }
         do {
             guard try await log.commitWithoutMembers(group.rawValue, topic: topic, behind) else { return }

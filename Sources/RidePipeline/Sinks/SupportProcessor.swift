@@ -71,14 +71,16 @@ final class SupportProcessor: EventProcessor {
     private let update: Statement
     /// Drivers' rows as they are in the file, as this connection last read or wrote them:
     /// a batch reads a driver from here instead of the file. Forgotten when another connection
-    /// has written the file or a transaction did not commit (`forgetFileState`); emptied when
-    /// it holds `rememberedDrivers`.
+    /// has written the file or a transaction did not commit (`forgetFileState`); emptied before
+    /// a batch's rows are kept when they and it would come to more than `rememberedDrivers`.
     private var inFile: [String: DriverRow] = [:]
+    private let database: Database
     static let rememberedDrivers = 200_000
     private let timeline: Statement
     private let incident: Statement
 
     init(database: Database, tariff: Tariff) throws(SQLiteError) {
+        self.database = database
         load = try database.prepare(
             "SELECT region, lat, lon, speed_kmh, status, trip_id, last_event_id, updated_ms, stopped_since_ms, stop_reported FROM driver_status WHERE driver_id = ?1"
         )
@@ -153,14 +155,22 @@ final class SupportProcessor: EventProcessor {
     func forgetFileState() { inFile.removeAll(keepingCapacity: true) }
 
     /// Writes a driver's row: in place when the file's row has the same region and status.
+    /// An id the kept rows match but the file does not (Swift compares texts by canonical
+    /// equivalence, SQLite by their bytes) changes no row in place and is inserted instead.
     private func store(_ driverID: String, _ row: DriverRow) throws(SQLiteError) {
         let old = inFile.updateValue(row, forKey: driverID)
-        let statement = old.map { $0.region == row.region && $0.status == row.status } == true ? update : save
-        statement.bind(1, driverID)
-        if statement === save {
-            save.bind(2, row.region)
-            save.bind(6, row.status.rawValue)
+        if old.map({ $0.region == row.region && $0.status == row.status }) == true {
+            try run(update, driverID, row)
+            if database.changes == 1 { return }
         }
+        save.bind(2, row.region)
+        save.bind(6, row.status.rawValue)
+        try run(save, driverID, row)
+    }
+
+    /// Binds the columns `save` and `update` share and runs `statement`.
+    private func run(_ statement: Statement, _ driverID: String, _ row: DriverRow) throws(SQLiteError) {
+        statement.bind(1, driverID)
         statement.bind(3, row.position.lat)
         statement.bind(4, row.position.lon)
         statement.bind(5, row.speedKmh)
