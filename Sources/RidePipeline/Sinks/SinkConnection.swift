@@ -230,7 +230,6 @@ final class SinkConnection: @unchecked Sendable {
     func recordGap(consumer: String, partition: PartitionID, from: Offset, to: Offset) throws(SinkError) -> SinkWriteOutcome {
         do {
             return try database.transaction { () throws -> SinkWriteOutcome in
-                try noteOtherWriters()
                 let stored = try storedOffset(partition) ?? .zero
                 if stored != from { return .stale(storedOffset: stored) }
                 try store(partition, next: to)

@@ -101,10 +101,11 @@ final class SupportProcessor: EventProcessor {
         var rows = 0
         for positioned in events {
             let event = positioned.event
-            var previous = drivers[event.driverId] ?? inFile[event.driverId]
+            let driverID = event.driverId  // made from the record's bytes at each use: once here
+            var previous = drivers[driverID] ?? inFile[driverID]
             if previous == nil {
-                previous = try loadDriver(event.driverId)
-                inFile[event.driverId] = previous
+                previous = try loadDriver(driverID)
+                inFile[driverID] = previous
             }
             var row = DriverRow(
                 region: event.region, position: event.position, speedKmh: event.speedKmh, status: event.status,
@@ -133,7 +134,7 @@ final class SupportProcessor: EventProcessor {
             }
             if let milestone = event.milestone, let tripID = event.tripId {
                 timeline.bind(1, tripID)
-                timeline.bind(2, event.driverId)
+                timeline.bind(2, driverID)
                 timeline.bind(3, milestone.rawValue)
                 timeline.bind(4, event.eventId)
                 timeline.bind(5, Timestamp.iso(event.ts))
@@ -142,7 +143,7 @@ final class SupportProcessor: EventProcessor {
                 try timeline.run()
                 rows += 1
             }
-            drivers[event.driverId] = row
+            drivers[driverID] = row
         }
         if inFile.count + drivers.count > Self.rememberedDrivers { inFile.removeAll(keepingCapacity: true) }
         for (driverID, row) in drivers {
