@@ -13,11 +13,15 @@ public struct BrokerConfiguration: Sendable {
     public var autoCreateTopics = true
     /// Partitions of an auto-created topic (Kafka `num.partitions`, 1).
     public var defaultPartitions = 1
-    /// Group coordinator settings. The initial rebalance delay is 0 here, because in-process
-    /// consumers of one process start together; a Kafka-protocol server uses Kafka's 3000 ms.
+    /// Group coordinator settings. The initial rebalance delay is 50 ms here: the consumers of
+    /// one process start within milliseconds of each other, and waiting that long for them
+    /// puts them all in the group's first generation. With none, the first to join gets a
+    /// generation of its own, each later arrival starts another rebalance, and the earlier
+    /// members hear of it only at their next heartbeat (300 ms by default) — time a run spends
+    /// waiting before its first event. A Kafka-protocol server uses Kafka's 3000 ms.
     public var groups: GroupConfiguration = {
         var groups = GroupConfiguration()
-        groups.initialRebalanceDelayMs = 0
+        groups.initialRebalanceDelayMs = 50
         return groups
     }()
     /// How often retention runs over every partition (Kafka `log.retention.check.interval.ms`,

@@ -63,7 +63,6 @@ struct PipelineBenchCommand: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: clusterDirectory)
         defer { try? FileManager.default.removeItem(atPath: clusterDirectory) }
         var brokerConfiguration = BrokerConfiguration(dataDirectory: clusterDirectory)
-        brokerConfiguration.groups.initialRebalanceDelayMs = 0
         var quiet = Logger(label: "ridestream.bench")
         quiet.logLevel = .warning
         let broker = try Broker(configuration: brokerConfiguration, logger: quiet)
