@@ -44,6 +44,25 @@ import Testing
         #expect(buffers.buffers[PartitionID(0)] == nil, "nothing left")
     }
 
+
+    /// A backlog of several batches comes out chunk after chunk, each ending where the first
+    /// event it leaves behind starts, while more is read in between.
+    @Test func aBacklogIsWrittenInChunksThatFollowEachOther() {
+        let now = ContinuousClock.now
+        var buffers = PartitionBuffers(batchSize: 4, linger: .seconds(10))
+        buffers.take(Self.batch(0, from: 0, count: 10), now: now)
+        var written: [[Int64]] = []
+        var ends: [Int64] = []
+        while let chunk = buffers.chunk(PartitionID(0)), !chunk.events.isEmpty {
+            written.append(chunk.events.map(\.offset.rawValue))
+            ends.append(chunk.nextOffset.rawValue)
+            buffers.stored(chunk, now: now)
+            if written.count == 1 { buffers.take(Self.batch(0, from: 10, count: 3), now: now) }
+        }
+        #expect(written == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12]])
+        #expect(ends == [4, 8, 12, 13])
+        #expect(buffers.buffers[PartitionID(0)] == nil, "nothing left")
+    }
     @Test func aBatchStartingAfterTheBufferIsNotTakenUnlessAccepted() {
         let now = ContinuousClock.now
         var buffers = PartitionBuffers(batchSize: 100, linger: .seconds(10))
@@ -77,8 +96,8 @@ import Testing
         try await SinkWriter.open(group: .analytics, path: path, topic: "t", tariff: Tariff())
     }
 
-    static func positioned(_ partition: Int, _ offsets: Range<Int64>) -> [PositionedEvent] {
-        offsets.map { PositionedEvent(partition: PartitionID(partition), offset: Offset($0), event: PartitionBuffersTests.events[Int($0) % 10]) }
+    static func positioned(_ partition: Int, _ offsets: Range<Int64>) -> ArraySlice<PositionedEvent> {
+        offsets.map { PositionedEvent(partition: PartitionID(partition), offset: Offset($0), event: PartitionBuffersTests.events[Int($0) % 10]) }[...]
     }
 
     /// Two writers on one file, as two processes of a group would be: a batch that does not
@@ -115,7 +134,7 @@ import Testing
         let path = dir.file("support.sqlite")
         let first = try await SinkWriter.open(group: .support, path: path, topic: "t", tariff: Tariff())
         let second = try await SinkWriter.open(group: .support, path: path, topic: "t", tariff: Tariff())
-        func at(_ offset: Int64, _ status: DriverStatus) -> [PositionedEvent] {
+        func at(_ offset: Int64, _ status: DriverStatus) -> ArraySlice<PositionedEvent> {
             let trip = status == .onTrip ? "T00001-1" : nil
             let event = LocationEvent(
                 eventId: "000000\(offset)-D00001", driverId: "D00001", region: "koramangala", lat: 12.93 + Double(offset) * 0.0001, lon: 77.61,

@@ -178,7 +178,7 @@ public struct PipelineBenchmark {
                 offset = offset + 1
                 if pending.count >= batch {
                     for writer in writers {
-                        _ = try await writer.write(consumer: "direct", partition: PartitionID(0), firstOffset: written, nextOffset: offset, events: pending)
+                        _ = try await writer.write(consumer: "direct", partition: PartitionID(0), firstOffset: written, nextOffset: offset, events: pending[...])
                     }
                     written = offset
                     pending.removeAll(keepingCapacity: true)
@@ -187,7 +187,7 @@ public struct PipelineBenchmark {
         }
         if !pending.isEmpty {
             for writer in writers {
-                _ = try await writer.write(consumer: "direct", partition: PartitionID(0), firstOffset: written, nextOffset: offset, events: pending)
+                _ = try await writer.write(consumer: "direct", partition: PartitionID(0), firstOffset: written, nextOffset: offset, events: pending[...])
             }
         }
         let seconds = Stopwatch.seconds(clock.now - start)

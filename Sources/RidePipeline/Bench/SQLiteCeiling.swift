@@ -100,7 +100,7 @@ struct SQLiteCeiling {
     /// events written.
     static func writeBatches(
         _ configuration: PipelineConfiguration,
-        _ write: (PartitionID, Offset, Offset, [PositionedEvent]) throws -> Void
+        _ write: (PartitionID, Offset, Offset, ArraySlice<PositionedEvent>) throws -> Void
     ) throws -> Int {
         let partitioner = RegionPartitioner(table: configuration.partitionTable, partitionCount: configuration.partitions)
         var simulator = Simulator(settings: configuration.simulatorSettings)
@@ -110,7 +110,7 @@ struct SQLiteCeiling {
         var events = 0
         func flush(_ partition: Int) throws {
             guard !pending[partition].isEmpty else { return }
-            try write(PartitionID(partition), stored[partition], next[partition], pending[partition])
+            try write(PartitionID(partition), stored[partition], next[partition], pending[partition][...])
             stored[partition] = next[partition]
             pending[partition].removeAll(keepingCapacity: true)
         }

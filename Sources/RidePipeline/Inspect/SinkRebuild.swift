@@ -126,7 +126,7 @@ public struct SinkRebuild {
         var first = next
         func flush(upTo end: Offset) throws {
             guard end > first else { return }
-            guard case let .stored(rows) = try connection.write(consumer: "rebuild", partition: partition, firstOffset: first, nextOffset: end, events: pending) else {
+            guard case let .stored(rows) = try connection.write(consumer: "rebuild", partition: partition, firstOffset: first, nextOffset: end, events: pending[...]) else {
                 throw Failure(message: "\(connection.path): the file being rebuilt was written by another process")
             }
             outcome.transactions += 1

@@ -9,11 +9,16 @@ import RideModel
 /// Invariants: a buffer covers the offsets `firstOffset ..< nextOffset` of its partition and
 /// holds the decodable events among them in offset order; `firstOffset` is where the
 /// partition's stored offset must be for the next chunk to be accepted.
+///
+/// Events are held in a slice: a chunk is a slice of the same storage (no event is copied
+/// to write it), and storing it moves the slice's start. Stored events are let go when the
+/// buffer empties, when appending outgrows the storage, or once they outnumber the events
+/// left (see `stored`), so a buffer holds at most about twice the events it buffers.
 struct PartitionBuffers {
     struct Buffer {
         var firstOffset: Offset
         var nextOffset: Offset
-        var events: [PositionedEvent] = []
+        var events: ArraySlice<PositionedEvent> = []
         /// When the oldest event still buffered was read (for `lingerMs`).
         var since: ContinuousClock.Instant
     }
@@ -23,7 +28,7 @@ struct PartitionBuffers {
         var partition: PartitionID
         var firstOffset: Offset
         var nextOffset: Offset
-        var events: [PositionedEvent]
+        var events: ArraySlice<PositionedEvent>
     }
 
     let batchSize: Int
@@ -91,14 +96,22 @@ struct PartitionBuffers {
     func chunk(_ partition: PartitionID) -> Chunk? {
         guard let buffer = buffers[partition] else { return nil }
         let count = min(buffer.events.count, batchSize)
-        let next = count < buffer.events.count ? buffer.events[count].offset : buffer.nextOffset
-        return Chunk(partition: partition, firstOffset: buffer.firstOffset, nextOffset: next, events: Array(buffer.events.prefix(count)))
+        let next = count < buffer.events.count ? buffer.events[buffer.events.startIndex + count].offset : buffer.nextOffset
+        return Chunk(partition: partition, firstOffset: buffer.firstOffset, nextOffset: next, events: buffer.events.prefix(count))
     }
 
     /// The chunk was stored: what is left starts at its end.
     mutating func stored(_ chunk: Chunk, now: ContinuousClock.Instant) {
         guard buffers[chunk.partition]?.firstOffset == chunk.firstOffset, var buffer = buffers.removeValue(forKey: chunk.partition) else { return }
         buffer.events.removeFirst(chunk.events.count)
+        // The stored events stay in the slice's storage (with the fetched bytes they share)
+        // until it is let go: at once when nothing is left, and once they outnumber the
+        // events left, which are then moved to storage of their own.
+        if buffer.events.isEmpty {
+            buffer.events = []
+        } else if buffer.events.startIndex >= buffer.events.count {
+            buffer.events = ArraySlice(Array(buffer.events))
+        }
         buffer.firstOffset = chunk.nextOffset
         buffer.since = now
         buffers[chunk.partition] = buffer.events.isEmpty && buffer.nextOffset <= buffer.firstOffset ? nil : buffer

@@ -106,7 +106,7 @@ final class AnalyticsProcessor: EventProcessor {
             """)
     }
 
-    func process(_ events: [PositionedEvent]) throws(SQLiteError) -> Int {
+    func process(_ events: ArraySlice<PositionedEvent>) throws(SQLiteError) -> Int {
         // A batch is one partition's: a region or a few, a minute or two.
         var rollups: [Rollup] = []
         var current = 0

@@ -37,7 +37,7 @@ protocol EventProcessor: AnyObject {
     init(database: Database, tariff: Tariff) throws(SQLiteError)
 
     /// Writes the rows for `events`; returns how many rows it inserted or changed.
-    func process(_ events: [PositionedEvent]) throws(SQLiteError) -> Int
+    func process(_ events: ArraySlice<PositionedEvent>) throws(SQLiteError) -> Int
 
     /// Drops every copy of the file's rows kept from earlier transactions: another connection
     /// has committed to the file since, or the transaction that wrote them did not commit.

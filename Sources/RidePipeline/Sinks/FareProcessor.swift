@@ -67,7 +67,7 @@ final class FareProcessor: EventProcessor {
         insertTrip = try database.prepare("INSERT INTO trips VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
     }
 
-    func process(_ events: [PositionedEvent]) throws(SQLiteError) -> Int {
+    func process(_ events: ArraySlice<PositionedEvent>) throws(SQLiteError) -> Int {
         var open: [String: OpenTrip] = [:]
         var finished: Set<String> = []
         var rows = 0

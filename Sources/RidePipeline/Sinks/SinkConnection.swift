@@ -168,7 +168,7 @@ final class SinkConnection: @unchecked Sendable {
     /// counts as stored up to 0: a first batch that starts later skipped events (they are
     /// recorded as a gap instead, `recordGap`).
     func write(
-        consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events: [PositionedEvent], producedMs: Int64? = nil
+        consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events: ArraySlice<PositionedEvent>, producedMs: Int64? = nil
     ) throws(SinkError) -> SinkWriteOutcome {
         let started = stages?.start()
         var processed: UInt64 = 0
@@ -211,7 +211,7 @@ final class SinkConnection: @unchecked Sendable {
     /// The processor's work on a batch, its CPU time charged to `Stage.sqlite` and
     /// `Stage.processing` in proportion to the wall time spent in statements; `cpu` is set
     /// to the whole.
-    private func process(_ events: [PositionedEvent], cpu: inout UInt64) throws(SQLiteError) -> Int {
+    private func process(_ events: ArraySlice<PositionedEvent>, cpu: inout UInt64) throws(SQLiteError) -> Int {
         guard let stages else { return try processor.process(events) }
         let (cpuStart, wallStart, inStatements) = (CPUClock.thread(), CPUClock.monotonic(), database.statementNanoseconds)
         let rows = try processor.process(events)

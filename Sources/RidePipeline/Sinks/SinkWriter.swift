@@ -90,7 +90,7 @@ public actor SinkWriter {
     ///   - nextOffset: the offset after the batch (what is stored).
     ///   - producedMs: the simulated time production has reached, when known.
     public func write(
-        consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events batch: [PositionedEvent],
+        consumer: String, partition: PartitionID, firstOffset: Offset, nextOffset: Offset, events batch: ArraySlice<PositionedEvent>,
         producedMs: Int64? = nil
     ) throws(SinkError) -> SinkWriteOutcome {
         let started = ContinuousClock.now

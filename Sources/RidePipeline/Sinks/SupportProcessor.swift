@@ -96,7 +96,7 @@ final class SupportProcessor: EventProcessor {
         incident = try database.prepare("INSERT INTO incidents (kind, driver_id, trip_id, event_id, ts, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
     }
 
-    func process(_ events: [PositionedEvent]) throws(SQLiteError) -> Int {
+    func process(_ events: ArraySlice<PositionedEvent>) throws(SQLiteError) -> Int {
         var drivers: [String: DriverRow] = [:]
         var rows = 0
         for positioned in events {
