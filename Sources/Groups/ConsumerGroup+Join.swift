@@ -47,6 +47,7 @@ extension ConsumerGroup {
         }
 
         let rebalanceTimeout = request.rebalanceTimeoutMs > 0 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs
+        let isNewMember = members[memberID] == nil
         if var member = members[memberID] {
             // A known member rejoining. A follower whose protocols did not change gets the
             // current generation back while the group is stable: nothing to rebalance. So does
@@ -86,7 +87,11 @@ extension ConsumerGroup {
             joinOrder.append(memberID)
             if let instance = request.groupInstanceID { staticMembers[instance] = memberID }
         }
-        if state != .preparingRebalance { actions += prepareRebalance(now: now) }
+        if state != .preparingRebalance {
+            actions += prepareRebalance(now: now)
+        } else if isNewMember {
+            extendInitialDelay(now: now)
+        }
         actions += completeJoinIfReady(now: now, deadlinePassed: false)
         return (nil, actions)
     }
@@ -111,11 +116,23 @@ extension ConsumerGroup {
             }
         }
         let longest = Int64(members.values.map(\.rebalanceTimeoutMs).max() ?? 0)
-        joinDeadline = state == .empty && configuration.initialRebalanceDelayMs > 0
-            ? now + min(configuration.initialRebalanceDelayMs, max(longest, 1))
-            : now + longest
+        if state == .empty && configuration.initialRebalanceDelayMs > 0 {
+            // An empty group waits for more members, whether it never had any or all left.
+            initialDelayLimit = now + max(longest, 1)
+            extendInitialDelay(now: now)
+        } else {
+            initialDelayLimit = nil
+            joinDeadline = now + longest
+        }
         state = .preparingRebalance
         return actions
+    }
+
+    /// The initial delay runs on from `now` (a rebalance of an empty group began, or a new
+    /// member joined while it waits), no further than its limit.
+    mutating func extendInitialDelay(now: Int64) {
+        guard let limit = initialDelayLimit else { return }
+        joinDeadline = min(now + configuration.initialRebalanceDelayMs, limit)
     }
 
     /// Ends the join phase when every member has rejoined (and no initial delay is running), or
@@ -123,8 +140,9 @@ extension ConsumerGroup {
     mutating func completeJoinIfReady(now: Int64, deadlinePassed: Bool) -> [GroupAction] {
         guard state == .preparingRebalance else { return [] }
         let allJoined = members.values.allSatisfy { $0.pendingJoin != nil }
-        let waitingForInitialDelay = generation == GenerationID(0) && now < joinDeadline && configuration.initialRebalanceDelayMs > 0
+        let waitingForInitialDelay = initialDelayLimit != nil && now < joinDeadline
         guard deadlinePassed || (allJoined && !waitingForInitialDelay) else { return [] }
+        initialDelayLimit = nil
         // Static members that did not rejoin stay until their session ends (KIP-345): the
         // leader assigns them their share, which they take when they come back.
         for (id, member) in members where member.pendingJoin == nil && member.instanceID == nil { removeMember(id, .notRejoined, now: now) }

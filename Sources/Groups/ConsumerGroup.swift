@@ -29,6 +29,10 @@ public struct ConsumerGroup: Sendable {
     var staticMembers: [String: MemberID] = [:]
     /// When the join phase ends even if some members have not rejoined.
     var joinDeadline: Int64 = 0
+    /// While a rebalance that began in an empty group waits for more members (Kafka's
+    /// initial rebalance delay): the latest the wait may be extended to. Each new member
+    /// extends it by the delay again, up to this (KIP-134); nil otherwise.
+    var initialDelayLimit: Int64?
     /// When the sync phase gives up on members that have not synced.
     var syncDeadline: Int64 = 0
     /// Rebalances completed, for reports.

@@ -1,7 +1,9 @@
 /// Coordinator settings shared by every group.
 public struct GroupConfiguration: Hashable, Sendable {
-    /// How long an empty group waits for more members before its first rebalance completes
-    /// (Kafka `group.initial.rebalance.delay.ms`, 3000). The in-process pipeline uses 0.
+    /// How long a rebalance that begins in an empty group (a new group, or one all members
+    /// left) waits for more members, extended by as much again for each new member up to the
+    /// rebalance timeout (Kafka `group.initial.rebalance.delay.ms`, 3000; KIP-134). The
+    /// built-in broker of a run uses 50 (`BrokerConfiguration`).
     public var initialRebalanceDelayMs: Int64 = 3000
     /// The smallest session timeout a member may ask for (Kafka `group.min.session.timeout.ms`).
     public var minSessionTimeoutMs: Int32 = 6000

@@ -181,4 +181,36 @@ import Testing
         #expect(driver.joinAnswers[a]?.generation == GenerationID(1))
         #expect(driver.joinAnswers[b]?.generation == GenerationID(1))
     }
+
+    @Test func eachNewMemberExtendsTheInitialDelayUpToTheRebalanceTimeout() {
+        var driver = GroupDriver(initialDelayMs: 3_000)
+        let a = driver.join(GroupDriver.request(client: "a"))
+        driver.advance(2_000)
+        let b = driver.join(GroupDriver.request(client: "b"))
+        driver.advance(2_000)
+        // At 4 s: b moved the end to 5 s; c would move it to 7 s, past a's 5 s rebalance timeout.
+        let c = driver.join(GroupDriver.request(client: "c"))
+        driver.advance(999)
+        #expect(driver.joinAnswers[a] == nil && driver.joinAnswers[b] == nil && driver.joinAnswers[c] == nil)
+        driver.advance(1)
+        #expect([a, b, c].map { driver.joinAnswers[$0]?.generation } == Array(repeating: GenerationID(1), count: 3))
+    }
+
+    @Test func aGroupAllMembersLeftWaitsAgainForTheNextOnes() {
+        var driver = GroupDriver(initialDelayMs: 3_000)
+        let first = driver.join(GroupDriver.request(client: "a"))
+        driver.advance(3_000)
+        let a = driver.joinAnswers[first]!.memberID
+        _ = driver.sync(a, GenerationID(1), [a: [0]])
+        #expect(driver.leave([a]) == [.noError])
+        #expect(driver.group.state == .empty && driver.group.generation == GenerationID(2))
+        // The next run's consumers arrive a little apart: they share one generation.
+        let c = driver.join(GroupDriver.request(client: "c"))
+        #expect(driver.joinAnswers[c] == nil, "held for the delay, as a new group's first member is")
+        driver.advance(1_000)
+        let d = driver.join(GroupDriver.request(client: "d"))
+        driver.advance(3_000)
+        #expect(driver.joinAnswers[c]?.generation == GenerationID(3) && driver.joinAnswers[d]?.generation == GenerationID(3))
+        #expect(driver.joinAnswers[c]?.members.count == 2)
+    }
 }

@@ -58,11 +58,13 @@ struct PipelineBenchCommand: AsyncParsableCommand {
         var benchmark = PipelineBenchmark(configuration: configuration, naiveEvents: naiveEvents, directory: dir, runs: runs)
         if withDashboard { benchmark.watcher = { [DashboardViewer(run: $0)] } }
         #if KafkaCluster
-        // Cluster mode is measured against a `broker serve` of this process on a free port.
+        // Cluster mode is measured against a `broker serve` of this process on a free port, with
+        // the built-in broker's group settings (its 50 ms initial delay applies to every round:
+        // each round's groups rejoin emptied groups).
         let clusterDirectory = URL(fileURLWithPath: dir).standardizedFileURL.path + "-cluster"
         try? FileManager.default.removeItem(atPath: clusterDirectory)
         defer { try? FileManager.default.removeItem(atPath: clusterDirectory) }
-        var brokerConfiguration = BrokerConfiguration(dataDirectory: clusterDirectory)
+        let brokerConfiguration = BrokerConfiguration(dataDirectory: clusterDirectory)
         var quiet = Logger(label: "ridestream.bench")
         quiet.logLevel = .warning
         let broker = try Broker(configuration: brokerConfiguration, logger: quiet)
