@@ -44,7 +44,6 @@ import Testing
         #expect(buffers.buffers[PartitionID(0)] == nil, "nothing left")
     }
 
-
     /// A backlog of several batches comes out chunk after chunk, each ending where the first
     /// event it leaves behind starts, while more is read in between.
     @Test func aBacklogIsWrittenInChunksThatFollowEachOther() {
@@ -63,6 +62,21 @@ import Testing
         #expect(ends == [4, 8, 12, 13])
         #expect(buffers.buffers[PartitionID(0)] == nil, "nothing left")
     }
+
+    /// Storing a chunk moves the slice's start without copying; the stored events are let go
+    /// once they outnumber those left, the rest moved to storage of their own.
+    @Test func storedEventsAreLetGoOnceTheyOutnumberTheRest() {
+        let now = ContinuousClock.now
+        var buffers = PartitionBuffers(batchSize: 4, linger: .seconds(10))
+        buffers.take(Self.batch(0, from: 0, count: 10), now: now)
+        buffers.stored(buffers.chunk(PartitionID(0))!, now: now)
+        let kept = buffers.buffers[PartitionID(0)]!.events
+        #expect(kept.startIndex == 4 && kept.count == 6, "4 stored, 6 left: the storage is kept")
+        buffers.stored(buffers.chunk(PartitionID(0))!, now: now)
+        let moved = buffers.buffers[PartitionID(0)]!.events
+        #expect(moved.startIndex == 0 && moved.map(\.offset.rawValue) == [8, 9], "8 stored, 2 left: the 2 moved")
+    }
+
     @Test func aBatchStartingAfterTheBufferIsNotTakenUnlessAccepted() {
         let now = ContinuousClock.now
         var buffers = PartitionBuffers(batchSize: 100, linger: .seconds(10))
