@@ -114,15 +114,16 @@ public actor GroupCoordinator {
         var state = group(groupID)
         let (answer, actions) = state.join(request, requestID: requestID, now: clock.milliseconds())
         store(state, as: groupID)
-        return await answerOrPark(answer, actions, requestID) { joinWaiters[requestID] = $0 }
+        return await answerOrPark(answer, actions, requestID, in: groupID) { joinWaiters[requestID] = $0 }
     }
 
     /// Returns an immediate answer, or suspends until an action answers the parked request;
     /// either way the other actions are carried out. A parked request whose task is cancelled
     /// (its connection closed, the server stopping) is answered COORDINATOR_NOT_AVAILABLE at
-    /// once; the group itself carries on and drops the member at its deadline if it is gone.
+    /// once; the group itself carries on (`ConsumerGroup.abandonJoin`: a new member whose
+    /// client never learned its id goes at once, any other at its deadline if it is gone).
     private func answerOrPark<Response: Sendable>(
-        _ answer: Response?, _ actions: [GroupAction], _ requestID: RequestID,
+        _ answer: Response?, _ actions: [GroupAction], _ requestID: RequestID, in groupID: String,
         park: (CheckedContinuation<Response, Never>) -> Void
     ) async -> Response {
         if let answer {
@@ -135,12 +136,19 @@ public actor GroupCoordinator {
                 perform(actions)
             }
         } onCancel: {
-            Task { await self.abandon(requestID) }
+            Task { await self.abandon(requestID, in: groupID) }
         }
     }
 
-    private func abandon(_ requestID: RequestID) {
-        joinWaiters.removeValue(forKey: requestID)?.resume(returning: .failure(.coordinatorNotAvailable))
+    private func abandon(_ requestID: RequestID, in groupID: String) {
+        if let waiter = joinWaiters.removeValue(forKey: requestID) {
+            waiter.resume(returning: .failure(.coordinatorNotAvailable))
+            if var state = groups[groupID] {
+                let actions = state.abandonJoin(requestID, now: clock.milliseconds())
+                store(state, as: groupID)
+                perform(actions)
+            }
+        }
         syncWaiters.removeValue(forKey: requestID)?.resume(returning: .failure(.coordinatorNotAvailable))
     }
 
@@ -155,7 +163,7 @@ public actor GroupCoordinator {
             now: clock.milliseconds()
         )
         store(state, as: groupID)
-        return await answerOrPark(answer, actions, requestID) { syncWaiters[requestID] = $0 }
+        return await answerOrPark(answer, actions, requestID, in: groupID) { syncWaiters[requestID] = $0 }
     }
 
     public func heartbeat(groupID: String, memberID: MemberID, generation: GenerationID, instanceID: String? = nil) -> ErrorCode {

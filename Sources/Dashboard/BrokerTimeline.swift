@@ -81,7 +81,7 @@ enum BrokerTimeline {
 
     private static func cause(_ reason: GroupDeparture.Reason) -> String {
         switch reason {
-        case .left: return RebalanceRecord.Cause.left.rawValue
+        case .left, .abandoned: return RebalanceRecord.Cause.left.rawValue
         case .sessionExpired: return RebalanceRecord.Cause.sessionTimeout.rawValue
         case .notRejoined, .notSynced: return dropped
         case .replaced: return RebalanceRecord.Cause.joined.rawValue
@@ -98,6 +98,7 @@ enum BrokerTimeline {
         case .notRejoined: return "\(who) did not rejoin before the rebalance's deadline and was dropped"
         case .notSynced: return "\(who) did not fetch its assignment before the rebalance's deadline and was dropped"
         case .replaced: return "\(who) restarted with its group.instance.id and came back under a new member id, keeping its partitions"
+        case .abandoned: return "\(who) gave up its first join before it learned its member id and was removed"
         }
     }
 

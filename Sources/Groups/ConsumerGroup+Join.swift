@@ -82,7 +82,8 @@ extension ConsumerGroup {
                 id: memberID, clientID: request.clientID, clientHost: request.clientHost,
                 sessionTimeoutMs: request.sessionTimeoutMs, rebalanceTimeoutMs: rebalanceTimeout,
                 protocols: request.protocols, pendingJoin: requestID,
-                sessionDeadline: now + Int64(request.sessionTimeoutMs), instanceID: request.groupInstanceID
+                sessionDeadline: now + Int64(request.sessionTimeoutMs), instanceID: request.groupInstanceID,
+                idKnown: !request.memberID.isEmpty || request.groupInstanceID != nil
             )
             joinOrder.append(memberID)
             if let instance = request.groupInstanceID { staticMembers[instance] = memberID }
@@ -94,6 +95,18 @@ extension ConsumerGroup {
         }
         actions += completeJoinIfReady(now: now, deadlinePassed: false)
         return (nil, actions)
+    }
+
+    /// The owner gave up the parked join `requestID` (its connection closed, its consumer
+    /// stopped): nobody waits for the answer any more. A member that join made, whose client
+    /// never learned its id, is removed at once (it could never sync, heartbeat or leave, so
+    /// it would hold the group until its session expired, leading a generation nobody
+    /// assigns); the group goes on as after a leave. A known member's join stays counted, as
+    /// in Kafka: its client may rejoin under its id (a static member under its instance id).
+    public mutating func abandonJoin(_ requestID: RequestID, now: Int64) -> [GroupAction] {
+        guard let (id, member) = members.first(where: { $0.value.pendingJoin == requestID }), !member.idKnown else { return [] }
+        removeMember(id, .abandoned, now: now)
+        return rebalanceAfterDeparture(now: now)
     }
 
     /// Protocol names every member (and the joining request) supports.
@@ -167,6 +180,7 @@ extension ConsumerGroup {
             members[id]?.assignment = []
             guard var member = members[id], let parked = member.pendingJoin else { continue }
             member.pendingJoin = nil
+            member.idKnown = true
             member.sessionDeadline = now + Int64(member.sessionTimeoutMs)
             members[id] = member
             actions.append(.answerJoin(parked, joinAnswer(for: id)))

@@ -16,6 +16,10 @@ struct GroupMember: Hashable, Sendable {
     var sessionDeadline: Int64
     /// A static member's `group.instance.id`.
     var instanceID: String?
+    /// Whether its client has been told its member id. A member made by a join without the
+    /// MEMBER_ID_REQUIRED round trip learns it only from the join's answer: until then its
+    /// client cannot heartbeat, rejoin or leave under it.
+    var idKnown = true
 
     func metadata(for protocolName: String) -> [UInt8] {
         protocols.first { $0.name == protocolName }?.metadata ?? []

@@ -278,6 +278,34 @@ import Testing
         await #expect(throws: BrokerError.self) { try await consumer.poll() }
     }
 
+    /// A consumer stopped while its first join waits out the group's initial delay was never
+    /// told its member id, so it cannot leave: the coordinator removes that member when the
+    /// join is abandoned, and the next member leads a generation of its own at the delay's end
+    /// instead of following a leader that will never assign.
+    static func request(_ client: String) -> JoinRequest {
+        JoinRequest(clientID: client, sessionTimeoutMs: 10_000, protocols: [GroupProtocol(name: "range", metadata: [])])
+    }
+
+    @Test func aJoinCancelledDuringTheInitialDelayLeavesNoMemberBehind() async throws {
+        let clock = ManualClock()
+        let harness = try TestBroker(clock: clock) { configuration in
+            configuration.groups.minSessionTimeoutMs = 100
+            configuration.groups.initialRebalanceDelayMs = 60_000
+        }
+        let coordinator = harness.broker.coordinator
+        let ghost = Task { await coordinator.join(groupID: "g", Self.request("ghost")) }
+        #expect(await eventually { await coordinator.describe(groupID: "g")?.members.count == 1 })
+        ghost.cancel()
+        #expect(await ghost.value.error == .coordinatorNotAvailable)
+        #expect(await eventually { await coordinator.describe(groupID: "g")?.members.isEmpty == true })
+        let next = Task { await coordinator.join(groupID: "g", Self.request("next")) }
+        #expect(await eventually { await coordinator.describe(groupID: "g")?.members.count == 1 })
+        clock.advance(by: 60_000)
+        await coordinator.tick()
+        let answer = await next.value
+        #expect(answer.error == .noError && answer.leader == answer.memberID && answer.members.count == 1)
+    }
+
     @Test func deliveryReportsCarryOffsets() async throws {
         let harness = try ConsumerGroupIntegrationTests.harness()
         try harness.broker.createTopic("t", configuration: TopicConfiguration())

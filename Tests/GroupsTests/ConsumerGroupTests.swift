@@ -213,4 +213,41 @@ import Testing
         #expect(driver.joinAnswers[c]?.generation == GenerationID(3) && driver.joinAnswers[d]?.generation == GenerationID(3))
         #expect(driver.joinAnswers[c]?.members.count == 2)
     }
+
+    @Test func aNewMemberWhoseFirstJoinIsAbandonedIsRemovedAtOnce() {
+        var driver = GroupDriver(initialDelayMs: 3_000)
+        let ghost = driver.join(GroupDriver.request(client: "ghost"))
+        let b = driver.join(GroupDriver.request(client: "b"))
+        driver.record(driver.group.abandonJoin(ghost, now: driver.now))
+        #expect(driver.group.memberIDs.count == 1)
+        driver.advance(3_000)
+        let answer = driver.joinAnswers[b]
+        #expect(answer?.generation == GenerationID(1) && answer?.leader == answer?.memberID, "b leads a generation of its own")
+        #expect(answer?.members.map(\.memberID) == answer.map { [$0.memberID] })
+        #expect(driver.joinAnswers[ghost] == nil)
+        #expect(driver.group.departures.map(\.reason) == [.abandoned])
+    }
+
+    @Test func aKnownMemberWhoseJoinIsAbandonedStaysForItsClientToRejoin() {
+        var driver = GroupDriver(initialDelayMs: 3_000)
+        let first = driver.join(GroupDriver.request(client: "a", requireKnownMemberID: true))
+        let a = driver.joinAnswers[first]!.memberID
+        let join = driver.join(GroupDriver.request(a, client: "a", requireKnownMemberID: true))
+        #expect(driver.group.abandonJoin(join, now: driver.now).isEmpty)
+        #expect(driver.group.memberIDs == [a])
+        // So does a static member: it comes back under its instance id.
+        let instance = driver.join(GroupDriver.request(client: "s", instance: "s-1"))
+        #expect(driver.group.abandonJoin(instance, now: driver.now).isEmpty)
+        #expect(driver.group.memberIDs.count == 2)
+    }
+
+    @Test func theOnlyMemberAbandoningItsFirstJoinEmptiesTheGroup() {
+        var driver = GroupDriver(initialDelayMs: 3_000)
+        let ghost = driver.join(GroupDriver.request(client: "ghost"))
+        driver.record(driver.group.abandonJoin(ghost, now: driver.now))
+        #expect(driver.group.state == .empty && driver.group.memberIDs.isEmpty)
+        let next = driver.join(GroupDriver.request(client: "next"))
+        driver.advance(3_000)
+        #expect(driver.joinAnswers[next]?.members.count == 1, "the next member waits for the delay and leads alone")
+    }
 }
