@@ -56,37 +56,46 @@ public struct LocationEvent: Hashable, Sendable {
         return copy
     }
 
-    /// The JSON bytes of the event.
+    /// The JSON bytes of the event, written into an array reserved for the longest they can
+    /// be (`JSONWriter`).
     public func json() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(240)
-        out.append(contentsOf: #"{"eventId":"#.utf8)
-        JSONText.string(eventId, into: &out)
-        out.append(contentsOf: #","driverId":"#.utf8)
-        JSONText.string(driverId, into: &out)
-        out.append(contentsOf: #","region":"#.utf8)
-        JSONText.string(region, into: &out)
-        out.append(contentsOf: #","lat":"#.utf8)
-        FixedDecimal.write(lat, decimals: 6, into: &out)
-        out.append(contentsOf: #","lon":"#.utf8)
-        FixedDecimal.write(lon, decimals: 6, into: &out)
-        out.append(contentsOf: #","speedKmh":"#.utf8)
-        FixedDecimal.write(speedKmh, decimals: 1, into: &out)
-        out.append(contentsOf: #","status":"#.utf8)
-        JSONText.string(status.rawValue, into: &out)
-        out.append(contentsOf: #","tripId":"#.utf8)
-        JSONText.nullableString(tripId, into: &out)
-        out.append(contentsOf: #","riderId":"#.utf8)
-        JSONText.nullableString(riderId, into: &out)
-        out.append(contentsOf: #","milestone":"#.utf8)
-        JSONText.nullableString(milestone?.rawValue, into: &out)
-        out.append(contentsOf: #","surge":"#.utf8)
-        FixedDecimal.write(surge, decimals: 2, into: &out)
-        out.append(contentsOf: #","ts":"#.utf8)
-        FixedDecimal.write(ts, into: &out)
-        out.append(UInt8(ascii: "}"))
-        return out
+        let textBytes = eventId.utf8.count + driverId.utf8.count + region.utf8.count + status.rawValue.utf8.count
+            + (tripId?.utf8.count ?? 0) + (riderId?.utf8.count ?? 0) + (milestone?.rawValue.utf8.count ?? 0)
+        let capacity = JSONWriter.capacity(literals: Self.jsonKeysBytes, texts: textBytes, textCount: 7, numbers: 5)
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, written in
+            var out = JSONWriter(buffer.baseAddress!)
+            out.literal(#"{"eventId":"#)
+            out.text(eventId)
+            out.literal(#","driverId":"#)
+            out.text(driverId)
+            out.literal(#","region":"#)
+            out.text(region)
+            out.literal(#","lat":"#)
+            out.fixed(lat, decimals: 6)
+            out.literal(#","lon":"#)
+            out.fixed(lon, decimals: 6)
+            out.literal(#","speedKmh":"#)
+            out.fixed(speedKmh, decimals: 1)
+            out.literal(#","status":"#)
+            out.text(status.rawValue)
+            out.literal(#","tripId":"#)
+            out.nullableText(tripId)
+            out.literal(#","riderId":"#)
+            out.nullableText(riderId)
+            out.literal(#","milestone":"#)
+            out.nullableText(milestone?.rawValue)
+            out.literal(#","surge":"#)
+            out.fixed(surge, decimals: 2)
+            out.literal(#","ts":"#)
+            out.integer(ts)
+            out.byte(UInt8(ascii: "}"))
+            written = out.count
+        }
     }
+
+    /// The bytes of `json()` that are neither texts nor numbers: keys, punctuation and the
+    /// `null`s (counted as if every nullable text were null, the longer of the two).
+    private static let jsonKeysBytes = #"{"eventId":,"driverId":,"region":,"lat":,"lon":,"speedKmh":,"status":,"tripId":null,"riderId":null,"milestone":null,"surge":,"ts":}"#.utf8.count
 
     /// Decodes an event's JSON (`LocationEventView.decode`, texts made `String`s).
     public static func decode(_ bytes: ArraySlice<UInt8>) throws(EventDecodingError) -> LocationEvent {

@@ -13,6 +13,25 @@ import Testing
         #expect(json == #"{"eventId":"0000017-D00042","driverId":"D00042","region":"koramangala","lat":12.934512,"lon":77.612345,"speedKmh":23.4,"status":"on_trip","tripId":"T00042-3","riderId":"R00042-3","milestone":"pickup","surge":1.25,"ts":1767600017000}"#)
     }
 
+    @Test func encodingEscapesTextsAndFitsTheLongestEvent() throws {
+        var event = Self.sample
+        event.region = "a\"b\\c\u{01}\n\u{1F}Köln🚕"
+        let json = String(decoding: event.json(), as: UTF8.self)
+        #expect(json.contains(#""region":"a\"b\\c\u0001\u000a\u001fKöln🚕""#))
+        #expect(try LocationEvent.decode(event.json()) == event.rounded)
+        // Every text made of bytes that take six escaped, and numbers of the most digits.
+        let controls = String(repeating: "\u{01}", count: 300)
+        var longest = LocationEvent(
+            eventId: controls, driverId: controls, region: controls, lat: -9.2e12, lon: 9.2e12, speedKmh: -9.2e17,
+            status: .onTrip, tripId: controls, riderId: controls, milestone: .dropoff, surge: -9.2e16, ts: .min
+        )
+        let text = String(decoding: longest.json(), as: UTF8.self)
+        #expect(text.count > 5 * 6 * 300 && text.hasSuffix(#","surge":-92000000000000000.00,"ts":-9223372036854775808}"#))
+        // The decoder reads integers of up to 17 digits.
+        longest.ts = 1_767_600_000_000
+        #expect(try LocationEvent.decode(longest.json()) == longest.rounded)
+    }
+
     @Test func decodeGivesBackTheRoundedEvent() throws {
         let decoded = try LocationEvent.decode(Self.sample.json())
         #expect(decoded == Self.sample.rounded)

@@ -183,12 +183,11 @@ final class BuiltInProducer: EventProducer {
     }
 
     nonisolated(nonsending) func send(
-        partition: PartitionID, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64
+        partition: PartitionID, key: [UInt8], value: [UInt8], headers: [RecordHeader], timestamp: Int64
     ) async throws(PipelineError) {
         do {
             try await producer.send(ProducerRecord(
-                topic: topic, partition: partition, key: key, value: value,
-                headers: headers.map { RecordHeader(key: $0.0, value: $0.1) }, timestamp: timestamp
+                topic: topic, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp
             ))
         } catch {
             throw .broker(error)

@@ -100,7 +100,7 @@ public struct EventConsumerSettings: Sendable {
 public protocol EventProducer: Sendable {
     /// Adds a record, on the caller's executor; suspends (never blocks a thread) while the
     /// producer's buffer is full.
-    nonisolated(nonsending) func send(partition: PartitionID, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) async throws(PipelineError)
+    nonisolated(nonsending) func send(partition: PartitionID, key: [UInt8], value: [UInt8], headers: [RecordHeader], timestamp: Int64) async throws(PipelineError)
     func close() async throws(PipelineError)
 }
 

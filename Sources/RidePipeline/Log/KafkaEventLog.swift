@@ -99,9 +99,10 @@ final class KafkaEventProducer: EventProducer {
     }
 
     nonisolated(nonsending) func send(
-        partition: PartitionID, key: [UInt8], value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64
+        partition: PartitionID, key: [UInt8], value: [UInt8], headers: [RecordHeader], timestamp: Int64
     ) async throws(PipelineError) {
         let client = client
+        let headers = headers.map { ($0.key, $0.value ?? []) }
         while true {
             let sent: Bool
             do { sent = try client.trySend(topic: topic, partition: partition.rawValue, key: key, value: value, headers: headers, timestamp: timestamp) } catch {

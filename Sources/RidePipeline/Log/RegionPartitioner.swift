@@ -8,8 +8,15 @@ import RideModel
 /// client's partitioner, is what makes a run on a Kafka cluster put every event where a run
 /// on the built-in broker does.
 struct RegionPartitioner: Sendable {
+    /// Region -> its partitions that exist (those beyond `partitionCount` are left out once
+    /// here, not at every event); a region with none is not listed.
     let table: [String: [Int]]
     let partitionCount: Int
+
+    init(table: [String: [Int]], partitionCount: Int) {
+        self.partitionCount = partitionCount
+        self.table = table.mapValues { $0.filter { $0 < partitionCount } }.filter { !$0.value.isEmpty }
+    }
 
     /// An event's key (its driver id) and partition, as the producer sends it.
     func route(_ event: LocationEvent) -> (key: [UInt8], partition: Int) {
@@ -18,7 +25,7 @@ struct RegionPartitioner: Sendable {
     }
 
     func partition(region: String, key: [UInt8]) -> Int {
-        if let choices = table[region]?.filter({ $0 < partitionCount }), !choices.isEmpty {
+        if let choices = table[region] {
             if choices.count == 1 { return choices[0] }
             return choices[Int(Murmur2.partition(forKey: key, partitionCount: choices.count).rawValue)]
         }

@@ -57,7 +57,7 @@ actor ProductionLoop {
         var partition: PartitionID
         var key: [UInt8]
         var value: [UInt8]
-        var region: [UInt8]
+        var headers: [RecordHeader]
         var timestamp: Int64
     }
 
@@ -75,6 +75,8 @@ actor ProductionLoop {
             topic: configuration.topic, batchBytes: configuration.producerBatchBytes, lingerMs: configuration.producerLingerMs
         ))
         let partitioner = RegionPartitioner(table: configuration.partitionTable, partitionCount: partitionCount)
+        // Each record's headers name its region: built once per configured region, shared by its records.
+        var regionHeaders: [String: [RecordHeader]] = [:]
         var simulator = Simulator(settings: configuration.simulatorSettings)
         let ticks = configuration.ticks
         var pendingSteps = production.scenario[...]
@@ -121,7 +123,14 @@ actor ProductionLoop {
                 events.compactMap { event -> Encoded? in
                     let (key, partition) = partitioner.route(event)
                     if stored?.isStored(partition: partition) == true { return nil }
-                    return Encoded(partition: PartitionID(partition), key: key, value: event.json(), region: Array(event.region.utf8), timestamp: event.ts)
+                    let headers: [RecordHeader]
+                    if let known = regionHeaders[event.region] {
+                        headers = known
+                    } else {
+                        headers = [RecordHeader(key: "region", value: Array(event.region.utf8))]
+                        regionHeaders[event.region] = headers
+                    }
+                    return Encoded(partition: PartitionID(partition), key: key, value: event.json(), headers: headers, timestamp: event.ts)
                 }
             }
             // This loop runs on the simulator's own thread, awaits included: its thread CPU
@@ -129,7 +138,7 @@ actor ProductionLoop {
             let sending = stages?.start()
             for record in encoded {
                 try await producer.send(
-                    partition: record.partition, key: record.key, value: record.value, headers: [("region", record.region)], timestamp: record.timestamp
+                    partition: record.partition, key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp
                 )
                 produced += 1
             }
