@@ -24,8 +24,8 @@ struct EventFields {
     var ts: Int64?
     var extra: [UInt8] = []
 
-    private static let statuses = DriverStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
-    private static let milestones = TripMilestone.allCases.map { (Array($0.rawValue.utf8), $0) }
+    static let statuses = DriverStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
+    static let milestones = TripMilestone.allCases.map { (Array($0.rawValue.utf8), $0) }
 
     mutating func set(_ field: EventField, _ value: FlatJSON.Value, in bytes: UnsafeRawBufferPointer) throws(EventDecodingError) {
         switch field {
@@ -76,10 +76,8 @@ struct EventFields {
     private mutating func text(_ field: EventField, _ value: FlatJSON.Value, _ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> Text {
         guard case let .string(range, escaped, ascii) = value else { throw EventDecodingError("field '\(field.rawValue)' must be a string") }
         if !escaped {
-            if ascii { return .record(range) }
-            let repaired = String(decoding: bytes[range], as: UTF8.self)
-            if repaired.utf8.elementsEqual(bytes[range]) { return .record(range) }
-            return keep(Array(repaired.utf8))
+            if ascii || FlatJSON.isValidUTF8(bytes, range) { return .record(range) }
+            return keep(Array(String(decoding: bytes[range], as: UTF8.self).utf8))
         }
         return keep(try FlatJSON.unescaped(bytes, range))
     }

@@ -86,6 +86,11 @@ enum FlatJSON {
         return out.allSatisfy({ $0 < 0x80 }) ? out : Array(String(decoding: out, as: UTF8.self).utf8)
     }
 
+    /// Whether a string's bytes are valid UTF-8 as they are (decoding them repairs nothing).
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        String(decoding: bytes[range], as: UTF8.self).utf8.elementsEqual(bytes[range])
+    }
+
     private static func hexDigit(_ byte: UInt8) -> UInt32? {
         switch byte {
         case UInt8(ascii: "0") ... UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))

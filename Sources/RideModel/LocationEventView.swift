@@ -60,8 +60,16 @@ public struct LocationEventView: Sendable {
     }
 
     /// Decodes an event's JSON. Unknown fields are ignored; a missing or mistyped required
-    /// field is an error naming it.
+    /// field is an error naming it. The simulator's own form is read by `CanonicalEventReader`,
+    /// any other by `decodeFields`, with the same result.
     public static func decode(_ bytes: ArraySlice<UInt8>) throws(EventDecodingError) -> LocationEventView {
+        if let view = bytes.withUnsafeBytes({ CanonicalEventReader.read($0, storage: bytes) }) { return view }
+        return try decodeFields(bytes)
+    }
+
+    /// Decodes an event's JSON in any form: each key is looked up (`EventField`), its value
+    /// checked and kept (`EventFields`).
+    static func decodeFields(_ bytes: ArraySlice<UInt8>) throws(EventDecodingError) -> LocationEventView {
         let fields: Result<EventFields, EventDecodingError> = bytes.withUnsafeBytes { raw in
             Result { () throws(EventDecodingError) in
                 var fields = EventFields()
