@@ -58,12 +58,24 @@ struct CanonicalEventReader {
         )
     }
 
-    /// Steps over `literal` (a key with its punctuation), which must come next.
+    /// Steps over `literal` (a key with its punctuation), which must come next. One of 8 to 16
+    /// bytes is compared as its first and its last eight (two loads that may overlap), one of
+    /// 4 to 7 as its first and last four, any other byte by byte.
     private mutating func key(_ literal: StaticString) throws(Mismatch) {
         let count = literal.utf8CodeUnitCount
-        guard parser.bytes.count - parser.index >= count else { throw Mismatch() }
-        let expected = literal.utf8Start
-        for offset in 0 ..< count where parser.bytes[parser.index + offset] != expected[offset] { throw Mismatch() }
+        guard parser.bytes.count - parser.index >= count, let base = parser.bytes.baseAddress else { throw Mismatch() }
+        let here = base + parser.index, expected = UnsafeRawPointer(literal.utf8Start)
+        func same<Word: FixedWidthInteger>(_: Word.Type) -> Bool {
+            let last = count - MemoryLayout<Word>.size
+            return here.loadUnaligned(as: Word.self) == expected.loadUnaligned(as: Word.self)
+                && here.loadUnaligned(fromByteOffset: last, as: Word.self) == expected.loadUnaligned(fromByteOffset: last, as: Word.self)
+        }
+        let matches = switch count {
+        case 8 ... 16: same(UInt64.self)
+        case 4 ..< 8: same(UInt32.self)
+        default: (0 ..< count).allSatisfy { here.load(fromByteOffset: $0, as: UInt8.self) == expected.load(fromByteOffset: $0, as: UInt8.self) }
+        }
+        guard matches else { throw Mismatch() }
         parser.index += count
     }
 

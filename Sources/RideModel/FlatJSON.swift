@@ -198,8 +198,54 @@ enum FlatJSON {
 
         /// Integers exactly; decimals with up to 17 digits are built from their digits (the
         /// same value `Double(text)` gives for the short decimals events carry), others via
-        /// `Double(text)`.
+        /// `Double(text)`. The usual shape (a sign, digits, a point and up to six digits) is read
+        /// by `plainNumber`; any other by `numberByEveryByte`, which gives the same value for
+        /// the usual shape too.
         mutating func number() throws(EventDecodingError) -> Value {
+            if let plain = plainNumber() { return plain }
+            return try numberByEveryByte()
+        }
+
+        /// `[-]digits[.digits]` with at most 17 digits, at most six after the point, and no
+        /// digit, point, sign or exponent right after it: its value, or nil (and `index`
+        /// unchanged) for anything else.
+        @inline(__always) mutating func plainNumber() -> Value? {
+            var at = index
+            let negative = at < bytes.count && bytes[at] == UInt8(ascii: "-")
+            if negative { at += 1 }
+            var mantissa: Int64 = 0
+            let integerStart = at
+            while at < bytes.count, case let digit = bytes[at] &- UInt8(ascii: "0"), digit < 10 {
+                mantissa = mantissa &* 10 &+ Int64(digit)
+                at += 1
+            }
+            let integerDigits = at - integerStart
+            var fractionDigits = 0
+            let pointed = at < bytes.count && bytes[at] == UInt8(ascii: ".")
+            if pointed {
+                at += 1
+                let fractionStart = at
+                while at < bytes.count, case let digit = bytes[at] &- UInt8(ascii: "0"), digit < 10 {
+                    mantissa = mantissa &* 10 &+ Int64(digit)
+                    at += 1
+                }
+                fractionDigits = at - fractionStart
+            }
+            guard integerDigits > 0, !pointed || fractionDigits > 0, fractionDigits <= 6, integerDigits + fractionDigits <= 17 else { return nil }
+            if at < bytes.count {
+                switch bytes[at] {
+                case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-"): return nil
+                default: break
+                }
+            }
+            index = at
+            let signed = negative ? -mantissa : mantissa
+            return pointed ? .number(Double(signed) / FixedDecimal.scales[fractionDigits]) : .integer(signed)
+        }
+
+        /// A number read byte by byte, in any shape JSON allows (and some it does not, which
+        /// `Double(text)` then refuses).
+        mutating func numberByEveryByte() throws(EventDecodingError) -> Value {
             let start = index
             var negative = false
             if peek() == UInt8(ascii: "-") {

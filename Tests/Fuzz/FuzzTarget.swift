@@ -59,7 +59,7 @@ enum FuzzTarget: String, CaseIterable {
     func writeSeeds(to directory: String) {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (index, seed) in seeds.enumerated() {
-            FileManager.default.createFile(atPath: "\(directory)/seed-\(index)", contents: Data(seed))
+            _ = FileManager.default.createFile(atPath: "\(directory)/seed-\(index)", contents: Data(seed))
         }
     }
 

@@ -5,6 +5,7 @@ import Groups
 import KafkaWire
 import Logging
 import LogStore
+import RideModel
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
