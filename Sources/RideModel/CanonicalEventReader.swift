@@ -49,8 +49,7 @@ struct CanonicalEventReader {
         let surge = try number()
         try key(#","ts":"#)
         guard case let .integer(ts) = try value(parser.value()) else { throw Mismatch() }
-        try key("}")
-        guard parser.index == parser.bytes.count else { throw Mismatch() }
+        guard parser.index + 1 == parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "}") else { throw Mismatch() }
         return LocationEventView(
             storage: storage, eventIdText: eventId, driverIdText: driverId, regionText: region, tripIdText: tripId,
             riderIdText: riderId, lat: lat, lon: lon, speedKmh: speedKmh, status: status, milestone: milestone,
@@ -60,7 +59,9 @@ struct CanonicalEventReader {
 
     /// Steps over `literal` (a key with its punctuation), which must come next. One of 8 to 16
     /// bytes is compared as its first and its last eight (two loads that may overlap), one of
-    /// 4 to 7 as its first and last four, any other byte by byte.
+    /// 4 to 7 as its first and last four, any other byte by byte. (A literal of one character
+    /// may be stored as a scalar, without the bytes `utf8Start` needs: the closing brace is
+    /// checked as a byte.)
     private mutating func key(_ literal: StaticString) throws(Mismatch) {
         let count = literal.utf8CodeUnitCount
         guard parser.bytes.count - parser.index >= count, let base = parser.bytes.baseAddress else { throw Mismatch() }
