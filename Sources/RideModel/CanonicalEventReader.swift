@@ -109,9 +109,8 @@ struct CanonicalEventReader {
 
     /// The case a text without escapes names.
     private mutating func named<Name>(_ names: [([UInt8], Name)]) throws(Mismatch) -> Name {
-        guard case let .string(range, escaped: false, _) = try value(parser.string()) else { throw Mismatch() }
-        let bytes = UnsafeRawBufferPointer(rebasing: parser.bytes[range])
-        for (name, known) in names where name.count == bytes.count && name.elementsEqual(bytes) { return known }
-        throw Mismatch()
+        guard case let .string(range, escaped: false, _) = try value(parser.string()),
+              let known = EventFields.known(names, UnsafeRawBufferPointer(rebasing: parser.bytes[range])) else { throw Mismatch() }
+        return known
     }
 }

@@ -104,12 +104,17 @@ struct EventFields {
             throw EventDecodingError("field '\(field.rawValue)' must be a string\(field == .milestone ? " or null" : "")")
         }
         if !escaped {
-            for (name, known) in names where name.count == range.count && name.elementsEqual(bytes[range]) { return known }
+            if let known = Self.known(names, UnsafeRawBufferPointer(rebasing: bytes[range])) { return known }
             throw EventDecodingError("unknown \(field.rawValue) '\(String(decoding: bytes[range], as: UTF8.self))'")
         }
         let text = try FlatJSON.unescaped(bytes, range)
-        for (name, known) in names where name == text { return known }
+        if let known = text.withUnsafeBytes({ Self.known(names, $0) }) { return known }
         throw EventDecodingError("unknown \(field.rawValue) '\(String(decoding: text, as: UTF8.self))'")
+    }
+
+    /// The case `bytes` names (unescaped), compared in place; nil when none is.
+    static func known<Name>(_ names: [([UInt8], Name)], _ bytes: UnsafeRawBufferPointer) -> Name? {
+        names.first { $0.0.count == bytes.count && $0.0.elementsEqual(bytes) }?.1
     }
 
     static func missing(_ field: EventField) -> EventDecodingError { EventDecodingError("field '\(field.rawValue)' is missing") }
